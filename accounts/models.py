@@ -1,0 +1,109 @@
+"""Users, organisations (城市/园区/企业/高校院所/投资机构/驻京办) and memberships with a role."""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    class PlatformRole(models.TextChoices):
+        NONE = "", "普通用户"
+        LIAISON = "liaison", "对接专员（驻京办）"
+        ADMIN = "admin", "平台管理员"
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机", max_length=30, blank=True)
+    platform_role = models.CharField("平台角色", max_length=10, choices=PlatformRole.choices, blank=True, default="")
+    # Liaison staff follow the demands of these regions (a city covers its districts).
+    responsible_regions = models.ManyToManyField(
+        "catalog.Region", verbose_name="负责地区", blank=True, related_name="liaison_staff"
+    )
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_platform_admin(self):
+        return self.is_active and (self.is_superuser or self.platform_role == self.PlatformRole.ADMIN)
+
+    @property
+    def is_liaison(self):
+        """Liaison staff and platform admins share the platform-wide read/close rights."""
+        return self.is_active and (self.platform_role in {self.PlatformRole.LIAISON, self.PlatformRole.ADMIN} or self.is_superuser)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "地市政府/部门"
+        PARK = "park", "园区"
+        ENTERPRISE = "enterprise", "企业"
+        UNIVERSITY = "university", "高校院所"
+        INVESTOR = "investor", "投资机构"
+        LIAISON = "liaison", "驻京办/联络处"
+
+    name = models.CharField("单位名称", max_length=120, unique=True)
+    kind = models.CharField("单位类型", max_length=20, choices=Kind.choices)
+    region = models.ForeignKey("catalog.Region", verbose_name="所在地区", on_delete=models.PROTECT, related_name="organizations")
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    description = models.TextField("单位简介", blank=True, max_length=5000)
+    website = models.URLField("网址", blank=True)
+    is_verified = models.BooleanField("已认证", default=False)
+    verified_at = models.DateTimeField("认证时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, verbose_name="认证人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "is_verified"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_demand_side(self):
+        return self.kind in {self.Kind.GOVERNMENT, self.Kind.PARK}
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "管理员"
+        MEMBER = "member", "成员"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        ACTIVE = "active", "有效"
+        REJECTED = "rejected", "已拒绝"
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, verbose_name="组织", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "组织成员"
+        verbose_name_plural = "组织成员"
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}（{self.get_role_display()}）"
+
+
+class LoginFailure(models.Model):
+    """Failed logins per username + IP, for rate limiting (works without a cache server)."""
+
+    key = models.CharField(max_length=200, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"

@@ -1,0 +1,87 @@
+"""Reads about who a user is: their organisation, role and platform rights."""
+from accounts.models import Membership, Organization
+
+
+def user_active_membership(user):
+    """The user's working membership (first active one), cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_active_membership_cache"):
+        user._active_membership_cache = (
+            Membership.objects.select_related("organization", "organization__region")
+            .filter(user=user, status=Membership.Status.ACTIVE)
+            .order_by("created_at", "id")
+            .first()
+        )
+    return user._active_membership_cache
+
+
+def user_org_ids(user):
+    """Ids of organisations where the user is an active member (cached per request user)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not hasattr(user, "_org_ids_cache"):
+        user._org_ids_cache = frozenset(
+            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list("organization_id", flat=True)
+        )
+    return user._org_ids_cache
+
+
+def user_verified_org_ids(user):
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not hasattr(user, "_verified_org_ids_cache"):
+        user._verified_org_ids_cache = frozenset(
+            Membership.objects.filter(
+                user=user, status=Membership.Status.ACTIVE, organization__is_verified=True
+            ).values_list("organization_id", flat=True)
+        )
+    return user._verified_org_ids_cache
+
+
+def user_is_member(user, org_id):
+    return org_id in user_org_ids(user)
+
+
+def user_is_org_admin(user, org_id):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(
+        user=user, organization_id=org_id, status=Membership.Status.ACTIVE, role=Membership.Role.ADMIN
+    ).exists()
+
+
+def user_is_verified_member(user):
+    """Member of at least one verified organisation: may see contact details and bid."""
+    return bool(user_verified_org_ids(user))
+
+
+def is_liaison(user):
+    return bool(getattr(user, "is_authenticated", False) and user.is_liaison)
+
+
+def is_platform_admin(user):
+    return bool(getattr(user, "is_authenticated", False) and user.is_platform_admin)
+
+
+def organizations_visible_to(user):
+    """Verified organisations are public; unverified ones only to their members and staff."""
+    qs = Organization.objects.select_related("region")
+    if is_liaison(user):
+        return qs
+    return qs.filter(is_verified=True) | qs.filter(pk__in=user_org_ids(user))
+
+
+def liaison_staff_for_region(region):
+    """Liaison staff responsible for `region`, its city or its province (nearest first)."""
+    from accounts.models import User
+
+    chain = []
+    node = region
+    while node is not None:
+        chain.append(node.pk)
+        node = node.parent
+    return User.objects.filter(
+        is_active=True, platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
+        responsible_regions__in=chain,
+    ).distinct()

@@ -1,0 +1,6 @@
+"""HTML pages of the catalog app."""
+from django.urls import path
+
+app_name = "catalog"
+
+urlpatterns = []

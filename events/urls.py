@@ -1,0 +1,6 @@
+"""HTML pages of the events app."""
+from django.urls import path
+
+app_name = "events"
+
+urlpatterns = []

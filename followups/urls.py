@@ -1,0 +1,6 @@
+"""HTML pages of the followups app."""
+from django.urls import path
+
+app_name = "followups"
+
+urlpatterns = []

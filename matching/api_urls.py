@@ -1,0 +1,6 @@
+"""REST API routes of the matching app."""
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter(trailing_slash=True)
+
+urlpatterns = router.urls

@@ -1,0 +1,6 @@
+"""HTML pages of the matching app."""
+from django.urls import path
+
+app_name = "matching"
+
+urlpatterns = []
