@@ -132,6 +132,8 @@ class Demand(models.Model):
     contact_phone = models.CharField("联系电话", max_length=30)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.COLLECTING)
     is_open_bidding = models.BooleanField("公开报价", default=False, help_text="默认密封：截止前发布方看不到报价")
+    # jieba tokens of title + description (space separated), maintained by catalog.search.
+    search_tokens = models.TextField("分词索引", blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -197,6 +199,7 @@ class Supply(models.Model):
     contact_name = models.CharField("联系人", max_length=50)
     contact_phone = models.CharField("联系电话", max_length=30)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    search_tokens = models.TextField("分词索引", blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -214,3 +217,41 @@ class Supply(models.Model):
     @property
     def is_published(self):
         return self.menu.status == SupplyMenu.Status.PUBLISHED and self.organization.is_verified
+
+
+class ImportJob(models.Model):
+    """One Excel/CSV intake, from the upload page or the command; runs in the worker for big files."""
+
+    class Kind(models.TextChoices):
+        DEMANDS = "demands", "需求清单"
+        SUPPLIES = "supplies", "供给菜单"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "等待处理"
+        VALIDATED = "validated", "已预检"
+        RUNNING = "running", "导入中"
+        SUCCEEDED = "succeeded", "已完成"
+        FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=255)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    organization = models.ForeignKey("accounts.Organization", verbose_name="所属单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    errors = models.JSONField("问题列表", default=list, blank=True)
+    summary = models.JSONField("结果摘要", default=dict, blank=True)
+    is_cancel_requested = models.BooleanField("已请求取消", default=False)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name}（{self.get_status_display()}）"
