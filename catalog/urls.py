@@ -1,6 +1,8 @@
-"""HTML pages of the catalog app."""
-from django.urls import path
+"""HTML pages of the catalog app: demand lists, demands, supply menus, supplies (+ import/export)."""
+from django.urls import include, path
 
 app_name = "catalog"
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("catalog.import_urls")),
+]
