@@ -55,6 +55,9 @@ class Organization(models.Model):
     verified_by = models.ForeignKey(
         User, verbose_name="认证人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when staff turn a verification request down; cleared when the organisation resubmits.
+    rejected_at = models.DateTimeField("驳回时间", null=True, blank=True)
+    rejection_reason = models.CharField("驳回原因", max_length=500, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
