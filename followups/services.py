@@ -1,17 +1,75 @@
-"""Opening and moving 对接项目. Other apps (matching, bidding, events) open cases through case_open."""
+"""Opening and moving 对接项目. Other apps (matching, bidding, events) open cases through case_open.
+
+Stage rules (case_move):
+- the main line is 推荐 → 意向 → 洽谈 → 签约 → 落地; 终止 can be reached from any open stage;
+- skipping a stage needs a note saying why;
+- 签约 needs the contract amount（万元）, the signing date and a document or a note;
+- 落地 needs the investment amount（万元）, the location and the date (and the 签约 data, when
+  the case skips 签约);
+- 终止 needs a reason;
+- moving backwards (or reopening a 终止/落地 case) is for liaison staff only, with a note;
+- organisation members (of the demand owner or of the supplying organisation) may only move
+  forward one step within 推荐 → 意向 → 洽谈, or terminate with a reason. 签约 and 落地 are
+  reported upwards, so liaison staff record them from the evidence the parties upload.
+Every change is written to the audit trail.
+"""
+import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.selectors import liaison_staff_for_region
-from followups.models import Case
+from accounts.selectors import is_liaison, liaison_staff_for_region, user_org_ids
+from audit.services import audit_record, diff_fields, snapshot
+from catalog.models import Region
+from followups.models import Case, CaseActivity, CaseDocument
 
+Stage = Case.Stage
+AUDITED_FIELDS = [
+    "stage", "owner", "next_action", "next_action_at", "contract_amount_wan", "signed_on",
+    "investment_amount_wan", "landed_location", "landed_on", "termination_reason", "met_at", "is_stale",
+]
+DEFAULT_NEXT_ACTION_DAYS = 7
+MEMBER_STAGES = {Stage.RECOMMENDED, Stage.INTENT, Stage.NEGOTIATING}
+DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".zip", ".ofd"}
+SIGNED_FIELDS = ("contract_amount_wan", "signed_on")
+LANDED_FIELDS = ("investment_amount_wan", "landed_location", "landed_on")
+
+
+# --- reading helpers used by views and services -----------------------------------------------
+
+def user_is_case_party(user, case):
+    orgs = user_org_ids(user)
+    return case.demand.organization_id in orgs or case.supply_org_id in orgs
+
+
+def allowed_target_stages(user, case):
+    """Stages `user` may try to move `case` to (the gates may still ask for more)."""
+    if is_liaison(user):
+        return [s for s in Stage if s != case.stage]
+    if not user_is_case_party(user, case) or not case.is_open:
+        return []
+    targets = []
+    index = case.stage_index
+    if index is not None and index + 1 < len(Case.FLOW) and Case.FLOW[index + 1] in MEMBER_STAGES:
+        targets.append(Case.FLOW[index + 1])
+    targets.append(Stage.TERMINATED)
+    return targets
+
+
+# --- opening ----------------------------------------------------------------------------------
 
 @transaction.atomic
 def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_action="", actor=None):
     """Open (or return the existing) case for a demand and a supplying organisation.
 
     The owner is the first liaison officer responsible for the demand's region. Returns
-    (case, created).
+    (case, created). A case opened from a 对接会 meeting counts as met at once.
     """
+    now = timezone.now()
     case, created = Case.objects.select_for_update().get_or_create(
         demand=demand,
         supply_org=supply_org,
@@ -21,6 +79,316 @@ def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_ac
             "origin_ref": str(origin_ref),
             "owner": liaison_staff_for_region(demand.region).order_by("id").first(),
             "next_action": next_action or "联系双方确认对接意向",
+            "next_action_at": timezone.localdate() + datetime.timedelta(days=DEFAULT_NEXT_ACTION_DAYS),
+            "met_at": now if origin == Case.Origin.EVENT else None,
         },
     )
+    if created:
+        audit_record(actor=actor, obj=case, action="create", changes=diff_fields({}, case, AUDITED_FIELDS + ["origin"]))
+    elif origin == Case.Origin.EVENT and case.met_at is None:
+        # An existing case whose parties now met at a 对接会: record the meeting once.
+        before = snapshot(case, AUDITED_FIELDS)
+        case.met_at = now
+        case.last_activity_at = now
+        case.is_stale = False
+        case.save(update_fields=["met_at", "last_activity_at", "is_stale", "updated_at"])
+        audit_record(actor=actor, obj=case, action="update", changes=diff_fields(before, case, AUDITED_FIELDS))
     return case, created
+
+
+@transaction.atomic
+def case_mark_met(*, case, actor=None, at=None, note=""):
+    """Record that the two sides met (e.g. a 对接会 1:1 meeting took place). Idempotent."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.met_at is not None:
+        return case
+    before = snapshot(case, AUDITED_FIELDS)
+    case.met_at = at or timezone.now()
+    case.save(update_fields=["met_at", "updated_at"])
+    audit_record(actor=actor, obj=case, action="update", changes=diff_fields(before, case, AUDITED_FIELDS))
+    _add_activity(case=case, actor=actor, kind=CaseActivity.Kind.NOTE, text=note or "双方已在对接会洽谈")
+    return case
+
+
+# --- moving -----------------------------------------------------------------------------------
+
+def _parse_amount(raw, label):
+    if raw in (None, ""):
+        raise ValidationError(f"请填写{label}。")
+    try:
+        value = Decimal(str(raw).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{label}「{raw}」不是有效的数字。") from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(f"{label}必须大于 0。")
+    if value >= Decimal("1e12"):
+        raise ValidationError(f"{label}过大，请以万元为单位填写。")
+    return value.quantize(Decimal("0.01"))
+
+
+def _parse_date(raw, label):
+    if raw in (None, ""):
+        raise ValidationError(f"请填写{label}。")
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    if isinstance(raw, datetime.date):
+        value = raw
+    else:
+        try:
+            value = datetime.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ValidationError(f"{label}「{raw}」格式不正确，应为 YYYY-MM-DD。") from None
+    if value > timezone.localdate():
+        raise ValidationError(f"{label}不能晚于今天。")
+    return value
+
+
+def _parse_region(raw):
+    if raw in (None, ""):
+        raise ValidationError("请选择落地地点（城市或园区所在区县）。")
+    if isinstance(raw, Region):
+        return raw
+    region = Region.objects.filter(pk=raw).first() if str(raw).isdigit() else Region.objects.filter(full_name=raw).first()
+    if region is None:
+        raise ValidationError(f"落地地点「{raw}」不存在。")
+    return region
+
+
+def validate_document(upload):
+    """Size and type check for an uploaded evidence file; raises ValidationError in Chinese."""
+    ext = Path(upload.name or "").suffix.lower()
+    if ext not in DOCUMENT_EXTENSIONS:
+        raise ValidationError(
+            f"文件「{upload.name}」类型不支持，请上传 {'、'.join(sorted(e[1:] for e in DOCUMENT_EXTENSIONS))} 格式。"
+        )
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(f"文件「{upload.name}」超过 {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。")
+    if upload.size == 0:
+        raise ValidationError(f"文件「{upload.name}」是空文件。")
+
+
+def _collect(errors, key, func, *args):
+    try:
+        return func(*args)
+    except ValidationError as exc:
+        errors[key] = exc.messages[0]
+        return None
+
+
+@transaction.atomic
+def case_move(*, case, to_stage, actor, note="", **fields):
+    """Move `case` to `to_stage` if the gates allow it; raises ValidationError (a dict of
+    field → Chinese message) otherwise, writing nothing.
+
+    Accepted fields: contract_amount_wan, signed_on, document (an uploaded file),
+    investment_amount_wan, landed_location (Region, id or full name), landed_on,
+    termination_reason, next_action, next_action_at.
+    """
+    case = Case.objects.select_for_update().select_related("demand").get(pk=case.pk)
+    note = (note or "").strip()
+    try:
+        to_stage = Stage(to_stage)
+    except ValueError:
+        raise ValidationError({"to_stage": f"未知的阶段「{to_stage}」。"}) from None
+    if to_stage == case.stage:
+        raise ValidationError({"to_stage": f"项目已处于「{to_stage.label}」阶段。"})
+
+    staff = is_liaison(actor)
+    if to_stage not in allowed_target_stages(actor, case):
+        if staff or user_is_case_party(actor, case):
+            raise ValidationError({"to_stage": f"您不能将项目从「{case.get_stage_display()}」改为「{to_stage.label}」："
+                                               "签约、落地及回退由对接专员登记。"})
+        raise PermissionError("无权操作该项目。")
+
+    from_index = case.stage_index
+    to_index = Case.FLOW.index(to_stage) if to_stage in Case.FLOW else None
+    errors = {}
+    is_backwards = case.stage in Case.CLOSED_STAGES and to_stage != Stage.TERMINATED or (
+        from_index is not None and to_index is not None and to_index < from_index
+    )
+    if is_backwards and not note:
+        errors["note"] = "回退或重新打开项目必须填写说明。"
+    if not is_backwards and to_index is not None and from_index is not None and to_index > from_index + 1 and not note:
+        skipped = "、".join(s.label for s in Case.FLOW[from_index + 1:to_index])
+        errors["note"] = f"跳过「{skipped}」阶段必须填写说明。"
+
+    before = snapshot(case, AUDITED_FIELDS)
+    document = fields.get("document")
+    needs_signing = to_stage == Stage.SIGNED or (to_stage == Stage.LANDED and case.signed_on is None)
+    if needs_signing:
+        amount = _collect(errors, "contract_amount_wan", _parse_amount, fields.get("contract_amount_wan"), "签约金额（万元）")
+        signed_on = _collect(errors, "signed_on", _parse_date, fields.get("signed_on"), "签约日期")
+        if document:
+            _collect(errors, "document", validate_document, document)
+        elif not note and not case.documents.exists():
+            errors["document"] = "签约须上传合同等文件，或填写说明。"
+        case.contract_amount_wan, case.signed_on = amount, signed_on
+    if to_stage == Stage.LANDED:
+        case.investment_amount_wan = _collect(errors, "investment_amount_wan", _parse_amount, fields.get("investment_amount_wan"), "落地投资额（万元）")
+        case.landed_location = _collect(errors, "landed_location", _parse_region, fields.get("landed_location"))
+        case.landed_on = _collect(errors, "landed_on", _parse_date, fields.get("landed_on"), "落地日期")
+        if case.landed_on and case.signed_on and case.landed_on < case.signed_on:
+            errors["landed_on"] = "落地日期不能早于签约日期。"
+    if to_stage == Stage.TERMINATED:
+        reason = (fields.get("termination_reason") or "").strip()
+        if not reason:
+            errors["termination_reason"] = "终止项目必须填写原因。"
+        case.termination_reason = reason[:200]
+    elif case.stage == Stage.TERMINATED:
+        case.termination_reason = ""
+    if errors:
+        raise ValidationError(errors)
+
+    # Moving back below a stage withdraws what that stage recorded (the audit keeps the old values).
+    if to_index is not None and to_index < Case.FLOW.index(Stage.LANDED):
+        case.investment_amount_wan = case.landed_location = case.landed_on = None
+    if to_index is not None and to_index < Case.FLOW.index(Stage.SIGNED):
+        case.contract_amount_wan = case.signed_on = None
+
+    now = timezone.now()
+    if to_index is not None and to_index >= Case.FLOW.index(Stage.NEGOTIATING) and case.met_at is None:
+        case.met_at = now
+    if "next_action" in fields or "next_action_at" in fields:
+        _apply_next_action(case, fields.get("next_action"), fields.get("next_action_at"), errors)
+        if errors:
+            raise ValidationError(errors)
+    elif to_stage not in Case.CLOSED_STAGES:
+        case.next_action_at = max(case.next_action_at or timezone.localdate(), timezone.localdate())
+
+    from_label = case.get_stage_display()
+    case.stage = to_stage
+    case.last_activity_at = now
+    case.is_stale = False
+    case.save()
+
+    doc = None
+    if needs_signing and document:
+        doc = CaseDocument.objects.create(case=case, title=document.name[:200], file=document, uploaded_by=actor)
+    text = f"{from_label} → {to_stage.label}"
+    if to_stage == Stage.TERMINATED:
+        text += f"（原因：{case.termination_reason}）"
+    if note:
+        text += f"\n{note}"
+    _add_activity(case=case, actor=actor, kind=CaseActivity.Kind.STAGE, text=text, document=doc)
+    changes = diff_fields(before, case, AUDITED_FIELDS)
+    if note:
+        changes["note"] = {"before": None, "after": note}
+    audit_record(actor=actor, obj=case, action="stage", changes=changes)
+    _notify_owner(case, actor, f"对接项目进入「{to_stage.label}」阶段：{case.demand.title}")
+    return case
+
+
+def _apply_next_action(case, text, when, errors):
+    text = (text or "").strip()
+    if not text:
+        errors["next_action"] = "请填写下一步工作。"
+    if when in (None, ""):
+        errors["next_action_at"] = "请填写下一步日期。"
+        return
+    if not isinstance(when, datetime.date):
+        try:
+            when = datetime.date.fromisoformat(str(when).strip())
+        except ValueError:
+            errors["next_action_at"] = f"下一步日期「{when}」格式不正确，应为 YYYY-MM-DD。"
+            return
+    if text:
+        case.next_action, case.next_action_at = text[:200], when
+
+
+@transaction.atomic
+def case_set_next_action(*, case, actor, next_action, next_action_at):
+    """Set the case's next action and its date (every open case has one)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = snapshot(case, AUDITED_FIELDS)
+    errors = {}
+    _apply_next_action(case, next_action, next_action_at, errors)
+    if errors:
+        raise ValidationError(errors)
+    case.save(update_fields=["next_action", "next_action_at", "updated_at"])
+    changes = diff_fields(before, case, AUDITED_FIELDS)
+    if changes:
+        audit_record(actor=actor, obj=case, action="update", changes=changes)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case, actor, owner):
+    """Hand the case to another liaison officer."""
+    if owner is not None and not owner.is_liaison:
+        raise ValidationError({"owner": "负责人必须是对接专员。"})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = snapshot(case, AUDITED_FIELDS)
+    case.owner = owner
+    case.save(update_fields=["owner", "updated_at"])
+    changes = diff_fields(before, case, AUDITED_FIELDS)
+    if changes:
+        audit_record(actor=actor, obj=case, action="update", changes=changes)
+        if owner is not None and owner != actor:
+            from notifications.models import Notification
+            from notifications.services import notify
+
+            notify(recipients=[owner], kind=Notification.Kind.FOLLOWUP, title=f"您被指定为对接项目负责人：{case.demand.title}",
+                   url=_case_url(case), dedup_key=f"case-assign:{case.pk}:{owner.pk}:{timezone.now():%Y%m%d%H%M%S}")
+    return case
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+def _add_activity(*, case, actor, kind, text, document=None):
+    return CaseActivity.objects.create(case=case, actor=actor, kind=kind, text=text[:2000], document=document)
+
+
+@transaction.atomic
+def case_log_activity(*, case, actor, kind, text, file=None):
+    """Add a 备注/电话/走访/文件 entry to the case timeline; a file is kept as a case document."""
+    kind_values = {CaseActivity.Kind.NOTE, CaseActivity.Kind.CALL, CaseActivity.Kind.VISIT, CaseActivity.Kind.FILE}
+    errors = {}
+    if kind not in kind_values:
+        errors["kind"] = f"未知的记录类型「{kind}」。"
+    text = (text or "").strip()
+    if len(text) > 2000:
+        errors["text"] = "内容不能超过 2000 字。"
+    if kind == CaseActivity.Kind.FILE and file is None:
+        errors["file"] = "请选择要上传的文件。"
+    if file is not None:
+        try:
+            validate_document(file)
+        except ValidationError as exc:
+            errors["file"] = exc.messages[0]
+    if not text and file is None:
+        errors["text"] = "请填写内容。"
+    if errors:
+        raise ValidationError(errors)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    document = None
+    if file is not None:
+        document = CaseDocument.objects.create(case=case, title=file.name[:200], file=file, uploaded_by=actor)
+    activity = _add_activity(case=case, actor=actor, kind=kind, text=text or document.title, document=document)
+    was_stale = case.is_stale
+    case.last_activity_at = activity.created_at
+    case.is_stale = False
+    case.save(update_fields=["last_activity_at", "is_stale", "updated_at"])
+    audit_record(actor=actor, obj=case, action="activity", changes={
+        "activity": {"before": None, "after": f"{activity.get_kind_display()}：{activity.text[:200]}"},
+        **({"is_stale": {"before": True, "after": False}} if was_stale else {}),
+    })
+    if not is_liaison(actor):
+        _notify_owner(case, actor, f"对接项目有新的跟进记录：{case.demand.title}")
+    return activity
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+def _case_url(case):
+    from django.urls import reverse
+
+    return reverse("followups:case_detail", args=[case.pk])
+
+
+def _notify_owner(case, actor, title):
+    if case.owner_id is None or case.owner_id == getattr(actor, "pk", None):
+        return
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    notify(recipients=[case.owner], kind=Notification.Kind.FOLLOWUP, title=title, url=_case_url(case))

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "events",
     "followups",
     "reports",
+    "audit",
     "portal",
 ]
 

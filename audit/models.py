@@ -1,0 +1,58 @@
+"""Append-only audit trail: who changed what, when, with the values before and after."""
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    # Bulk paths bypass save()/delete(); close them too so the trail stays append-only.
+    def update(self, **kwargs):
+        raise PermissionError("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise PermissionError("审计记录只能追加，不能删除。")
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", "创建"
+        UPDATE = "update", "修改"
+        STAGE = "stage", "阶段变更"
+        DELETE = "delete", "删除"
+        CLOSE = "close", "关闭"
+        OTHER = "other", "其他"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept even if the user is later deleted: the trail must still say who it was.
+    actor_repr = models.CharField("操作人名称", max_length=150, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField("对象编号", max_length=64)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    action = models.CharField("操作", max_length=20)
+    changes = models.JSONField("变更内容", default=dict, blank=True, help_text="{字段: {before, after}}")
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"{self.actor_repr or '系统'} {self.action_label} {self.object_repr}"
+
+    @property
+    def action_label(self):
+        return dict(self.Action.choices).get(self.action, self.action)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除。")

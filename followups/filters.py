@@ -1,0 +1,53 @@
+"""Filters of the case list, shared by the HTML list and the .xlsx export."""
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import IndustryChain, Region
+from followups.models import Case
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(label="阶段", choices=Case.Stage.choices)
+    owner = django_filters.ModelChoiceFilter(
+        label="负责人",
+        queryset=User.objects.filter(platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN]).order_by("username"),
+    )
+    city = django_filters.ModelChoiceFilter(
+        label="城市", queryset=Region.objects.filter(level=Region.Level.CITY, parent__name="山东省"), method="filter_city"
+    )
+    chain = django_filters.ModelChoiceFilter(
+        label="产业链", queryset=IndustryChain.objects.filter(parent__isnull=True), method="filter_chain"
+    )
+    overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue")
+    stale = django_filters.BooleanFilter(label="30天无进展", field_name="is_stale")
+    q = django_filters.CharFilter(label="关键词", method="filter_q")
+
+    class Meta:
+        model = Case
+        fields = ["stage", "owner", "city", "chain", "overdue", "stale", "q"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.form.fields.items():
+            css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
+            field.widget.attrs["class"] = css
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(Q(demand__region=value) | Q(demand__region__parent=value))
+
+    def filter_chain(self, queryset, name, value):
+        return queryset.filter(Q(demand__chain=value) | Q(demand__chain__parent=value))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(next_action_at__lt=timezone.localdate()) & ~Q(stage__in=Case.CLOSED_STAGES)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(demand__title__icontains=value) | Q(supply_org__name__icontains=value) | Q(demand__organization__name__icontains=value)
+        )
