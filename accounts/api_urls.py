@@ -1,6 +1,13 @@
 """REST API routes of the accounts app."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter(trailing_slash=True)
+from accounts import api
 
-urlpatterns = router.urls
+router = SimpleRouter(trailing_slash=True)
+router.register("organizations", api.OrganizationViewSet, basename="organization")
+
+urlpatterns = [
+    path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+] + router.urls

@@ -85,3 +85,46 @@ def liaison_staff_for_region(region):
         is_active=True, platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
         responsible_regions__in=chain,
     ).distinct()
+
+
+# --- organisation pages (accounts app) --------------------------------------------------------
+
+def user_memberships(user):
+    """All of a user's memberships (active and pending), organisation loaded, oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.select_related("organization", "organization__region")
+        .filter(user=user, status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING])
+        .order_by("created_at", "id")
+    )
+
+
+def organization_memberships(organization, *, status):
+    return (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, status=status)
+        .order_by("role", "created_at", "id")  # "admin" sorts before "member": admins first
+    )
+
+
+def organizations_awaiting_verification():
+    """Unverified organisations whose request is open (not turned down), oldest first."""
+    from django.db.models import Count, Q
+
+    return (
+        Organization.objects.select_related("region")
+        .filter(is_verified=False, rejected_at__isnull=True)
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def organizations_rejected():
+    return Organization.objects.select_related("region").filter(is_verified=False, rejected_at__isnull=False).order_by("-rejected_at")
+
+
+def organization_by_name(name):
+    return Organization.objects.filter(name=(name or "").strip()).first()
