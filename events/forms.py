@@ -1,0 +1,93 @@
+"""Forms for 对接会 pages: they validate input; events.services does the writing."""
+from django import forms
+from django.forms import formset_factory
+
+from catalog.models import DemandList, IndustryChain
+from events.models import AgendaItem, Event, MeetingOutcome
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M")
+
+
+class EventForm(forms.ModelForm):
+    chains = forms.ModelMultipleChoiceField(
+        label="聚焦产业链", required=False, queryset=IndustryChain.objects.filter(parent__isnull=True),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+    )
+    demand_lists = forms.ModelMultipleChoiceField(
+        label="会前征集的需求清单", required=False,
+        queryset=DemandList.objects.exclude(status=DemandList.Status.DRAFT).select_related("organization"),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        help_text="清单的发布单位作为需求方自动参会，清单中的需求用于精准邀约。",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "name", "description", "date", "venue", "online_url", "status", "chains", "demand_lists",
+            "slot_minutes", "table_count", "meeting_start", "meeting_end",
+        ]
+        widgets = {
+            "name": forms.TextInput(attrs={"class": "form-control"}),
+            "description": forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+            "date": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+            "venue": forms.TextInput(attrs={"class": "form-control"}),
+            "online_url": forms.URLInput(attrs={"class": "form-control"}),
+            "status": forms.Select(attrs={"class": "form-select"}),
+            "slot_minutes": forms.NumberInput(attrs={"class": "form-control"}),
+            "table_count": forms.NumberInput(attrs={"class": "form-control"}),
+            "meeting_start": TIME_WIDGET,
+            "meeting_end": TIME_WIDGET,
+        }
+
+
+class AgendaItemForm(forms.Form):
+    kind = forms.ChoiceField(label="环节类型", choices=AgendaItem.Kind.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    title = forms.CharField(label="议程内容", max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    starts_at = forms.TimeField(label="开始", widget=TIME_WIDGET)
+    ends_at = forms.TimeField(label="结束", widget=TIME_WIDGET)
+    speaker = forms.CharField(label="主讲/发布单位", max_length=120, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "议程结束时间必须晚于开始时间。")
+        return data
+
+
+AgendaFormSet = formset_factory(AgendaItemForm, extra=2, can_delete=True)
+
+
+def agenda_rows(formset):
+    return [
+        {k: f.cleaned_data[k] for k in ("kind", "title", "starts_at", "ends_at", "speaker")}
+        for f in formset.forms
+        if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class AttendeeForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50, widget=forms.TextInput(attrs={"class": "form-control"}))
+    title = forms.CharField(label="职务", max_length=50, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    phone = forms.CharField(label="手机", max_length=30, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+class AvailabilityForm(forms.Form):
+    available_from = forms.TimeField(label="可洽谈开始", widget=TIME_WIDGET)
+    available_to = forms.TimeField(label="可洽谈结束", widget=TIME_WIDGET)
+
+
+class MeetingRequestForm(forms.Form):
+    target_org = forms.TypedChoiceField(label="洽谈对象", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
+    note = forms.CharField(label="留言", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_org"].choices = [(o.pk, o.name) for o in targets]
+
+
+class OutcomeForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="评分", coerce=int, choices=[(i, f"{i} 分") for i in range(5, 0, -1)], widget=forms.Select(attrs={"class": "form-select"})
+    )
+    intent = forms.ChoiceField(label="合作意向", choices=MeetingOutcome.Intent.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    next_step = forms.CharField(label="下一步", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))

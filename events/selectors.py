@@ -1,0 +1,266 @@
+"""Reads for 对接会 that encode who may see what, and the match-based proposals staff act on.
+
+Access matrix:
+
+| who                                  | event list/detail | invitations        | pairs/meetings/agenda |
+|--------------------------------------|-------------------|--------------------|-----------------------|
+| anonymous                            | published only    | no                 | no                    |
+| member of an invited/participant org | published only    | its own org's      | its own org's         |
+| member of an uninvited org           | published only    | no                 | no                    |
+| liaison staff / platform admin       | all (drafts too)  | all, and send them | all, schedule, plan   |
+
+Participants of an event = owners of its attached demand lists (需求方) + organisations that
+accepted their invitation (受邀供给方).
+"""
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q
+
+from accounts.models import Organization
+from accounts.selectors import is_liaison, user_org_ids
+from catalog.models import Demand
+from events.models import Event, Invitation, Meeting, MeetingRequest
+
+PROPOSAL_REASONS = 3
+
+
+def can_manage_events(user):
+    return is_liaison(user)
+
+
+def events_visible_to(user):
+    qs = Event.objects.all()
+    if can_manage_events(user):
+        return qs
+    return qs.exclude(status=Event.Status.DRAFT)
+
+
+def event_list_for(user):
+    return events_visible_to(user).prefetch_related("chains").annotate(
+        invitation_count=Count("invitations", filter=Q(invitations__status=Invitation.Status.ACCEPTED), distinct=True),
+    )
+
+
+def event_demands(event):
+    """The event's demands (会前征集), closed ones left out."""
+    return (
+        Demand.objects.filter(demand_list__events=event)
+        .exclude(status=Demand.Status.CLOSED)
+        .select_related("organization", "chain", "region")
+    )
+
+
+def event_demand_org_ids(event):
+    return set(event.demand_lists.values_list("organization_id", flat=True))
+
+
+def event_participant_org_ids(event):
+    accepted = Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list("organization_id", flat=True)
+    return event_demand_org_ids(event) | set(accepted)
+
+
+def event_participants(event):
+    return Organization.objects.filter(pk__in=event_participant_org_ids(event)).select_related("region").order_by("name")
+
+
+def user_event_org_ids(user, event):
+    """The user's organisations that take part in the event or were invited to it."""
+    mine = user_org_ids(user)
+    if not mine:
+        return set()
+    invited = set(Invitation.objects.filter(event=event, organization_id__in=mine).values_list("organization_id", flat=True))
+    return (event_demand_org_ids(event) & mine) | invited
+
+
+def user_participant_org_ids(user, event):
+    return user_org_ids(user) & event_participant_org_ids(event)
+
+
+def invitations_visible_to(user):
+    qs = Invitation.objects.select_related("event", "organization", "organization__region")
+    if can_manage_events(user):
+        return qs
+    return qs.filter(organization_id__in=user_org_ids(user)).exclude(event__status=Event.Status.DRAFT)
+
+
+def pairs_visible_to(user):
+    qs = MeetingRequest.objects.select_related("event", "requester_org", "target_org", "demand", "supply")
+    if can_manage_events(user):
+        return qs
+    mine = user_org_ids(user)
+    return qs.filter(Q(requester_org_id__in=mine) | Q(target_org_id__in=mine))
+
+
+def meetings_visible_to(user):
+    qs = Meeting.objects.select_related(
+        "event", "pair", "pair__requester_org", "pair__target_org", "pair__demand", "pair__supply"
+    )
+    if can_manage_events(user):
+        return qs
+    mine = user_org_ids(user)
+    return qs.filter(Q(pair__requester_org_id__in=mine) | Q(pair__target_org_id__in=mine))
+
+
+def org_meetings(event, org_id):
+    return (
+        Meeting.objects.filter(event=event)
+        .filter(Q(pair__requester_org_id=org_id) | Q(pair__target_org_id=org_id))
+        .select_related("pair", "pair__requester_org", "pair__target_org", "pair__demand", "pair__supply")
+        .prefetch_related("outcomes")
+        .order_by("starts_at", "table_no")
+    )
+
+
+# --- match explanations ---------------------------------------------------------------------------
+
+def match_reasons(explanation, limit=PROPOSAL_REASONS):
+    """Readable reasons from a Match.explanation, whatever its exact JSON shape."""
+    reasons = []
+
+    def add(text):
+        text = str(text).strip()
+        if text and text not in reasons:
+            reasons.append(text)
+
+    if isinstance(explanation, str):
+        add(explanation)
+    elif isinstance(explanation, list):
+        for item in explanation:
+            if isinstance(item, dict):
+                add(item.get("text") or item.get("reason") or item.get("label") or "")
+            else:
+                add(item)
+    elif isinstance(explanation, dict):
+        for key in ("reasons", "summary_lines"):
+            value = explanation.get(key)
+            if isinstance(value, list):
+                for item in value:
+                    add(item.get("text", "") if isinstance(item, dict) else item)
+        if isinstance(explanation.get("summary"), str):
+            add(explanation["summary"])
+        terms = explanation.get("shared_terms") or explanation.get("key_terms") or explanation.get("terms")
+        if isinstance(terms, list) and terms:
+            words = [t.get("term", "") if isinstance(t, dict) else str(t) for t in terms[:5]]
+            add("共同关键词：" + "、".join(w for w in words if w))
+        for key in ("chain", "chain_relation", "type_fit", "budget_fit"):
+            value = explanation.get(key)
+            if isinstance(value, str):
+                add(value)
+            elif isinstance(value, dict) and (value.get("text") or value.get("label")):
+                add(value.get("text") or value.get("label"))
+    return reasons[:limit]
+
+
+def _match_model():
+    from matching.models import Match
+
+    return Match
+
+
+def _event_matches(event):
+    """Matches of the event's demands with active supplies of verified organisations."""
+    from catalog.models import Supply
+
+    return _match_model().objects.filter(
+        demand__in=event_demands(event),
+        supply__status=Supply.Status.ACTIVE,
+        supply__organization__is_verified=True,
+    )
+
+
+def invitation_proposals(event, *, limit=30):
+    """Supply organisations to invite, best first, aggregated over the event's demands.
+
+    Each row: organization, best_score, demand_count (demands it matches), reasons (from its top
+    matches), best_demand (title of its best-matching demand). Organisations already invited and
+    the event's demand-side organisations are left out.
+    """
+    excluded = set(event.invitations.values_list("organization_id", flat=True)) | event_demand_org_ids(event)
+    matches = _event_matches(event).exclude(supply__organization_id__in=excluded)
+    rows = list(
+        matches.values("supply__organization_id")
+        .annotate(best_score=Max("score"), demand_count=Count("demand", distinct=True), match_count=Count("id"))
+        .order_by("-best_score", "-demand_count", "supply__organization_id")[:limit]
+    )
+    org_ids = [row["supply__organization_id"] for row in rows]
+    orgs = Organization.objects.in_bulk(org_ids)
+    top = defaultdict(list)
+    for match in (
+        matches.filter(supply__organization_id__in=org_ids)
+        .select_related("demand", "supply")
+        .only("score", "explanation", "demand__title", "supply__title", "supply__organization_id")
+        .order_by("-score", "id")
+    ):
+        bucket = top[match.supply.organization_id]
+        if len(bucket) < PROPOSAL_REASONS:
+            bucket.append(match)
+    proposals = []
+    for row in rows:
+        org_id = row["supply__organization_id"]
+        best = top[org_id]
+        reasons = []
+        for match in best:
+            for reason in match_reasons(match.explanation):
+                if reason not in reasons:
+                    reasons.append(reason)
+        proposals.append({
+            "organization": orgs[org_id],
+            "best_score": round(row["best_score"], 1),
+            "demand_count": row["demand_count"],
+            "match_count": row["match_count"],
+            "best_demand": best[0].demand.title if best else "",
+            "best_supply": best[0].supply.title if best else "",
+            "top_matches": [
+                {"demand": m.demand.title, "supply": m.supply.title, "score": round(m.score, 1)} for m in best
+            ],
+            "reasons": reasons[:PROPOSAL_REASONS],
+        })
+    return proposals
+
+
+def best_match_between(event, org_a_id, org_b_id):
+    """Best match of one org's event demand with the other org's supply (either direction), or None."""
+    return (
+        _event_matches(event)
+        .filter(
+            Q(demand__organization_id=org_a_id, supply__organization_id=org_b_id)
+            | Q(demand__organization_id=org_b_id, supply__organization_id=org_a_id)
+        )
+        .select_related("demand", "supply")
+        .order_by("-score", "id")
+        .first()
+    )
+
+
+def pair_suggestions(event, *, limit=30):
+    """Top matches between the event's demand-side orgs and accepted supply orgs not yet paired.
+
+    One row per organisation pair (its best match), best first — for staff to add as 1:1 pairs.
+    """
+    accepted = set(
+        Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list("organization_id", flat=True)
+    )
+    if not accepted:
+        return []
+    paired = set()
+    for a, b in MeetingRequest.objects.filter(event=event).exclude(status=MeetingRequest.Status.DECLINED).values_list(
+        "requester_org_id", "target_org_id"
+    ):
+        paired.add(frozenset((a, b)))
+    seen = set()
+    suggestions = []
+    matches = (
+        _event_matches(event)
+        .filter(supply__organization_id__in=accepted)
+        .select_related("demand", "demand__organization", "supply", "supply__organization")
+        .order_by("-score", "id")
+    )
+    for match in matches.iterator(chunk_size=500):
+        key = frozenset((match.demand.organization_id, match.supply.organization_id))
+        if len(key) < 2 or key in paired or key in seen:
+            continue
+        seen.add(key)
+        suggestions.append(match)
+        if len(suggestions) >= limit:
+            break
+    return suggestions
