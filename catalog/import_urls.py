@@ -1,4 +1,15 @@
 """Import/export pages (Excel/CSV intake with preview, templates, filtered exports)."""
 from django.urls import path
 
-urlpatterns = []
+from catalog import import_views
+
+urlpatterns = [
+    path("import/", import_views.import_upload, name="import"),
+    path("import/template/<str:kind>/", import_views.import_template, name="import_template"),
+    path("import/jobs/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/jobs/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
+    path("import/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/jobs/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("demands/export/", import_views.demand_export, name="demand_export"),
+    path("supplies/export/", import_views.supply_export, name="supply_export"),
+]

@@ -1,0 +1,42 @@
+"""The upload form of the import page: size, extension and content (magic bytes) checked before saving."""
+from django import forms
+from django.conf import settings
+
+from catalog.importing import NOT_CSV, NOT_XLSX, OLE_MAGIC, XLSX_MAGIC
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="选择文件",
+        help_text="Excel（.xlsx）或 CSV（.csv，UTF-8 编码）文件，表头须与导入模板一致。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "class": "form-control"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise forms.ValidationError("只支持 Excel（.xlsx）和 CSV（.csv）文件。旧版 .xls 请在 Excel 中“另存为 .xlsx”。")
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"文件过大（{_megabytes(upload.size)}），上限为 {_megabytes(limit)}：请拆分后分批导入。")
+        if upload.size == 0:
+            raise forms.ValidationError("文件是空的：没有表头也没有数据。")
+        upload.seek(0)
+        head = upload.read(8192)
+        upload.seek(0)
+        # The extension is the user's claim; the first bytes say what the file really is.
+        if name.endswith(".xlsx") and not head.startswith(XLSX_MAGIC):
+            if head.startswith(OLE_MAGIC):
+                raise forms.ValidationError(f"{NOT_XLSX}：这是旧版 .xls 格式，请在 Excel 中“另存为 .xlsx”后再上传。")
+            raise forms.ValidationError(f"{NOT_XLSX}：文件内容不是 Excel 工作簿（可能只是改了扩展名）。")
+        if name.endswith(".csv"):
+            if head.startswith(XLSX_MAGIC):
+                raise forms.ValidationError(f"{NOT_CSV}：这是一个 Excel 文件，请把扩展名改为 .xlsx 后再上传。")
+            if b"\x00" in head or head.startswith(OLE_MAGIC):
+                raise forms.ValidationError(f"{NOT_CSV}：文件包含二进制内容（可能是改了扩展名的其他文件）。")
+        return upload

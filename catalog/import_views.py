@@ -1,0 +1,185 @@
+"""Pages of the Excel/CSV intake (upload → preview → confirm → progress) and the xlsx exports/templates."""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.selectors import is_liaison, is_platform_admin, user_active_membership
+from catalog import exporting, importing
+from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.import_forms import ImportUploadForm
+from catalog.models import ImportJob
+from catalog.selectors import can_view_contacts, demands_visible_to, supplies_visible_to
+
+EXPORT_MAX_ROWS = getattr(settings, "EXPORT_MAX_ROWS", 50_000)
+FINISHED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED)
+
+
+def _xlsx_response(content, filename):
+    response = HttpResponse(content, content_type=exporting.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _acting_organization(user):
+    """(is_staff, organization): staff import for anyone; a member for their active organisation."""
+    if is_liaison(user):
+        return True, None
+    membership = user_active_membership(user)
+    return False, membership.organization if membership else None
+
+
+def _job_or_404(request, pk):
+    jobs = ImportJob.objects.select_related("organization", "created_by")
+    if not is_platform_admin(request.user):
+        jobs = jobs.filter(created_by=request.user)
+    return get_object_or_404(jobs, pk=pk)
+
+
+@login_required
+def import_upload(request):
+    is_staff, organization = _acting_organization(request.user)
+    if not is_staff and organization is None:
+        return render(request, "catalog/import_upload.html", {"no_organization": True}, status=403)
+    form = ImportUploadForm()
+    if request.method == "POST":
+        # Refuse oversized bodies before Django spools them to disk.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.IMPORT_MAX_UPLOAD_BYTES + 64 * 1024:
+            form.add_error(None, _("文件过大，上限为 %(mb)d MB：请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)})
+        else:
+            form = ImportUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                job = importing.import_job_create(uploaded_file=form.cleaned_data["file"], user=request.user, organization=organization)
+                return redirect("catalog:import_job", pk=job.pk)
+    jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
+    return render(request, "catalog/import_upload.html", {
+        "form": form, "organization": organization, "is_staff": is_staff, "jobs": jobs,
+        "async_threshold": importing.ASYNC_THRESHOLD_ROWS,
+    })
+
+
+@login_required
+@require_GET
+def import_job(request, pk):
+    job = _job_or_404(request, pk)
+    errors = job.errors or []
+    return render(request, "catalog/import_job.html", {
+        "job": job, "errors": errors[:1000], "hidden_errors": max(0, len(errors) - 1000),
+        "summary_lines": (job.summary or {}).get("lines", []),
+        "notes": (job.summary or {}).get("notes", []),
+        "is_finished": job.status in FINISHED,
+        "is_running": job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING),
+        "percent": _percent(job),
+        "async_threshold": importing.ASYNC_THRESHOLD_ROWS,
+    })
+
+
+def _percent(job):
+    if job.status == ImportJob.Status.SUCCEEDED:
+        return 100
+    if not job.total_rows:
+        return 0
+    return min(100, int(job.processed_rows * 100 / job.total_rows))
+
+
+@login_required
+@require_GET
+def import_job_status(request, pk):
+    job = _job_or_404(request, pk)
+    if job.status == ImportJob.Status.RUNNING and job.total_rows and job.processed_rows >= job.total_rows:
+        message = _("正在写入数据库…")
+    elif job.status == ImportJob.Status.RUNNING and job.is_cancel_requested:
+        message = _("正在取消，已处理的数据将全部撤销…")
+    elif job.status == ImportJob.Status.PENDING:
+        message = _("排队中，等待后台任务开始…")
+    else:
+        message = job.get_status_display()
+    return JsonResponse({
+        "id": job.pk,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "processed_rows": job.processed_rows,
+        "total_rows": job.total_rows,
+        "percent": _percent(job),
+        "is_cancel_requested": job.is_cancel_requested,
+        "finished": job.status in FINISHED,
+        "message": message,
+    })
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk):
+    job = _job_or_404(request, pk)
+    outcome = importing.import_job_confirm(job=job)
+    if outcome is None:
+        messages.warning(request, _("该导入已经确认过或已结束，无需重复提交。"))
+    elif outcome == "queued":
+        messages.info(request, _("文件较大（%(rows)d 行），已转入后台导入，可在本页查看进度。") % {"rows": job.total_rows})
+    else:
+        job.refresh_from_db()
+        if job.status == ImportJob.Status.SUCCEEDED:
+            messages.success(request, _("导入完成。"))
+        else:
+            messages.error(request, _("导入未完成，所有数据均未保存。"))
+    return redirect("catalog:import_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk):
+    job = _job_or_404(request, pk)
+    if importing.import_job_cancel(job=job):
+        job.refresh_from_db()
+        if job.status == ImportJob.Status.CANCELLED:
+            messages.info(request, _("已取消导入，没有保存任何数据。"))
+        else:
+            messages.info(request, _("已请求取消：后台任务将在下一批数据前停止，并撤销全部已处理的数据。"))
+    else:
+        messages.warning(request, _("该导入已经结束，无法取消。"))
+    return redirect("catalog:import_job", pk=job.pk)
+
+
+@require_GET
+def import_template(request, kind):
+    if kind not in importing.SPECS:
+        raise Http404
+    label = "需求清单" if kind == "demands" else "供给菜单"
+    return _xlsx_response(exporting.template_xlsx(kind), f"{label}导入模板.xlsx")
+
+
+def _export(request, *, kind, queryset, filterset_class, list_url_name):
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    items = filterset.qs
+    count = items.count()
+    if count > EXPORT_MAX_ROWS:
+        messages.error(request, _("符合条件的记录有 %(count)d 条，超过单次导出上限 %(limit)d 条：请增加筛选条件后再导出。")
+                       % {"count": count, "limit": EXPORT_MAX_ROWS})
+        query = request.GET.urlencode()
+        return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
+    user = request.user
+    content = exporting.export_xlsx(
+        kind, items.iterator(chunk_size=2000), contacts_allowed=lambda obj: can_view_contacts(user, obj)
+    )
+    label = "需求" if kind == "demands" else "供给"
+    return _xlsx_response(content, f"{label}导出-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@require_GET
+def demand_export(request):
+    return _export(request, kind="demands", queryset=demands_visible_to(request.user),
+                   filterset_class=DemandFilterSet, list_url_name="catalog:demand_list")
+
+
+@require_GET
+def supply_export(request):
+    return _export(request, kind="supplies", queryset=supplies_visible_to(request.user),
+                   filterset_class=SupplyFilterSet, list_url_name="catalog:supply_list")

@@ -1,0 +1,1010 @@
+"""Excel/CSV intake of 需求清单 and 供给菜单: read, validate every row, then write in one transaction.
+
+`import_catalog_file()` is the one entry point (used by the upload page, the worker task, the
+`import_catalog` command and the demo loader). Nothing is written unless the whole file is
+valid; problems come back as "第N行「列名」: …" with the spreadsheet's own row numbers.
+"""
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from catalog.models import Demand, DemandList, DemandType, IndustryChain, Region, Supply, SupplyMenu, SupplyType
+from catalog.regions import parse_region, region_resolve
+from catalog.taxonomy import CHAIN_ALIASES
+
+DEMAND_HEADERS = ["清单名称", "发布单位", "所在地区", "需求名称", "需求描述", "产业链", "需求类型", "预算（万元）", "截止日期", "联系人", "联系电话"]
+SUPPLY_HEADERS = ["菜单名称", "供给单位", "所在地区", "供给名称", "供给描述", "产业链", "供给类型", "参考价格（万元）", "联系人", "联系电话"]
+
+DESCRIPTION_MAX_CHARS = 5000
+BATCH_SIZE = 500
+# Limits against hostile or accidental monsters (zip bombs, runaway sheets, giant cells).
+MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 50_000)
+MAX_UNCOMPRESSED_BYTES = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+MAX_ZIP_ENTRIES = 2_000
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_EXTRA_COLUMNS_REPORTED = 3
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
+NOT_XLSX = "文件不是有效的 Excel（.xlsx）文件"
+NOT_CSV = "文件不是有效的 CSV 文本文件"
+
+PARK_WORDS = ("园区", "开发区", "高新区", "管委会")
+RESEARCH_WORDS = ("大学", "学院", "研究院", "研究所", "实验室")
+# Exports prefix these with an apostrophe so spreadsheets never run them; strip it back on import.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, empty, too big, bad header…)."""
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    kind: str = ""
+    errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    demand_ids: list = field(default_factory=list)
+    supply_ids: list = field(default_factory=list)
+    total_rows: int = 0
+    dry_run: bool = False
+    cancelled: bool = False
+    new_organizations: list = field(default_factory=list)
+    new_lists: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors and not self.cancelled
+
+    @property
+    def kind_label(self):
+        return {"demands": "需求", "supplies": "供给"}.get(self.kind, "")
+
+    @property
+    def list_label(self):
+        return {"demands": "需求清单", "supplies": "供给菜单"}.get(self.kind, "清单")
+
+    def summary_lines(self):
+        """Chinese sentences describing what was (or, for a dry run, would be) written."""
+        c = self.counts
+        verb = "将" if self.dry_run else "已"
+        lines = [
+            f"共 {self.total_rows} 行{self.kind_label}，涉及 {c.get('lists', 0)} 个{self.list_label}"
+            f"（{verb}新建 {c.get('lists_created', 0)} 个）。",
+            f"{verb}新增 {c.get('created', 0)} 条，更新 {c.get('updated', 0)} 条，未变化 {c.get('unchanged', 0)} 条。",
+        ]
+        if c.get("organizations_created"):
+            names = "、".join(self.new_organizations[:10]) + ("等" if len(self.new_organizations) > 10 else "")
+            lines.append(f"{verb}新建 {c['organizations_created']} 个单位（未认证）：{names}。")
+        return lines + list(self.notes)
+
+    def as_summary(self):
+        """JSON-safe summary stored on ImportJob.summary."""
+        return {
+            "kind": self.kind,
+            "counts": self.counts,
+            "total_rows": self.total_rows,
+            "lines": self.summary_lines(),
+            "notes": self.notes,
+            "new_organizations": self.new_organizations,
+            "new_lists": self.new_lists,
+        }
+
+
+# --- kinds ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    headers: list
+    list_model: type
+    item_model: type
+    list_fk: str
+    type_field: str
+    amount_field: str
+    type_values: tuple
+    published_status: str
+    has_deadline: bool
+    item_word: str
+    list_word: str
+
+    def new_org_kind(self, name):
+        if self.kind == "demands":
+            return Organization.Kind.PARK if any(w in name for w in PARK_WORDS) else Organization.Kind.GOVERNMENT
+        return Organization.Kind.UNIVERSITY if any(w in name for w in RESEARCH_WORDS) else Organization.Kind.ENTERPRISE
+
+
+SPECS = {
+    "demands": _Spec(
+        kind="demands", headers=DEMAND_HEADERS, list_model=DemandList, item_model=Demand, list_fk="demand_list",
+        type_field="demand_type", amount_field="budget_wan", type_values=tuple(DemandType.values),
+        published_status=DemandList.Status.COLLECTING, has_deadline=True, item_word="需求", list_word="需求清单",
+    ),
+    "supplies": _Spec(
+        kind="supplies", headers=SUPPLY_HEADERS, list_model=SupplyMenu, item_model=Supply, list_fk="menu",
+        type_field="supply_type", amount_field="price_wan", type_values=tuple(SupplyType.values),
+        published_status=SupplyMenu.Status.PUBLISHED, has_deadline=False, item_word="供给", list_word="供给菜单",
+    ),
+}
+# Column positions shared by both layouts (the supply sheet simply has no 截止日期).
+KEYS = {
+    "demands": ["list_name", "org_name", "region", "title", "description", "chain", "item_type", "amount", "deadline",
+                "contact_name", "contact_phone"],
+    "supplies": ["list_name", "org_name", "region", "title", "description", "chain", "item_type", "amount",
+                 "contact_name", "contact_phone"],
+}
+MAX_LENGTHS = {"list_name": 120, "org_name": 120, "title": 200, "contact_name": 50, "contact_phone": 30,
+               "description": DESCRIPTION_MAX_CHARS, "region": 120, "chain": 50, "item_type": 20}
+REQUIRED = {"list_name", "org_name", "region", "title", "description", "chain", "item_type", "contact_name", "contact_phone"}
+
+
+def _normalise_header(value):
+    text = "" if value is None else str(value)
+    text = text.replace("\ufeff", "").strip().replace("(", "（").replace(")", "）")
+    return re.sub(r"\s+", "", text)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+@dataclass
+class _Cell:
+    value: object
+    is_formula: bool = False
+
+
+def _read_bytes(fileobj):
+    if hasattr(fileobj, "seek"):
+        try:
+            fileobj.seek(0)
+        except (OSError, ValueError):
+            pass
+    data = fileobj.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return data
+
+
+def _check_zip(data):
+    """Refuse zip bombs before openpyxl inflates anything."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(f"{NOT_XLSX}：文件已损坏或只是改了扩展名，请在 Excel 中“另存为 .xlsx”后再上传。") from None
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ImportFileError(f"{NOT_XLSX}：压缩包内文件数量异常（{len(infos)} 个）。")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(
+            f"文件解压后约 {total // (1024 * 1024)} MB，超过上限 {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB"
+            "（疑似压缩炸弹或数据过多）：请拆分成多个文件后再导入。"
+        )
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise ImportFileError(f"{NOT_XLSX}：这是一个压缩包，但不是 Excel 工作簿。")
+    return archive
+
+
+MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?)"')
+
+
+def _merged_ranges(archive, sheet_path):
+    """Merged ranges of one sheet, found by streaming its XML (read-only openpyxl does not expose them)."""
+    try:
+        source = archive.open(sheet_path.lstrip("/"))
+    except KeyError:
+        return []
+    found, tail = [], b""
+    with source:
+        while True:
+            chunk = source.read(1 << 20)
+            if not chunk:
+                break
+            buffer = tail + chunk
+            for match in MERGE_RE.finditer(buffer):
+                ref = match.group(1).decode()
+                if ref not in found:
+                    found.append(ref)
+            tail = buffer[-200:]
+    return found
+
+
+def _read_xlsx(data):
+    import openpyxl
+    from openpyxl.utils.cell import coordinate_from_string
+
+    if not data.startswith(XLSX_MAGIC):
+        if data.startswith(OLE_MAGIC):
+            raise ImportFileError(f"{NOT_XLSX}：这是旧版 .xls 格式，请在 Excel 中“另存为 .xlsx”后再上传。")
+        raise ImportFileError(f"{NOT_XLSX}：文件内容不是 Excel 工作簿（可能只是改了扩展名）。")
+    archive = _check_zip(data)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many types for damaged files
+        raise ImportFileError(f"{NOT_XLSX}：文件已损坏或格式不受支持，请在 Excel 中“另存为 .xlsx”后再上传。") from None
+    if not workbook.worksheets:
+        raise ImportFileError("文件是空的：工作簿中没有工作表。")
+    sheet = workbook.worksheets[0]
+    merged = _merged_ranges(archive, getattr(sheet, "_worksheet_path", "xl/worksheets/sheet1.xml"))
+    merged_cells = []
+    for ref in merged:
+        column, row = coordinate_from_string(ref.split(":")[0])
+        merged_cells.append((row, column, ref))
+    # Dimensions written by other tools can be wrong (or hostile: A1:XFD1048576); read what is there.
+    sheet.reset_dimensions()
+
+    def rows():
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [_Cell(getattr(c, "value", None), getattr(c, "data_type", None) == "f") for c in row]
+        workbook.close()
+
+    return rows(), merged_cells
+
+
+def _decode_csv(data, notes):
+    if data.startswith(XLSX_MAGIC):
+        raise ImportFileError(f"{NOT_CSV}：这是一个 Excel 文件，请把扩展名改为 .xlsx 后再上传。")
+    sample = data[:8192]
+    if b"\x00" in sample:
+        raise ImportFileError(f"{NOT_CSV}：文件包含二进制内容（可能是改了扩展名的其他文件）。")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{NOT_CSV}：无法识别文件编码，请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再上传。") from None
+    notes.append("文件编码为 GBK/GB18030（Excel 中文版默认的 CSV 编码），已自动转换为 UTF-8。")
+    return text
+
+
+def _read_csv(data, notes):
+    text = _decode_csv(data, notes)
+
+    def rows():
+        reader = csv.reader(io.StringIO(text, newline=""))
+        number = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportFileError(f"第{reader.line_num}行: CSV 格式错误或单元格内容过长（{exc}），请检查引号是否成对。") from None
+            number += 1
+            # A quoted cell may span lines; Excel counts it as one row, and so do we.
+            yield number, [_Cell(value) for value in row]
+
+    return rows(), []
+
+
+def _open_table(fileobj, filename, notes):
+    name = (filename or "").lower()
+    data = _read_bytes(fileobj)
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ImportFileError("文件是空的：没有表头也没有数据。")
+    if name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith(".csv"):
+        return _read_csv(data, notes)
+    raise ImportFileError("只支持 Excel（.xlsx）和 CSV（.csv）文件。")
+
+
+# --- cell parsing ----------------------------------------------------------------------------
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    text = str(value).replace("\u3000", " ").replace("\xa0", " ").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text
+
+
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+def parse_date(value):
+    """Return a date for 2027-08-07, 2027/8/7, 2027年8月7日, an Excel date cell or serial; else raise ValueError."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel_serial(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    match = DATE_RE.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return date(year, month, day)
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return _excel_serial(float(text))
+    raise ValueError(text)
+
+
+def _excel_serial(number):
+    from openpyxl.utils.datetime import from_excel
+
+    if not 20_000 <= number <= 80_000:  # 1954 … 2119: anything else is not a plausible deadline
+        raise ValueError(number)
+    return from_excel(number).date()
+
+
+AMOUNT_LIMIT = Decimal("10000000000")  # max_digits=12, decimal_places=2
+
+
+def parse_amount(value):
+    """万元 amount from a number cell or text such as "1,200", "120万" or "８０"; raise ValueError if not one."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        number = Decimal(str(value))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
+        text = re.sub(r"万元?$", "", text)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    number: int
+    list_name: str
+    org_name: str
+    region_text: str
+    region_full: str
+    title: str
+    description: str
+    chain: IndustryChain
+    item_type: str
+    amount: object
+    deadline: object
+    contact_name: str
+    contact_phone: str
+    search_tokens: str = ""
+
+
+def _detect_kind(header):
+    names = [_normalise_header(v) for v in header]
+    while names and not names[-1]:
+        names.pop()
+    scores = {kind: len(set(names) & set(spec.headers)) for kind, spec in SPECS.items()}
+    if names and names[0] in ("清单名称", "菜单名称"):
+        kind = "demands" if names[0] == "清单名称" else "supplies"
+    else:
+        kind = max(scores, key=scores.get)
+        if scores[kind] < 3:
+            raise ImportFileError(
+                "第1行（表头）: 无法识别表头。需求清单的表头应为：" + ",".join(DEMAND_HEADERS)
+                + "；供给菜单的表头应为：" + ",".join(SUPPLY_HEADERS) + "。请下载导入模板对照填写。"
+            )
+    expected = SPECS[kind].headers
+    if names == expected:
+        return kind
+    missing = [h for h in expected if h not in names]
+    extra = [h or "（空白列）" for h in names if h not in expected]
+    duplicated = sorted({h for h in names if h and names.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append("缺少列" + "、".join(f"「{h}」" for h in missing))
+    if extra:
+        problems.append("多出列" + "、".join(f"「{h}」" for h in extra))
+    if duplicated:
+        problems.append("重复的列" + "、".join(f"「{h}」" for h in duplicated))
+    if not problems:
+        problems.append("列的顺序不对")
+    label = SPECS[kind].list_word
+    raise ImportFileError(
+        f"第1行（表头）: {label}表头有误：{'；'.join(problems)}。表头必须完全一致且按此顺序：{','.join(expected)}"
+    )
+
+
+class _Validator:
+    def __init__(self, spec, *, organization, report):
+        self.spec = spec
+        self.report = report
+        self.organization = organization
+        self.errors = report.errors
+        self.chains = self._chain_lookup()
+        self._regions = {}
+        self.seen_titles = {}  # (org, list, title) → row number
+        self.org_regions = {}  # new org name → first row's region text
+
+    @staticmethod
+    def _key(text):
+        return unicodedata.normalize("NFKC", text).strip()
+
+    def _chain_lookup(self):
+        lookup = {}
+        for chain in IndustryChain.objects.all():
+            lookup[self._key(chain.name)] = chain
+        for alias, canonical in CHAIN_ALIASES.items():
+            if self._key(canonical) in lookup:
+                lookup.setdefault(self._key(alias), lookup[self._key(canonical)])
+        self.root_chain_names = [c.name for c in IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name")]
+        return lookup
+
+    def error(self, number, column, message):
+        self.errors.append(f"第{number}行「{column}」: {message}")
+
+    def region_full_name(self, number, column, text):
+        if text not in self._regions:
+            try:
+                province, city, district = parse_region(text)
+                self._regions[text] = (province + city + district, None)
+            except ValidationError as exc:
+                self._regions[text] = (None, "；".join(exc.messages))
+        full, problem = self._regions[text]
+        if problem:
+            self.error(number, column, problem)
+        return full
+
+    def validate(self, number, cells):
+        spec, headers, keys = self.spec, self.spec.headers, KEYS[self.spec.kind]
+        before = len(self.errors)
+        values = {}
+        for index, (key, column) in enumerate(zip(keys, headers)):
+            cell = cells[index] if index < len(cells) else _Cell(None)
+            if cell.is_formula:
+                self.error(number, column, f"不支持公式「{_text(cell.value)[:50]}」：请把公式单元格复制后“选择性粘贴为数值”。")
+                values[key] = None
+                continue
+            raw = cell.value
+            if key in ("amount", "deadline") and isinstance(raw, (int, float, date, datetime)) and not isinstance(raw, bool):
+                values[key] = raw
+                continue
+            text = _text(raw)
+            if "\x00" in text:
+                self.error(number, column, "包含非法的控制字符，请检查单元格内容。")
+                text = text.replace("\x00", "")
+            limit = MAX_LENGTHS.get(key)
+            if limit and len(text) > limit:
+                noun = "描述" if key == "description" else "内容"
+                self.error(number, column, f"{noun}过长：不能超过 {limit} 个字符（当前 {len(text)} 个）。")
+            if key in REQUIRED and not text:
+                self.error(number, column, "不能为空。")
+            values[key] = text
+        for index in range(len(headers), len(cells)):
+            extra = _text(cells[index].value)
+            if extra:
+                from openpyxl.utils import get_column_letter
+
+                self.error(number, f"第{index + 1}列（{get_column_letter(index + 1)}列）",
+                           f"表头之外多出内容「{extra[:30]}」：请删除多余的列。")
+                break
+
+        chain = None
+        if values.get("chain"):
+            chain = self.chains.get(self._key(values["chain"]))
+            if chain is None:
+                self.error(number, headers[5], f"未知的产业链「{values['chain'][:30]}」。可选值：{'、'.join(self.root_chain_names)}"
+                           "（也可填写其下的环节名称，如“协作机器人”“碳化硅”）。")
+        if values.get("item_type") and values["item_type"] not in spec.type_values:
+            self.error(number, headers[6], f"未知的{spec.item_word}类型「{values['item_type'][:30]}」。可选值：{'、'.join(spec.type_values)}。")
+
+        amount = None
+        raw_amount = values.get("amount")
+        if raw_amount not in (None, ""):
+            try:
+                amount = parse_amount(raw_amount)
+                if amount < 0:
+                    self.error(number, headers[7], f"金额不能为负数（「{_text(raw_amount)}」）。")
+                elif amount >= AMOUNT_LIMIT:
+                    self.error(number, headers[7], f"金额「{_text(raw_amount)}」过大：单位是万元，请检查。")
+            except ValueError:
+                self.error(number, headers[7], f"「{_text(raw_amount)[:30]}」不是有效的数字：请填写以万元为单位的数字，如 120 或 85.5，没有可留空。")
+
+        deadline = None
+        if spec.has_deadline and values.get("deadline") not in (None, ""):
+            try:
+                deadline = parse_date(values["deadline"])
+            except (ValueError, OverflowError):
+                self.error(number, headers[8], f"「{_text(values['deadline'])[:30]}」不是有效的日期：请写成 2027-08-07、2027/8/7 或 2027年8月7日。")
+
+        region_full = None
+        if values.get("region"):
+            region_full = self.region_full_name(number, headers[2], values["region"])
+
+        org_name = values.get("org_name") or ""
+        if org_name:
+            self._check_org(number, headers[1], org_name, values.get("region"))
+
+        title = values.get("title") or ""
+        if title and values.get("list_name") and org_name:
+            key = (org_name, values["list_name"], title)
+            if key in self.seen_titles:
+                self.error(number, headers[3], f"与第{self.seen_titles[key]}行重复：同一{spec.list_word}内{spec.item_word}名称「{title[:40]}」不能重复。")
+            else:
+                self.seen_titles[key] = number
+
+        if len(self.errors) > before:
+            return None
+        return _Row(
+            number=number, list_name=values["list_name"], org_name=org_name, region_text=values["region"],
+            region_full=region_full, title=title, description=values["description"], chain=chain,
+            item_type=values["item_type"], amount=amount, deadline=deadline,
+            contact_name=values["contact_name"], contact_phone=values["contact_phone"],
+        )
+
+    def _check_org(self, number, column, name, region_text):
+        if self.organization is not None and name != self.organization.name:
+            self.error(number, column, f"您只能导入本单位「{self.organization.name}」的{self.spec.item_word}，不能填写「{name[:40]}」。")
+            return
+        if name not in self.org_regions:
+            self.org_regions[name] = region_text
+
+
+# --- the entry point ------------------------------------------------------------------------------
+
+def _actor_is_staff(actor):
+    from accounts.selectors import is_liaison
+
+    return actor is None or is_liaison(actor)
+
+
+def _acting_organization(actor, organization):
+    """The org a non-staff actor imports for, or None for staff and the command."""
+    if _actor_is_staff(actor):
+        return organization
+    if organization is not None:
+        return organization
+    from accounts.selectors import user_active_membership
+
+    membership = user_active_membership(actor)
+    return membership.organization if membership else None
+
+
+def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry_run=False, progress=None,
+                        should_cancel=None, finalize=None):
+    """Validate and (unless `dry_run`) write a demand or supply sheet; see the module docstring.
+
+    `actor` None means the command line (full rights). Staff (liaison, platform admin) may name any
+    organisation, which is found by name or created unverified; an organisation member may only
+    import rows of their own organisation (`organization`, default: their active membership).
+    `progress(done, total)` is called while rows are prepared; `should_cancel()` is polled between
+    batches, and a True answer rolls everything back. `finalize(report)` runs inside the write
+    transaction just before commit (the worker uses it to mark its job done atomically).
+    """
+    report = ImportReport(dry_run=dry_run)
+    is_staff = _actor_is_staff(actor)
+    acting_org = _acting_organization(actor, organization)
+    if not is_staff and acting_org is None:
+        report.errors.append("您还没有加入任何单位（或加入申请尚未通过），不能导入。")
+        return report
+    try:
+        rows, merged = _open_table(fileobj, filename, report.notes)
+        valid_rows, org_regions = _validate_table(rows, merged, report, organization=None if is_staff else acting_org)
+    except ImportFileError as exc:
+        report.errors.append(str(exc))
+        return report
+    if report.errors:
+        return report
+    spec = SPECS[report.kind]
+    writer = _Writer(spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions)
+    if dry_run:
+        writer.plan()
+        return report
+    try:
+        writer.prepare(progress=progress, should_cancel=should_cancel)
+        writer.write(should_cancel=should_cancel, finalize=finalize)
+    except ImportCancelled:
+        report.cancelled = True
+        report.demand_ids, report.supply_ids = [], []
+    except IntegrityError:
+        report.errors.append("导入时数据被他人同时修改（名称重复），已全部撤销，请稍后重新导入。")
+        report.demand_ids, report.supply_ids = [], []
+    return report
+
+
+def _validate_table(rows, merged, report, *, organization):
+    """Check the header and every row; return (valid rows, {new org name: region text of its first row})."""
+    header_number, header = None, None
+    for number, cells in rows:
+        if any(_text(c.value) for c in cells):
+            header_number, header = number, cells
+            break
+    if header is None:
+        raise ImportFileError("文件是空的：没有表头也没有数据。")
+    if any(c.is_formula for c in header):
+        raise ImportFileError(f"第{header_number}行（表头）: 表头不能包含公式。")
+    report.kind = _detect_kind([c.value for c in header])
+    spec = SPECS[report.kind]
+    for row, column, ref in merged:
+        name = spec.headers[_column_index(column)] if _column_index(column) < len(spec.headers) else f"{column}列"
+        report.errors.append(f"第{row}行「{name}」: 有合并单元格 {ref}：请取消合并，并在每一行填写完整内容后再导入。")
+    if report.errors:
+        return [], {}
+    validator = _Validator(spec, organization=organization, report=report)
+    valid = []
+    total = 0
+    for number, cells in rows:
+        if not any(_text(c.value) for c in cells) and not any(c.is_formula for c in cells):
+            continue  # blank lines are common at the end of sheets
+        total += 1
+        if total > MAX_ROWS:
+            raise ImportFileError(f"文件超过 {MAX_ROWS} 行数据的上限：请拆分成多个文件后分别导入。")
+        row = validator.validate(number, cells)
+        if row is not None:
+            valid.append(row)
+    report.total_rows = total
+    if total == 0:
+        raise ImportFileError("文件只有表头，没有数据行。")
+    return valid, validator.org_regions
+
+
+def _column_index(letters):
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(letters) - 1
+
+
+# --- planning and writing ---------------------------------------------------------------------------
+
+def _chunks(items, size=BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _Writer:
+    ITEM_FIELDS = ("region_id", "description", "chain_id", "contact_name", "contact_phone", "organization_id")
+
+    def __init__(self, spec, rows, report, *, actor, acting_org, is_staff, org_regions):
+        self.spec = spec
+        self.org_regions = org_regions
+        self.rows = rows
+        self.report = report
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.acting_org = acting_org
+        self.is_staff = is_staff
+        self.compare_fields = self.ITEM_FIELDS + (spec.type_field, spec.amount_field) + (("deadline",) if spec.has_deadline else ())
+
+    # Reads shared by the dry run (preview) and the real run.
+    def _load(self):
+        spec = self.spec
+        org_names = sorted({r.org_name for r in self.rows})
+        self.orgs = {o.name: o for o in Organization.objects.filter(name__in=org_names)}
+        self.new_org_names = [n for n in org_names if n not in self.orgs]
+        list_keys = sorted({(r.org_name, r.list_name) for r in self.rows})
+        self.lists = {}
+        if self.orgs:
+            existing = spec.list_model.objects.filter(
+                organization__in=list(self.orgs.values()), name__in=sorted({k[1] for k in list_keys})
+            ).select_related("organization")
+            self.lists = {(lst.organization.name, lst.name): lst for lst in existing}
+        self.new_list_keys = [k for k in list_keys if k not in self.lists]
+        self.items = {}
+        if self.lists:
+            by_id = {lst.pk: key for key, lst in self.lists.items()}
+            existing_items = spec.item_model.objects.filter(**{f"{spec.list_fk}_id__in": list(by_id)}).select_related("region")
+            for item in existing_items:
+                list_key = by_id[getattr(item, f"{spec.list_fk}_id")]
+                self.items[(list_key, item.title)] = item
+
+    def _count(self, changed_keys):
+        rows = self.rows
+        created = sum(1 for r in rows if ((r.org_name, r.list_name), r.title) not in self.items)
+        updated = len(changed_keys)
+        self.report.counts = {
+            "rows": len(rows),
+            "lists": len({(r.org_name, r.list_name) for r in rows}),
+            "lists_created": len(self.new_list_keys),
+            "created": created,
+            "updated": updated,
+            "unchanged": len(rows) - created - updated,
+            "organizations_created": len(self.new_org_names),
+        }
+        self.report.new_organizations = list(self.new_org_names)
+        self.report.new_lists = [f"{org}：{name}" for org, name in self.new_list_keys]
+
+    def _differs(self, item, row, region_full=None, region_id=None):
+        spec = self.spec
+        if region_id is not None:
+            if item.region_id != region_id:
+                return True
+        elif item.region.full_name != region_full:
+            return True
+        current = {
+            "description": item.description, "chain_id": item.chain_id, "contact_name": item.contact_name,
+            "contact_phone": item.contact_phone, spec.type_field: getattr(item, spec.type_field),
+            spec.amount_field: getattr(item, spec.amount_field),
+        }
+        wanted = {
+            "description": row.description, "chain_id": row.chain.pk, "contact_name": row.contact_name,
+            "contact_phone": row.contact_phone, spec.type_field: row.item_type, spec.amount_field: row.amount,
+        }
+        if spec.has_deadline:
+            current["deadline"], wanted["deadline"] = item.deadline, row.deadline
+        return current != wanted
+
+    def plan(self):
+        """Dry run: count what would be created/updated without writing anything."""
+        self._load()
+        changed = [k for k in self._row_keys() if k in self.items and self._differs(self.items[k], self._row_by_key[k], region_full=self._row_by_key[k].region_full)]
+        self._count(changed)
+
+    def _row_keys(self):
+        self._row_by_key = {((r.org_name, r.list_name), r.title): r for r in self.rows}
+        return list(self._row_by_key)
+
+    def prepare(self, *, progress, should_cancel):
+        """The slow part (word segmentation), done before the transaction so progress is visible."""
+        from catalog.search import tokens_field
+
+        total = len(self.rows)
+        for start in range(0, total, BATCH_SIZE):
+            if should_cancel and should_cancel():
+                raise ImportCancelled
+            for row in self.rows[start:start + BATCH_SIZE]:
+                row.search_tokens = tokens_field(row.title, row.description)
+            if progress:
+                progress(min(start + BATCH_SIZE, total), total)
+
+    @transaction.atomic
+    def write(self, *, should_cancel, finalize):
+        spec, report = self.spec, self.report
+        self._load()
+        now = timezone.now()
+        regions = {}
+        for row in self.rows:
+            if row.region_text not in regions:
+                regions[row.region_text] = region_resolve(row.region_text)
+        # Organisations (found by name, else created unverified).
+        new_orgs = [
+            Organization(name=name, kind=spec.new_org_kind(name), region=regions[self.org_regions[name]], is_verified=False)
+            for name in self.new_org_names
+        ]
+        Organization.objects.bulk_create(new_orgs)
+        self.orgs.update({o.name: o for o in new_orgs})
+        # Lists / menus.
+        if self.is_staff or (self.acting_org is not None and self.acting_org.is_verified):
+            status = spec.published_status
+        else:
+            status = spec.list_model.Status.DRAFT
+        first_rows = {}
+        for row in self.rows:
+            first_rows.setdefault((row.org_name, row.list_name), row)
+        new_lists = [
+            spec.list_model(
+                name=name, organization=self.orgs[org_name], status=status, created_by=self.actor,
+                year=_year_for(name, first_rows[(org_name, name)]),
+            )
+            for org_name, name in self.new_list_keys
+        ]
+        spec.list_model.objects.bulk_create(new_lists)
+        self.lists.update({(lst.organization.name, lst.name): lst for lst in new_lists})
+        # Items, in batches so a cancel request is noticed; any exception rolls everything back.
+        created_ids, changed_ids, all_items = [], [], []
+        update_fields = list(self.compare_fields) + ["search_tokens", "updated_at"]
+        for batch in _chunks(self.rows):
+            if should_cancel and should_cancel():
+                raise ImportCancelled
+            to_create, to_update = [], []
+            for row in batch:
+                list_key = (row.org_name, row.list_name)
+                region = regions[row.region_text]
+                org = self.orgs[row.org_name]
+                item = self.items.get((list_key, row.title))
+                if item is None:
+                    item = spec.item_model(**{spec.list_fk: self.lists[list_key]}, title=row.title, created_by=self.actor)
+                    self._fill(item, row, region, org)
+                    to_create.append(item)
+                elif self._differs(item, row, region_id=region.pk) or item.search_tokens != row.search_tokens:
+                    self._fill(item, row, region, org)
+                    item.updated_at = now
+                    to_update.append(item)
+                all_items.append(item)
+            spec.item_model.objects.bulk_create(to_create)
+            spec.item_model.objects.bulk_update(to_update, update_fields)
+            created_ids += [i.pk for i in to_create]
+            changed_ids += [i.pk for i in to_update]
+        report.counts = {
+            "rows": len(self.rows),
+            "lists": len(first_rows),
+            "lists_created": len(new_lists),
+            "created": len(created_ids),
+            "updated": len(changed_ids),
+            "unchanged": len(self.rows) - len(created_ids) - len(changed_ids),
+            "organizations_created": len(new_orgs),
+        }
+        report.new_organizations = [o.name for o in new_orgs]
+        report.new_lists = [f"{lst.organization.name}：{lst.name}" for lst in new_lists]
+        ids = [i.pk for i in all_items]
+        if spec.kind == "demands":
+            report.demand_ids = ids
+        else:
+            report.supply_ids = ids
+        touched = created_ids + changed_ids
+        if touched:
+            from portal.outbox import enqueue
+
+            demand_ids = touched if spec.kind == "demands" else []
+            supply_ids = touched if spec.kind == "supplies" else []
+            enqueue("matching.tasks.refresh_items", demand_ids, supply_ids)
+        if should_cancel and should_cancel():
+            raise ImportCancelled
+        if finalize:
+            finalize(report)
+
+    def _fill(self, item, row, region, org):
+        spec = self.spec
+        item.organization = org
+        item.region = region
+        item.description = row.description
+        item.chain = row.chain
+        item.contact_name = row.contact_name
+        item.contact_phone = row.contact_phone
+        setattr(item, spec.type_field, row.item_type)
+        setattr(item, spec.amount_field, row.amount)
+        if spec.has_deadline:
+            item.deadline = row.deadline
+        item.search_tokens = row.search_tokens
+
+
+def _year_for(list_name, row):
+    match = re.search(r"(20\d{2})", list_name)
+    if match:
+        return int(match.group(1))
+    if row.deadline:
+        return row.deadline.year
+    return timezone.localdate().year
+
+
+# --- import jobs (upload page and worker) ----------------------------------------------------------
+
+ASYNC_THRESHOLD_ROWS = getattr(settings, "IMPORT_ASYNC_THRESHOLD_ROWS", 2000)
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+def import_job_create(*, uploaded_file, user, organization):
+    """Store an upload under a random name (never the user's) and run the preview (a dry run)."""
+    import os
+    import uuid
+
+    from django.core.files.base import File
+
+    from catalog.models import ImportJob
+
+    extension = os.path.splitext(uploaded_file.name)[1].lower()
+    job = ImportJob(original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization)
+    job.file.save(f"{uuid.uuid4().hex}{extension}", File(uploaded_file), save=False)
+    job.save()
+    import_job_preview(job=job)
+    return job
+
+
+def import_job_preview(*, job):
+    """Validate the stored file without writing: VALIDATED with a summary, or FAILED with every problem."""
+    from catalog.models import ImportJob
+
+    with job.file.open("rb") as handle:
+        report = import_catalog_file(handle, filename=job.original_name, actor=job.created_by,
+                                     organization=job.organization, dry_run=True)
+    job.kind = report.kind
+    job.total_rows = report.total_rows
+    job.errors = report.errors
+    job.summary = report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes}
+    job.status = ImportJob.Status.VALIDATED if report.ok else ImportJob.Status.FAILED
+    if not report.ok:
+        job.finished_at = timezone.now()
+    job.save(update_fields=["kind", "total_rows", "errors", "summary", "status", "finished_at"])
+    return report
+
+
+def import_job_confirm(*, job):
+    """Start a validated job: small files run now, big ones are queued for the worker.
+
+    Returns "done" or "queued"; None when the job was not waiting for confirmation (double click).
+    """
+    from catalog.models import ImportJob
+    from portal.outbox import enqueue
+
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(status=ImportJob.Status.PENDING)
+        if not claimed:
+            return None
+        if job.total_rows > ASYNC_THRESHOLD_ROWS:
+            enqueue("catalog.tasks.run_import_job", job.pk)
+            return "queued"
+    import_job_run(job_id=job.pk)
+    return "done"
+
+
+def import_job_cancel(*, job):
+    """Cancel a job. Returns True if it will write nothing, False if it had already finished."""
+    from catalog.models import ImportJob
+
+    waiting = (ImportJob.Status.VALIDATED, ImportJob.Status.PENDING)
+    if ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+        status=ImportJob.Status.CANCELLED, is_cancel_requested=True, finished_at=timezone.now()
+    ):
+        return True
+    # Running: the worker checks the flag between batches and rolls back.
+    return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(is_cancel_requested=True))
+
+
+def import_job_run(*, job_id):
+    """Run a confirmed job (in the request or the worker). Idempotent: finished jobs are left alone.
+
+    The rows are written in one transaction together with the job's SUCCEEDED status, so a
+    cancelled, failed or killed run leaves nothing behind (re-running it is safe: imports upsert).
+    """
+    import logging
+    import time
+
+    from catalog.models import ImportJob
+
+    Status = ImportJob.Status
+    if not ImportJob.objects.filter(pk=job_id, status__in=[Status.PENDING, Status.RUNNING]).update(
+        status=Status.RUNNING, processed_rows=0
+    ):
+        return ImportJob.objects.filter(pk=job_id).first()
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
+    jobs = ImportJob.objects.filter(pk=job_id)
+
+    def finish(status, **fields):
+        jobs.filter(status=Status.RUNNING).update(status=status, finished_at=timezone.now(), **fields)
+        job.refresh_from_db()
+        return job
+
+    if job.created_by_id is None:  # never fall back to the command's full rights
+        return finish(Status.FAILED, errors=["上传人账号已不存在，导入未执行。"])
+    last_update = [0.0]
+
+    def progress(done, total):
+        now = time.monotonic()
+        if done >= total or now - last_update[0] >= PROGRESS_EVERY_SECONDS:
+            last_update[0] = now
+            jobs.update(processed_rows=done, total_rows=total)
+
+    def should_cancel():
+        return jobs.filter(is_cancel_requested=True).exists()
+
+    def finalize(report):
+        jobs.update(status=Status.SUCCEEDED, processed_rows=report.total_rows, total_rows=report.total_rows,
+                    summary=report.as_summary(), errors=[], finished_at=timezone.now())
+
+    try:
+        with job.file.open("rb") as handle:
+            report = import_catalog_file(
+                handle, filename=job.original_name, actor=job.created_by, organization=job.organization,
+                progress=progress, should_cancel=should_cancel, finalize=finalize,
+            )
+    except Exception as exc:  # a bug or lost database: nothing was committed, say so
+        logging.getLogger(__name__).exception("import job %s failed", job_id)
+        return finish(Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"])
+    if report.cancelled:
+        return finish(Status.CANCELLED)
+    if not report.ok:
+        return finish(Status.FAILED, errors=report.errors, summary={"kind": report.kind, "notes": report.notes})
+    job.refresh_from_db()
+    return job

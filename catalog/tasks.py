@@ -1,0 +1,11 @@
+"""Worker tasks of the catalog app: large Excel/CSV imports run here with a progress bar."""
+from celery import shared_task
+
+from catalog.importing import import_job_run
+
+
+@shared_task(name="catalog.tasks.run_import_job", acks_late=True)
+def run_import_job(job_id):
+    """Import a confirmed ImportJob. Safe to deliver twice: a finished job is left as it is."""
+    job = import_job_run(job_id=job_id)
+    return job.status if job else "missing"
