@@ -175,6 +175,10 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Excel/CSV intake: bigger confirmed files run in the worker; hard limits against zip bombs.
+IMPORT_ASYNC_THRESHOLD_ROWS = env_int("IMPORT_ASYNC_THRESHOLD_ROWS", 2000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Cache --------------------------------------------------------------------------------------
