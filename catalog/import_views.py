@@ -62,7 +62,7 @@ def import_upload(request):
     jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
     return render(request, "catalog/import_upload.html", {
         "form": form, "organization": organization, "is_staff": is_staff, "jobs": jobs,
-        "async_threshold": importing.ASYNC_THRESHOLD_ROWS,
+        "async_threshold": importing.async_threshold_rows(),
     })
 
 
@@ -78,7 +78,7 @@ def import_job(request, pk):
         "is_finished": job.status in FINISHED,
         "is_running": job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING),
         "percent": _percent(job),
-        "async_threshold": importing.ASYNC_THRESHOLD_ROWS,
+        "async_threshold": importing.async_threshold_rows(),
     })
 
 

@@ -28,12 +28,22 @@ SUPPLY_HEADERS = ["菜单名称", "供给单位", "所在地区", "供给名称"
 
 DESCRIPTION_MAX_CHARS = 5000
 BATCH_SIZE = 500
-# Limits against hostile or accidental monsters (zip bombs, runaway sheets, giant cells).
-MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 50_000)
-MAX_UNCOMPRESSED_BYTES = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 MAX_ZIP_ENTRIES = 2_000
-MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-MAX_EXTRA_COLUMNS_REPORTED = 3
+
+
+# Limits against hostile or accidental monsters (zip bombs, runaway sheets), read per call so
+# tests and deployments can change them through settings.
+def _max_rows():
+    return getattr(settings, "IMPORT_MAX_ROWS", 50_000)
+
+
+def _max_uncompressed_bytes():
+    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+
+
+def async_threshold_rows():
+    """Confirmed files with more rows than this run in the worker, with a progress bar."""
+    return getattr(settings, "IMPORT_ASYNC_THRESHOLD_ROWS", 2000)
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
@@ -189,10 +199,10 @@ def _check_zip(data):
         raise ImportFileError(f"{NOT_XLSX}：文件已损坏或只是改了扩展名，请在 Excel 中“另存为 .xlsx”后再上传。") from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise ImportFileError(f"{NOT_XLSX}：压缩包内文件数量异常（{len(infos)} 个）。")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
+    total, limit = sum(info.file_size for info in infos), _max_uncompressed_bytes()
+    if total > limit:
         raise ImportFileError(
-            f"文件解压后约 {total // (1024 * 1024)} MB，超过上限 {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB"
+            f"文件解压后约 {total // (1024 * 1024)} MB，超过上限 {limit // (1024 * 1024)} MB"
             "（疑似压缩炸弹或数据过多）：请拆分成多个文件后再导入。"
         )
     names = {info.filename for info in infos}
@@ -646,13 +656,13 @@ def _validate_table(rows, merged, report, *, organization):
         return [], {}
     validator = _Validator(spec, organization=organization, report=report)
     valid = []
-    total = 0
+    total, max_rows = 0, _max_rows()
     for number, cells in rows:
         if not any(_text(c.value) for c in cells) and not any(c.is_formula for c in cells):
             continue  # blank lines are common at the end of sheets
         total += 1
-        if total > MAX_ROWS:
-            raise ImportFileError(f"文件超过 {MAX_ROWS} 行数据的上限：请拆分成多个文件后分别导入。")
+        if total > max_rows:
+            raise ImportFileError(f"文件超过 {max_rows} 行数据的上限：请拆分成多个文件后分别导入。")
         row = validator.validate(number, cells)
         if row is not None:
             valid.append(row)
@@ -881,7 +891,6 @@ def _year_for(list_name, row):
 
 # --- import jobs (upload page and worker) ----------------------------------------------------------
 
-ASYNC_THRESHOLD_ROWS = getattr(settings, "IMPORT_ASYNC_THRESHOLD_ROWS", 2000)
 PROGRESS_EVERY_SECONDS = 0.5
 
 
@@ -932,7 +941,7 @@ def import_job_confirm(*, job):
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(status=ImportJob.Status.PENDING)
         if not claimed:
             return None
-        if job.total_rows > ASYNC_THRESHOLD_ROWS:
+        if job.total_rows > async_threshold_rows():
             enqueue("catalog.tasks.run_import_job", job.pk)
             return "queued"
     import_job_run(job_id=job.pk)
