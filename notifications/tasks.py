@@ -15,9 +15,28 @@ def email_notification(self, notification_id):
     pref = NotificationPreference.objects.filter(user=note.recipient).first()
     if pref is not None and (not pref.email_enabled or note.kind in pref.muted_email_kinds):
         return False
+    # Subscription alerts reach digest readers once a day in the digest, not one e-mail each.
+    if note.kind == Notification.Kind.SUBSCRIPTION and (pref is None or pref.daily_digest):
+        return False
     body = note.body
     if note.url:
         body = f"{body}\n\n查看详情：{settings.SITE_URL.rstrip('/')}{note.url}"
     send_mail(f"[京鲁供需对接平台] {note.title}", body, None, [note.recipient.email])
     Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def subscriptions_notify_for_demand(demand_id):
+    """Queued when a demand is created/published and after matching scored it."""
+    from notifications.services import subscriptions_notify_for_demand as notify_for_demand
+
+    return notify_for_demand(demand_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def send_daily_digests():
+    """Beat (08:00): one digest e-mail per subscribed user; idempotent per user and day."""
+    from notifications.services import digests_send
+
+    return digests_send()
