@@ -11,13 +11,13 @@ export DEBUG="${DEBUG:-true}"
 export PYTHONUNBUFFERED=1
 HOST="${HOST:-0.0.0.0}"
 PORT="${PORT:-8000}"
-LOG_DIR="$REPO_ROOT/var/log"
+LOG_DIR="${PORTAL_VAR_DIR:-$REPO_ROOT/var}/log"
 
 ensure_venv
 mkdir -p "$LOG_DIR"
 
 say "migrate"
-"$PY" manage.py migrate --noinput
+"$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py createcachetable
 say "load demo data (idempotent)"
 "$PY" manage.py load_demo
@@ -32,7 +32,7 @@ start() {  # start NAME CMD...: each in its own session so Ctrl-C reaches only t
     shift
     setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 &
     PIDS+=("$!")
-    say "$name started (pid $!, log var/log/$name.log)"
+    say "$name started (pid $!, log $LOG_DIR/$name.log)"
 }
 
 stopping=0
@@ -43,7 +43,9 @@ stop_all() {
     echo
     say "stopping web, worker and beat"
     local pid
-    for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    # TERM the main processes (Celery then stops its own pool: warm shutdown); KILL the
+    # whole process group only if something is still running after 10 s.
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for _ in $(seq 1 40); do
         local alive=0
         for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
@@ -63,9 +65,9 @@ else
     start web "$VENV/bin/gunicorn" portal.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -
 fi
 start worker "$VENV/bin/celery" -A portal worker --loglevel INFO --concurrency 2 --hostname "worker@%h"
-start beat "$VENV/bin/celery" -A portal beat --loglevel INFO --schedule "$REPO_ROOT/var/celerybeat-schedule"
+start beat "$VENV/bin/celery" -A portal beat --loglevel INFO
 
-"$PY" - "$PORT" <<'PYEOF' || say "web server not answering yet; see var/log/web.log"
+"$PY" - "$PORT" <<'PYEOF' || say "web server not answering yet; see $LOG_DIR/web.log"
 import sys, time, urllib.request
 for _ in range(120):
     try:
@@ -79,7 +81,7 @@ PYEOF
 cat <<INFO
 
   京鲁供需对接平台 is running:  http://127.0.0.1:$PORT/
-  (listening on $HOST:$PORT; logs in var/log/; press Ctrl-C to stop)
+  (listening on $HOST:$PORT; logs in $LOG_DIR; press Ctrl-C to stop)
 
   Demo logins (password for all: Jinglu#2026)
 INFO
@@ -90,5 +92,5 @@ echo
 set +e
 wait -n "${PIDS[@]}"
 rc=$?
-say "a process exited (code $rc); see var/log/"
+say "a process exited (code $rc); see $LOG_DIR"
 exit "$rc"
