@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,6 +63,8 @@ class TokenObtainView(APIView):
 
 
 class MeView(APIView):
+    # Token first, so an integration with a bad or revoked key gets 401 + WWW-Authenticate: Token.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(summary="当前用户", description="当前登录用户的资料、平台角色、负责地区和所属单位（含待审核申请）。",

@@ -45,6 +45,16 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
         return self.cleaned_data
 
 
+def region_text_clean(text):
+    """Check that 所在地区 text can be read (nothing is written until the service runs)."""
+    text = (text or "").strip()
+    if text:
+        from catalog.regions import parse_region
+
+        parse_region(text)  # raises a ValidationError that names the text
+    return text
+
+
 class OrganizationFieldsMixin(forms.Form):
     """The fields that describe a new organisation (shared by sign-up and 创建单位)."""
 
@@ -59,12 +69,7 @@ class OrganizationFieldsMixin(forms.Form):
         return services.credit_code_validate(self.cleaned_data.get("org_credit_code"))
 
     def clean_org_region(self):
-        text = (self.cleaned_data.get("org_region") or "").strip()
-        if text:
-            from catalog.regions import parse_region
-
-            parse_region(text)  # raises a ValidationError naming the text; nothing is written yet
-        return text
+        return region_text_clean(self.cleaned_data.get("org_region"))
 
     def require_org_fields(self):
         """Called when the user chose to create an organisation."""
@@ -182,6 +187,9 @@ class OrganizationEditForm(BootstrapMixin, forms.Form):
 
     def clean_org_credit_code(self):
         return services.credit_code_validate(self.cleaned_data.get("org_credit_code"))
+
+    def clean_org_region(self):
+        return region_text_clean(self.cleaned_data.get("org_region"))
 
 
 class MembershipRoleForm(BootstrapMixin, forms.Form):

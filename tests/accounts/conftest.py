@@ -62,6 +62,12 @@ def _patched_urlconf(missing):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas are created with a password; the default PBKDF2 makes each one cost ~0.3 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _other_teams_url_names(settings):
     missing = _missing_names()
     if missing:
