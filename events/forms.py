@@ -9,6 +9,9 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, f
 
 
 class EventForm(forms.ModelForm):
+    online_url = forms.URLField(
+        label="线上会议链接", required=False, assume_scheme="https", widget=forms.URLInput(attrs={"class": "form-control"})
+    )
     chains = forms.ModelMultipleChoiceField(
         label="聚焦产业链", required=False, queryset=IndustryChain.objects.filter(parent__isnull=True),
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
@@ -31,7 +34,6 @@ class EventForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"class": "form-control", "rows": 3}),
             "date": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
             "venue": forms.TextInput(attrs={"class": "form-control"}),
-            "online_url": forms.URLInput(attrs={"class": "form-control"}),
             "status": forms.Select(attrs={"class": "form-select"}),
             "slot_minutes": forms.NumberInput(attrs={"class": "form-control"}),
             "table_count": forms.NumberInput(attrs={"class": "form-control"}),

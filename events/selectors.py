@@ -142,7 +142,7 @@ def match_reasons(explanation, limit=PROPOSAL_REASONS):
         if isinstance(terms, list) and terms:
             words = [t.get("term", "") if isinstance(t, dict) else str(t) for t in terms[:5]]
             add("共同关键词：" + "、".join(w for w in words if w))
-        for key in ("chain", "chain_relation", "type_fit", "budget_fit"):
+        for key in ("chain", "chain_relation", "type", "type_fit", "semantic", "budget", "budget_fit"):
             value = explanation.get(key)
             if isinstance(value, str):
                 add(value)

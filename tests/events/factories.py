@@ -57,6 +57,8 @@ def make_match(demand, supply, score, rank=1, explanation=None):
 
     return Match.objects.create(
         demand=demand, supply=supply, score=score, rank=rank, components={},
-        explanation=explanation if explanation is not None else {"reasons": [f"共同关键词：协作机器人（{score}）"]},
-        model_name="test",
+        explanation=explanation if explanation is not None else {
+            "terms": ["协作机器人", f"词{score}"], "chain": "同一产业链：机器人", "type": "需求类型「技术攻关」↔ 供给类型「解决方案」：对口",
+        },
+        model_name="test", computed_at=timezone.now(),
     )
