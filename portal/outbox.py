@@ -24,13 +24,21 @@ def enqueue(task_name, *args, **kwargs):
     return message
 
 
+def _registered_task(name):
+    # Celery autodiscovers the apps' tasks modules lazily (when a worker starts); in the web
+    # process they may not be imported yet, so import them on first need.
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def deliver(message_id):
     """Publish one pending message; leave it pending (with the error) when the broker is down."""
     message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
         return False
     try:
-        task = current_app.tasks[message.task_name]
+        task = _registered_task(message.task_name)
         task.apply_async(args=message.args, kwargs=message.kwargs)
     except Exception as exc:  # broker down, DNS, timeouts: all are "try later"
         logger.warning("outbox: could not publish %s (%s); will retry", message.task_name, exc)
