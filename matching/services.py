@@ -1,0 +1,259 @@
+"""Writes of the matching app: computing and storing match lists, feedback, 推荐对接 follow-ups.
+
+A demand's list is always replaced whole inside one transaction (delete + insert under a lock
+on the demand row), so a reader or an interrupted rematch never sees half a list.
+"""
+import logging
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Min
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Demand, DemandList, Supply, SupplyMenu
+from matching import engine
+from matching import index as catalog_index
+from matching.models import Match, MatchFeedback
+
+logger = logging.getLogger(__name__)
+
+POSITIVE = (MatchFeedback.Verdict.USEFUL, MatchFeedback.Verdict.CONTACTED)
+
+
+def _feedback_maps(demand_ids=None):
+    """({demand: [useful supply ids]}, {demand: {irrelevant supply ids}})."""
+    qs = MatchFeedback.objects.all()
+    if demand_ids is not None:
+        qs = qs.filter(demand_id__in=list(demand_ids))
+    useful, irrelevant = defaultdict(list), defaultdict(set)
+    for demand_id, supply_id, verdict in qs.values_list("demand_id", "supply_id", "verdict"):
+        if verdict == MatchFeedback.Verdict.IRRELEVANT:
+            irrelevant[demand_id].add(supply_id)
+        else:
+            useful[demand_id].append(supply_id)
+    return useful, irrelevant
+
+
+def _rows_for(query, state, scores, *, k, exclude, now):
+    idx = state.index
+    order = engine.top_k(scores, idx, k, exclude_ids=exclude)
+    rows = []
+    for rank, n in enumerate(order, start=1):
+        components = engine.components_at(scores, n)
+        rows.append(Match(
+            demand_id=query.item.id, supply_id=int(idx.ids[n]), rank=rank,
+            score=round(float(engine.to_display(components["raw"])), 2),
+            components=components, explanation=engine.explain(query, idx, n, components),
+            model_name=state.model_name, computed_at=now,
+        ))
+    return rows
+
+
+def _replace_lists(rows_by_demand):
+    """Replace the lists of these demands atomically; returns {demand: old top-N supply ids}."""
+    top_n = settings.MATCHING_RECOMMEND_TOP_N
+    old_top = {}
+    demand_ids = list(rows_by_demand)
+    with transaction.atomic():
+        # Lock the demand rows: two workers refreshing one demand write one after the other.
+        existing = set(Demand.objects.select_for_update().filter(pk__in=demand_ids).values_list("pk", flat=True))
+        for demand_id, supply_id in Match.objects.filter(demand_id__in=demand_ids, rank__lte=top_n).values_list("demand_id", "supply_id"):
+            old_top.setdefault(demand_id, set()).add(supply_id)
+        deleted, _ = Match.objects.filter(demand_id__in=demand_ids).delete()
+        rows = [row for d, rs in rows_by_demand.items() if d in existing for row in rs]
+        Match.objects.bulk_create(rows, batch_size=2000)
+    return old_top, deleted, len(rows)
+
+
+def _recommend(rows_by_demand, old_top):
+    """Open a 推荐对接 case and notify both sides for matches that newly entered a demand's top-N."""
+    top_n, threshold = settings.MATCHING_RECOMMEND_TOP_N, settings.MATCHING_RECOMMEND_THRESHOLD
+    candidates = [row for d, rows in rows_by_demand.items() for row in rows
+                  if row.rank <= top_n and row.score >= threshold and row.supply_id not in old_top.get(d, set())]
+    if not candidates:
+        return 0
+    from followups.services import case_open
+    from notifications.models import Notification
+    from notifications.services import notify_organization
+
+    demands = Demand.objects.select_related("organization", "region", "demand_list").in_bulk({r.demand_id for r in candidates})
+    supplies = Supply.objects.select_related("organization", "menu").in_bulk({r.supply_id for r in candidates})
+    opened = 0
+    for row in candidates:
+        demand, supply = demands.get(row.demand_id), supplies.get(row.supply_id)
+        if demand is None or supply is None:
+            continue
+        # Only published parties are recommended to each other; drafts and unverified orgs wait.
+        if not (demand.organization.is_verified and demand.demand_list.status != DemandList.Status.DRAFT
+                and supply.organization.is_verified and supply.menu.status == SupplyMenu.Status.PUBLISHED):
+            continue
+        if demand.organization_id == supply.organization_id:
+            continue
+        case, created = case_open(demand=demand, supply_org=supply.organization, supply=supply, origin="match",
+                                  origin_ref=f"match:{demand.pk}:{supply.pk}",
+                                  next_action="联系双方确认对接意向（智能匹配推荐）")
+        opened += int(created)
+        key = f"match:{demand.pk}:{supply.pk}"
+        notify_organization(
+            organization=demand.organization, kind=Notification.Kind.MATCH,
+            title=f"为需求「{demand.title}」推荐供给「{supply.title}」（{row.score:.0f}分）",
+            body=engine.summary_text(row.explanation), url=reverse("matching:demand_matches", args=[demand.pk]),
+            dedup_key=key,
+        )
+        notify_organization(
+            organization=supply.organization, kind=Notification.Kind.MATCH,
+            title=f"您的供给「{supply.title}」可对接需求「{demand.title}」（{row.score:.0f}分）",
+            body=engine.summary_text(row.explanation), url=reverse("matching:supply_matches", args=[supply.pk]),
+            dedup_key=key,
+        )
+    return opened
+
+
+def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=None, recommend=True):
+    """Score these demands (in blocks: one GEMM each), store their lists. Returns row counts."""
+    k = k or settings.MATCHING_TOP_K
+    ids = [d for d in demand_ids if d in state.demands]
+    if useful is None:
+        useful, irrelevant = _feedback_maps(ids)
+    now = timezone.now()
+    rows_by_demand = {}
+    if ids and len(state.index):
+        semantic = engine.semantic_block(state.demand_matrix(ids), state.index)
+        for i, demand_id in enumerate(ids):
+            query = state.demands[demand_id]
+            scores = engine.score_demand(query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ()))
+            rows_by_demand[demand_id] = _rows_for(query, state, scores, k=k, exclude=irrelevant.get(demand_id, ()), now=now)
+    else:
+        rows_by_demand = {d: [] for d in ids}
+    # Demands no longer matchable (closed, deleted) lose their list.
+    gone = [d for d in demand_ids if d not in state.demands]
+    deleted_gone = Match.objects.filter(demand_id__in=gone).delete()[0] if gone else 0
+    old_top, deleted, inserted = _replace_lists(rows_by_demand) if rows_by_demand else ({}, 0, 0)
+    opened = _recommend(rows_by_demand, old_top) if recommend else 0
+    return {"demands": len(ids), "deleted": deleted + deleted_gone, "inserted": inserted, "cases_opened": opened}
+
+
+def _merge(total, part):
+    for key, value in part.items():
+        total[key] = total.get(key, 0) + value
+    return total
+
+
+# --- public services ------------------------------------------------------------------------------
+
+def match_rematch_all(*, progress=None, block=256, recommend=True):
+    """Rebuild the index from the database and recompute every demand's list.
+
+    Each block of demands is written in its own transaction: a run killed half-way leaves every
+    demand with either its old or its new complete list, and rerunning completes the rest.
+    """
+    started = time.perf_counter()
+    state = catalog_index.get_state(rebuild=True)
+    demand_ids = sorted(state.demands)
+    useful, irrelevant = _feedback_maps()
+    totals = {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    for start in range(0, len(demand_ids), block):
+        chunk = demand_ids[start:start + block]
+        _merge(totals, _compute_and_store(state, chunk, useful=useful, irrelevant=irrelevant, recommend=recommend))
+        if progress:
+            progress(min(start + block, len(demand_ids)), len(demand_ids))
+    # Lists of demands that are closed or gone.
+    totals["deleted"] += Match.objects.exclude(demand_id__in=matchable_ids()).delete()[0]
+    totals["seconds"] = round(time.perf_counter() - started, 2)
+    totals["supplies"] = int(state.index.alive.sum()) if state.index is not None else 0
+    return totals
+
+
+def matchable_ids():
+    return catalog_index.matchable_demands().values("pk")
+
+
+def match_demand_refresh(*, demand_id):
+    """Recompute one demand's list (after it was created, edited or closed). Idempotent."""
+    state = catalog_index.get_state()
+    return _compute_and_store(state, [demand_id])
+
+
+def affected_demands(state, supply_id):
+    """Demands whose list may change because this supply changed: the ones listing it now, and
+    the ones where its new score would enter (list not full, or above the current last entry)."""
+    affected = set(Match.objects.filter(supply_id=supply_id).values_list("demand_id", flat=True))
+    n = state.index.pos.get(int(supply_id))
+    if n is None or not state.index.alive[n] or not state.demands:
+        return affected
+    ids = list(state.demands)
+    semantic = (state.demand_matrix(ids) @ state.index.combined[n] - state.index.offset) * 0.5
+    k = settings.MATCHING_TOP_K
+    floor = {row["demand_id"]: (row["c"], row["m"]) for row in
+             Match.objects.filter(demand_id__in=ids).values("demand_id").annotate(c=Count("pk"), m=Min("score"))}
+    for i, demand_id in enumerate(ids):
+        count, lowest = floor.get(demand_id, (0, None))
+        if count < k:
+            affected.add(demand_id)
+            continue
+        raw = pair_raw(state.demands[demand_id], state.index, n, semantic[i])
+        if engine.to_display(raw) >= lowest:
+            affected.add(demand_id)
+    return affected
+
+
+def pair_raw(query, index, n, semantic):
+    """The fused raw score of one pair (same formula as score_demand, without feedback)."""
+    item = index.items[n]
+    lex = index.bm25.pair_share(query.tokens, list(index.bm25.doc_tokens[n].elements()))
+    type_fit = float(engine.TYPE_MATRIX[engine._code(query.item.kind, engine.DEMAND_TYPES)][index.type_code[n]])
+    chain = 1.0 if item.chain and item.chain == query.item.chain else 0.5 if item.chain in query.adjacent_chains else 0.0
+    budget = float(engine.budget_fit(query.item.money_wan, index.price[n:n + 1], index.type_code[n:n + 1] == engine.CAPITAL)[0])
+    return (float(semantic) + engine.W_LEX * lex + engine.W_TYPE * type_fit + engine.W_CHAIN * chain
+            + engine.W_BUDGET * budget + (0.0 if query.deadline_open else -engine.W_DEADLINE))
+
+
+def match_supply_refresh(*, supply_id):
+    """A supply was created, edited, closed or deleted: update only the lists it affects."""
+    state = catalog_index.get_state()
+    demands = affected_demands(state, supply_id)
+    result = _compute_and_store(state, sorted(demands)) if demands else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    result["affected_demands"] = len(demands)
+    return result
+
+
+def match_items_refresh(*, demand_ids=(), supply_ids=()):
+    """After an import: the new/changed demands, plus every demand the new supplies affect."""
+    state = catalog_index.get_state()
+    targets = set(int(d) for d in demand_ids)
+    for supply_id in supply_ids:
+        targets |= affected_demands(state, int(supply_id))
+    result = _compute_and_store(state, sorted(targets)) if targets else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    result["affected_demands"] = len(targets)
+    return result
+
+
+# --- feedback -----------------------------------------------------------------------------------
+
+def can_give_feedback(user, demand):
+    from accounts.selectors import is_liaison, user_org_ids
+
+    return is_liaison(user) or demand.organization_id in user_org_ids(user)
+
+
+@transaction.atomic
+def feedback_record(*, demand, supply, user, verdict):
+    """Store the demand side's verdict on a pair (the latest counts) and re-rank the demand."""
+    if verdict not in MatchFeedback.Verdict.values:
+        raise ValidationError({"verdict": ["反馈类型无效：请选择 有价值、不相关 或 已联系。"]})
+    if not can_give_feedback(user, demand):
+        raise PermissionDenied("只有需求发布单位成员或对接专员可以反馈匹配结果。")
+    feedback, _ = MatchFeedback.objects.select_for_update().update_or_create(
+        demand=demand, supply=supply, defaults={"user": user, "verdict": verdict}
+    )
+    if verdict == MatchFeedback.Verdict.IRRELEVANT:
+        # Hidden at once; the re-rank below fills the gap.
+        Match.objects.filter(demand=demand, supply=supply).delete()
+    from portal.outbox import enqueue
+
+    enqueue("matching.tasks.refresh_demand", demand.pk)
+    return feedback
