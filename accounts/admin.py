@@ -99,6 +99,27 @@ class MembershipAdmin(PlatformAdminAccessMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__display_name", "organization__name"]
     raw_id_fields = ["user", "organization"]
     list_select_related = ["user", "organization"]
+    actions = ["approve_selected", "reject_selected"]
+
+    @admin.action(description="批准所选加入申请")
+    def approve_selected(self, request, queryset):
+        self._apply(request, queryset, services.membership_approve, "已批准")
+
+    @admin.action(description="拒绝所选加入申请")
+    def reject_selected(self, request, queryset):
+        self._apply(request, queryset, services.membership_reject, "已拒绝")
+
+    def _apply(self, request, queryset, service, verb):
+        done = 0
+        for membership in queryset.select_related("user", "organization"):
+            try:
+                service(membership=membership, actor=request.user)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{membership}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} 个申请。", messages.SUCCESS)
 
 
 @admin.register(LoginFailure)

@@ -346,16 +346,17 @@ def membership_request(*, user, organization):
     from notifications.services import notify
 
     recipients = list(_org_admins(organization))
+    url = reverse("accounts:my_org") + f"?org={organization.pk}"
     if not recipients:
-        # An organisation without an admin (e.g. created by a staff import): staff decide.
-        from accounts.selectors import liaison_staff_for_region
-
-        recipients = list(liaison_staff_for_region(organization.region))
+        # An organisation without an admin (e.g. created by a staff import): platform admins decide
+        # in the admin site, and the first member they approve becomes the organisation's admin.
+        recipients = list(User.objects.filter(is_active=True, platform_role=User.PlatformRole.ADMIN))
+        url = reverse("admin:accounts_membership_changelist") + f"?status__exact=pending&organization__id__exact={organization.pk}"
     notify(
         recipients=recipients, kind=Notification.Kind.ACCOUNT,
         title=f"{user} 申请加入 {organization.name}",
         body=f"申请人：{user.display_name or user.username}（{user.email}）。请在“我的组织”页面审核。",
-        url=reverse("accounts:my_org") + f"?org={organization.pk}",
+        url=url,
         dedup_key=f"join-request:{membership.pk}:{int(timezone.now().timestamp())}",
     )
     return membership
@@ -377,7 +378,9 @@ def membership_approve(*, membership, actor):
     if membership.status != Membership.Status.PENDING:
         raise ValidationError("该申请已处理过。")
     membership.status = Membership.Status.ACTIVE
-    membership.save(update_fields=["status"])
+    if _active_admin_count(membership.organization) == 0:
+        membership.role = Membership.Role.ADMIN  # an organisation must have someone who manages it
+    membership.save(update_fields=["status", "role"])
     _notify_user(membership, f"您已加入 {membership.organization.name}", "管理员已通过您的加入申请。", "join-approved")
     return membership
 

@@ -2,7 +2,6 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Organization
 from catalog.models import DemandList
 from catalog.selectors import published_demands
 from notifications.models import Notification
