@@ -1,6 +1,13 @@
 """HTML pages of the matching app."""
 from django.urls import path
 
+from matching import views
+
 app_name = "matching"
 
-urlpatterns = []
+urlpatterns = [
+    path("demands/<int:pk>/", views.demand_matches, name="demand_matches"),
+    path("supplies/<int:pk>/", views.supply_matches, name="supply_matches"),
+    path("queue/", views.liaison_queue, name="liaison_queue"),
+    path("demands/<int:demand_pk>/supplies/<int:supply_pk>/feedback/", views.match_feedback, name="match_feedback"),
+]
