@@ -14,6 +14,7 @@ class ImportUploadForm(forms.Form):
         label="选择文件",
         help_text="Excel（.xlsx）或 CSV（.csv，UTF-8 编码）文件，表头须与导入模板一致。",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "class": "form-control"}),
+        error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的：没有表头也没有数据。"},
     )
 
     def clean_file(self):
