@@ -1,0 +1,123 @@
+"""django-filter FilterSets for demands and supplies, shared by the HTML lists, the API and xlsx export.
+
+Pass a queryset that is already limited to what the user may see (catalog.selectors); these
+filters only narrow it. A chain includes its 环节; a region includes its sub-regions (a city
+includes its districts, a province its cities and districts); `q` is the Chinese word search of
+catalog.search and orders results by relevance.
+"""
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.models import Organization
+from catalog import search
+from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Region, Supply, SupplyMenu, SupplyType
+
+
+class ChainChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"　└ {obj.name}" if obj.parent_id else obj.name
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    INDENT = {Region.Level.PROVINCE: "", Region.Level.CITY: "　", Region.Level.DISTRICT: "　　"}
+
+    def label_from_instance(self, obj):
+        return f"{self.INDENT.get(obj.level, '')}{obj.name}"
+
+
+class ChainFilter(django_filters.ModelChoiceFilter):
+    field_class = ChainChoiceField
+
+
+class RegionFilter(django_filters.ModelChoiceFilter):
+    field_class = RegionChoiceField
+
+
+def filter_chain(queryset, name, value):
+    if not value:
+        return queryset
+    return queryset.filter(Q(chain=value) | Q(chain__parent=value))
+
+
+def filter_region(queryset, name, value):
+    if not value:
+        return queryset
+    # Regions are at most three levels deep (省 → 市 → 区县).
+    return queryset.filter(Q(region=value) | Q(region__parent=value) | Q(region__parent__parent=value))
+
+
+def filter_search(queryset, name, value):
+    return search.search(queryset, value)
+
+
+def _chains(request=None):
+    # sort_order puts each 环节 right after its chain (chain n → n*10, its 环节 n*10+k).
+    return IndustryChain.objects.order_by("sort_order", "name")
+
+
+def _regions(request=None):
+    return Region.objects.order_by("full_name")
+
+
+class _CatalogFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键词", method=filter_search, max_length=100)
+    chain = ChainFilter(label="产业链", queryset=_chains, method=filter_chain, empty_label="全部产业链")
+    region = RegionFilter(label="所在地区", queryset=_regions, method=filter_region, empty_label="全部地区")
+    organization = django_filters.ModelChoiceFilter(
+        label="发布单位", queryset=Organization.objects.all(), field_name="organization", widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)
+        self.form.fields["q"].widget.attrs.setdefault("placeholder", "如：协作机器人、碳化硅")
+
+    @property
+    def search_query(self):
+        """The cleaned keyword query ('' when none), for highlighting."""
+        if not self.is_bound or not self.form.is_valid():
+            return (self.data.get("q") or "").strip() if self.data else ""
+        return (self.form.cleaned_data.get("q") or "").strip()
+
+
+class DemandFilterSet(_CatalogFilterSet):
+    demand_type = django_filters.ChoiceFilter(label="需求类型", choices=DemandType.choices, empty_label="全部类型")
+    status = django_filters.ChoiceFilter(label="状态", choices=Demand.Status.choices, empty_label="全部状态")
+    budget_min = django_filters.NumberFilter(label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0)
+    budget_max = django_filters.NumberFilter(label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0)
+    deadline_after = django_filters.DateFilter(
+        label="截止日期不早于", field_name="deadline", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    deadline_before = django_filters.DateFilter(
+        label="截止日期不晚于", field_name="deadline", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    demand_list = django_filters.ModelChoiceFilter(
+        label="需求清单", queryset=DemandList.objects.all(), field_name="demand_list", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Demand
+        fields = ["q", "chain", "region", "demand_type", "status", "budget_min", "budget_max",
+                  "deadline_after", "deadline_before", "organization", "demand_list"]
+
+
+class SupplyFilterSet(_CatalogFilterSet):
+    supply_type = django_filters.ChoiceFilter(label="供给类型", choices=SupplyType.choices, empty_label="全部类型")
+    maturity = django_filters.ChoiceFilter(label="成熟度", choices=Maturity.choices, empty_label="全部")
+    status = django_filters.ChoiceFilter(label="状态", choices=Supply.Status.choices, empty_label="全部状态")
+    price_min = django_filters.NumberFilter(label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0)
+    price_max = django_filters.NumberFilter(label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0)
+    menu = django_filters.ModelChoiceFilter(
+        label="供给菜单", queryset=SupplyMenu.objects.all(), field_name="menu", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Supply
+        fields = ["q", "chain", "region", "supply_type", "maturity", "status", "price_min", "price_max",
+                  "organization", "menu"]

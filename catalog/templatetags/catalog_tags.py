@@ -1,0 +1,21 @@
+"""Template helpers for catalog pages: search-hit highlighting and money display."""
+from django import template
+
+from catalog import search
+
+register = template.Library()
+
+
+@register.filter
+def highlight(text, q):
+    """`{{ demand.title|highlight:q }}` — escapes the text, then wraps query words in <mark class="hit">."""
+    return search.highlight(text, q)
+
+
+@register.filter
+def wan(value):
+    """预算/价格 in 万元 without trailing zeros ("200万元", "12.5万元"); "面议" when empty."""
+    if value is None or value == "":
+        return "面议"
+    text = f"{value:f}".rstrip("0").rstrip(".") if hasattr(value, "as_tuple") else str(value)
+    return f"{text}万元"
