@@ -418,8 +418,10 @@ def membership_set_role(*, membership, role, actor):
         return membership
     if membership.role == Membership.Role.ADMIN and _active_admin_count(membership.organization) <= 1:
         raise ValidationError("不能取消最后一位管理员的管理员角色：请先指定另一位管理员。")
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    _audit(actor, membership, "set_role", {"role": {"before": before, "after": role}})
     _notify_user(membership, f"您在 {membership.organization.name} 的角色已变为{membership.get_role_display()}", "",
                  f"role-{role}")
     return membership
@@ -435,6 +437,7 @@ def membership_remove(*, membership, actor):
             and _active_admin_count(membership.organization) <= 1):
         raise ValidationError("不能移除最后一位管理员：请先把另一位成员设为管理员。")
     org, user = membership.organization, membership.user
+    _audit(actor, membership, "remove", {"status": {"before": membership.status, "after": None}})
     membership.delete()
     if user.pk != actor.pk:
         from notifications.models import Notification
