@@ -68,9 +68,12 @@ def agenda_rows(formset):
 
 
 class AttendeeForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50, widget=forms.TextInput(attrs={"class": "form-control"}))
-    title = forms.CharField(label="职务", max_length=50, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
-    phone = forms.CharField(label="手机", max_length=30, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    name = forms.CharField(
+        label="姓名", max_length=50, error_messages={"required": "请填写参会人员姓名。"},
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "姓名"}),
+    )
+    title = forms.CharField(label="职务", max_length=50, required=False, widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "职务"}))
+    phone = forms.CharField(label="手机", max_length=30, required=False, widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "手机"}))
 
 
 class AvailabilityForm(forms.Form):
