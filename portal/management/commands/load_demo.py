@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -89,7 +90,8 @@ class Command(BaseCommand):
     # --- accounts --------------------------------------------------------------------------------
 
     def _ensure_users(self, accounts):
-        password = accounts["password"]
+        # Hash the shared demo password once (PBKDF2 takes about a second here), not per user.
+        encoded_password = make_password(accounts["password"])
         users = {}
         for spec in accounts["users"]:
             user, created = User.objects.get_or_create(username=spec["username"])
@@ -101,7 +103,7 @@ class Command(BaseCommand):
             user.is_active = True
             if created:
                 # Only on creation: a password changed during a demo survives a re-run.
-                user.set_password(password)
+                user.password = encoded_password
             user.save()
             if spec.get("responsible_regions"):
                 user.responsible_regions.set([region_resolve(text) for text in spec["responsible_regions"]])

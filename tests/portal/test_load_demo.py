@@ -1,0 +1,123 @@
+"""`manage.py load_demo`: demo accounts for every role, ≥4 demand lists, ≥6 supply menus, 80+ items."""
+import csv
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Membership, Organization, User
+from catalog.models import Demand, DemandList, Supply, SupplyMenu
+from catalog.selectors import published_demands, published_supplies
+from portal.management.commands.load_demo import FIXTURES_DIR
+
+ACCOUNTS = json.loads((FIXTURES_DIR / "demo_accounts.json").read_text(encoding="utf-8"))
+DEMAND_HEADER = "清单名称,发布单位,所在地区,需求名称,需求描述,产业链,需求类型,预算（万元）,截止日期,联系人,联系电话"
+SUPPLY_HEADER = "菜单名称,供给单位,所在地区,供给名称,供给描述,产业链,供给类型,参考价格（万元）,联系人,联系电话"
+
+
+def test_fixture_files_use_the_exact_import_headers():
+    files = sorted(Path(FIXTURES_DIR).glob("*.csv"))
+    assert files
+    for path in files:
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert header == (DEMAND_HEADER if path.name.startswith("demands_") else SUPPLY_HEADER), path.name
+
+
+def test_demo_texts_are_written_for_the_project_not_copied_from_matchbench():
+    shared = Path(FIXTURES_DIR).parent.parent / "shared" / "matchbench-dev"
+    if not shared.is_dir():
+        pytest.skip("../shared/matchbench-dev is not beside the repository")
+    bench = set()
+    for name in ("demands.csv", "supplies.csv"):
+        with open(shared / name, encoding="utf-8") as fh:
+            bench |= {row[3] for row in list(csv.reader(fh))[1:]}
+    ours = set()
+    for path in Path(FIXTURES_DIR).glob("*.csv"):
+        with open(path, encoding="utf-8") as fh:
+            ours |= {row[3] for row in csv.reader(fh)}
+    assert not ours & bench
+
+
+@pytest.mark.django_db
+def test_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="拒绝加载演示数据"):
+        call_command("load_demo", stdout=StringIO())
+    assert not User.objects.filter(username="admin").exists()
+
+
+@pytest.mark.django_db
+def test_list_logins_prints_every_account_without_touching_the_database():
+    out = StringIO()
+    call_command("load_demo", "--list-logins", stdout=out)
+    text = out.getvalue()
+    for spec in ACCOUNTS["users"]:
+        assert spec["username"] in text
+    assert ACCOUNTS["password"] in text
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_creates_every_role_and_the_published_catalogue_and_is_idempotent(client, settings):
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 21 logins below
+    call_command("load_demo", stdout=StringIO())
+
+    assert DemandList.objects.filter(status=DemandList.Status.COLLECTING).count() >= 4
+    assert SupplyMenu.objects.filter(status=SupplyMenu.Status.PUBLISHED).count() >= 6
+    assert Demand.objects.count() + Supply.objects.count() >= 80
+    # Everything the demo publishes is visible to an anonymous visitor.
+    assert published_demands().count() == Demand.objects.count()
+    assert published_supplies().count() == Supply.objects.count()
+    assert set(Demand.objects.values_list("chain__name", flat=True)) >= {"机器人", "集成电路", "第三代半导体", "数字文旅",
+                                                                        "工业互联网/智能制造"}
+
+    # One user per role, each able to log in with the documented password.
+    users = {u.username: u for u in User.objects.all()}
+    assert users["admin"].is_platform_admin and users["admin"].is_staff
+    liaison = users["liaison_jining"]
+    assert liaison.is_liaison
+    assert set(liaison.responsible_regions.values_list("full_name", flat=True)) == {"山东省济宁市", "山东省淄博市"}
+    kinds = {m.organization.kind for m in Membership.objects.select_related("organization")}
+    assert kinds >= {"park", "government", "enterprise", "university", "investor", "liaison"}
+    assert Membership.objects.get(user=users["jining_park"]).role == Membership.Role.ADMIN
+    for spec in ACCOUNTS["users"]:
+        assert client.login(username=spec["username"], password=ACCOUNTS["password"]), spec["username"]
+        client.logout()
+
+    # Organisations: verified as the fixture says; the newcomer's stays unverified for the demo.
+    assert not Organization.objects.get(name="北京新锐机器视觉科技有限公司").is_verified
+    assert Organization.objects.filter(is_verified=False).count() == 1
+
+    counts = (User.objects.count(), Organization.objects.count(), DemandList.objects.count(),
+              SupplyMenu.objects.count(), Demand.objects.count(), Supply.objects.count(), Membership.objects.count())
+    users["bj_robot"].set_password("changed-during-demo-2026")
+    users["bj_robot"].save()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert (User.objects.count(), Organization.objects.count(), DemandList.objects.count(),
+            SupplyMenu.objects.count(), Demand.objects.count(), Supply.objects.count(),
+            Membership.objects.count()) == counts
+    assert "created=0" in out.getvalue()
+    # A password changed during the demo survives a re-run.
+    assert client.login(username="bj_robot", password="changed-during-demo-2026")
+
+
+@pytest.mark.django_db
+def test_a_broken_fixture_loads_nothing(settings, tmp_path):
+    settings.DEBUG = True
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "demo_accounts.json").write_text(json.dumps(ACCOUNTS, ensure_ascii=False), encoding="utf-8")
+    good = Path(FIXTURES_DIR) / "demands_jining_robotics.csv"
+    (fixtures / "demands_a.csv").write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
+    (fixtures / "demands_b.csv").write_text(
+        DEMAND_HEADER + "\n测试清单,济宁高新区管委会,济宁市高新区,某需求,描述,不存在的产业链,技术攻关,10,2027-05-01,张三,0537-1234567\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match=r"(?s)demands_b.csv.*第2行「产业链」: 未知的产业链「不存在的产业链」"):
+        call_command("load_demo", "--fixtures", str(fixtures), stdout=StringIO())
+    assert not Demand.objects.exists()
+    assert not User.objects.exists()
