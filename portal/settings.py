@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets that several models/fields share (keeps check --deploy clean).
+    "ENUM_NAME_OVERRIDES": {
+        "BidRejectReasonEnum": "bidding.models.Bid.RejectReason",
+        "EventStatusEnum": "events.models.Event.Status",
+    },
 }
 
 # --- Matching -----------------------------------------------------------------------------------
