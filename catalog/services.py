@@ -4,6 +4,8 @@ Every function takes keyword arguments only. `data` is a dict of cleaned field v
 form's or serializer's `cleaned_data` holds); unknown keys are ignored. Errors reach the user:
 PermissionDenied / ValidationError carry Chinese messages (ValidationError keyed by field).
 """
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -28,6 +30,8 @@ SUPPLY_FIELDS = (
     "title", "description", "chain", "supply_type", "price_wan", "maturity",
     "contact_name", "contact_phone",
 )
+# Changing these after bids arrived is a material change for the bidders.
+MATERIAL_DEMAND_FIELDS = ("description", "budget_wan", "deadline")
 OPEN_DEMAND_STATUSES = (Demand.Status.COLLECTING, Demand.Status.MATCHING)
 
 
@@ -201,12 +205,28 @@ def demand_create(*, demand_list, user, data):
 def demand_update(*, demand, user, data):
     _require(can_edit, user, demand, "您没有编辑该需求的权限。")
     demand = _locked(Demand, demand)
-    previous_deadline = demand.deadline
+    before = {field: getattr(demand, field) for field in MATERIAL_DEMAND_FIELDS}
     region_default = demand.region
     _apply(demand, data, DEMAND_FIELDS)
-    _check_deadline(demand.deadline, previous_deadline)
+    _check_deadline(demand.deadline, before["deadline"])
     demand.region = _resolve_region(data.get("region"), region_default)
-    return _demand_validate_and_save(demand)
+    _demand_validate_and_save(demand)
+    if any(_differs(before[field], getattr(demand, field)) for field in MATERIAL_DEMAND_FIELDS):
+        # Bids submitted on the old terms become 待确认 (bidding owns that rule).
+        enqueue("bidding.tasks.flag_material_change", demand.pk)
+    return demand
+
+
+def _differs(old, new):
+    # Budgets arrive as Decimal, int or str (API/forms); compare them as numbers.
+    if old is None or new is None:
+        return old is not new
+    if isinstance(old, (Decimal, int, float)) or isinstance(new, (Decimal, int, float)):
+        try:
+            return Decimal(str(old)) != Decimal(str(new))
+        except InvalidOperation:
+            return True
+    return old != new
 
 
 @transaction.atomic
