@@ -207,3 +207,21 @@ def test_test_script_treats_no_tests_collected_as_a_failure(tmp_path):
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "collected no tests (exit code 5)" in result.stderr
+
+
+def test_readme_documents_every_variable_the_settings_read():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## 配置 / Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = sorted(name for name in settings_env_names() if f"`{name}`" not in table)
+    assert not missing, f"README configuration table lacks {missing}"
+
+
+def test_readme_names_the_two_commands_and_the_screenshot_folder():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "scripts/run.sh" in readme and "scripts/test.sh" in readme
+    assert "artifacts/screenshots/" in readme
+    assert "## 截图 / Screenshot" in readme
+    accounts = __import__("json").loads((REPO / "fixtures" / "demo_accounts.json").read_text(encoding="utf-8"))
+    assert accounts["password"] in readme
+    for user in accounts["users"]:
+        assert f"`{user['username']}`" in readme, user["username"]
