@@ -69,6 +69,7 @@ class Schedule:
     objective: int = 0
     bound: int | None = None  # CP-SAT's best bound on the objective
     seconds: float = 0.0
+    baseline: "Schedule | None" = None  # the greedy schedule solve() started from
 
     @property
     def count(self):
@@ -83,7 +84,10 @@ class Schedule:
         return sum(by_key[k].score for k in self.assignments)
 
     def summary(self, problem):
+        baseline = self.baseline or self
         return {
+            "greedy_scheduled": baseline.count,
+            "greedy_score_total": round(baseline.score_total(problem), 2),
             "solver": self.solver,
             "status": self.status,
             "scheduled": self.count,
@@ -204,6 +208,7 @@ def solve(problem, *, time_limit=10.0, workers=2):
     if exact.objective < base.objective:  # only possible when stopped by the time limit
         base.bound = exact.bound
         return base
+    exact.baseline = base
     return exact
 
 

@@ -73,14 +73,26 @@ def event_create(*, actor, data, agenda=()):
     return event
 
 
+SCHEDULE_FIELDS = ("date", "slot_minutes", "table_count", "meeting_start", "meeting_end")
+
+
 @transaction.atomic
 def event_update(*, event, actor, data, agenda=None):
+    """Save changes; a change to the 1:1 window, slot length or tables voids the schedule."""
     _require_staff(actor)
     event = Event.objects.select_for_update().get(pk=event.pk)
+    before = {key: getattr(event, key) for key in SCHEDULE_FIELDS}
     for key in EVENT_FIELDS:
         if key in data:
             setattr(event, key, data[key])
     event.full_clean()
+    if any(getattr(event, key) != value for key, value in before.items()) and event.meetings.exists():
+        if MeetingOutcome.objects.filter(meeting__event=event).exists():
+            raise ValidationError("已有洽谈结果登记，不能再修改会议日期、洽谈时段、每场时长或桌数。")
+        # The stored plan no longer fits the new slots: drop it; staff re-run the scheduler.
+        event.meetings.all().delete()
+        event.schedule_report = {}
+        event.scheduled_at = None
     event.save()
     if "chains" in data:
         event.chains.set(data["chains"] or [])

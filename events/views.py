@@ -126,8 +126,11 @@ def _event_form_page(request, event=None):
                     event = services.event_create(actor=request.user, data=data, agenda=agenda_rows(formset))
                     messages.success(request, f"已创建对接会「{event.name}」。")
                 else:
+                    had_schedule = event.scheduled_at is not None
                     event = services.event_update(event=event, actor=request.user, data=data, agenda=agenda_rows(formset))
                     messages.success(request, "对接会信息已保存。")
+                    if had_schedule and event.scheduled_at is None:
+                        messages.warning(request, "洽谈日期、时段、时长或桌数已变更，原排程已作废，请重新排程。")
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for field, errors in exc.message_dict.items():
@@ -363,6 +366,7 @@ def meetings(request, pk):
     event = get_object_or_404(Event, pk=pk)
     pairs = list(
         event.meeting_requests.select_related("requester_org", "target_org", "demand", "meeting")
+        .prefetch_related("meeting__outcomes__organization")
         .order_by("status", "-score", "id")
     )
     try:

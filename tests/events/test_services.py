@@ -290,3 +290,24 @@ def test_outcome_not_before_the_meeting(accepted, event, park_org, supplier_org,
     with pytest.raises(ValidationError, match="尚未开始"):
         services.outcome_record(meeting=meeting, organization=park_org, user=owner, rating=3, intent="有意向")
     assert not MeetingOutcome.objects.exists()
+
+
+def test_changing_the_window_voids_the_schedule(accepted, event, park_org, supplier_org, liaison):
+    MeetingRequestFactory(event=event, requester_org=park_org, target_org=supplier_org)
+    summary = services.schedule_run(event=event, actor=liaison)
+    assert summary["greedy_scheduled"] == summary["scheduled"] == 1
+    services.event_update(event=event, actor=liaison, data={"name": "改名不影响排程"})
+    assert Meeting.objects.count() == 1
+    services.event_update(event=event, actor=liaison, data={"meeting_start": datetime.time(15, 0)})
+    event.refresh_from_db()
+    assert not Meeting.objects.exists() and event.scheduled_at is None and event.schedule_report == {}
+
+
+def test_window_cannot_change_after_outcomes(past_event, park_org, supplier_org, liaison):
+    InvitationFactory(event=past_event, organization=supplier_org, status=Invitation.Status.ACCEPTED)
+    meeting = meeting_for(MeetingRequestFactory(event=past_event, requester_org=park_org, target_org=supplier_org))
+    MeetingOutcome.objects.create(meeting=meeting, organization=park_org, rating=4, intent="无意向")
+    with pytest.raises(ValidationError, match="不能再修改"):
+        services.event_update(event=past_event, actor=liaison, data={"table_count": 9})
+    past_event.refresh_from_db()
+    assert past_event.table_count == 4 and Meeting.objects.filter(pk=meeting.pk).exists()

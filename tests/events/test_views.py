@@ -212,7 +212,8 @@ def test_staff_pair_and_schedule_then_plan_shows_it(client, liaison, owner, acce
     client.force_login(liaison)
     client.post(reverse("events:meeting_pair_add", args=[event.pk]), {"org_a": park_org.pk, "org_b": supplier_org.pk})
     response = client.post(reverse("events:schedule_run", args=[event.pk]), follow=True)
-    assert "排程完成：1 对中排定 1 场（已证明最优）" in response.content.decode()
+    page = response.content.decode()
+    assert "排程完成：1 对中排定 1 场（已证明最优）" in page and "对照：贪心算法" in page
     meeting = Meeting.objects.get()
     assert meeting.table_no == 1 and timezone.localtime(meeting.starts_at).time() == datetime.time(14, 0)
     plan = client.get(reverse("events:table_plan", args=[event.pk])).content.decode()
@@ -220,14 +221,18 @@ def test_staff_pair_and_schedule_then_plan_shows_it(client, liaison, owner, acce
 
 
 def test_meetings_page_query_count_is_bounded(client, liaison, event, park_org, django_assert_max_num_queries):
-    for _ in range(10):
+    slots = event.slot_starts()
+    for i in range(10):
         org = factories.SupplierOrganizationFactory()
         InvitationFactory(event=event, organization=org, status=Invitation.Status.ACCEPTED)
         pair = MeetingRequestFactory(event=event, requester_org=park_org, target_org=org)
-    meeting_for(pair)
+        if i < 6:
+            meeting = meeting_for(pair, starts_at=slots[i])
+            MeetingOutcome.objects.create(meeting=meeting, organization=org, rating=4, intent="有意向")
     client.force_login(liaison)
     with django_assert_max_num_queries(20):
-        assert client.get(reverse("events:meetings", args=[event.pk])).status_code == 200
+        response = client.get(reverse("events:meetings", args=[event.pk]))
+    assert response.status_code == 200 and response.content.decode().count("有意向 · 4 分") == 6
     with django_assert_max_num_queries(12):
         assert client.get(reverse("events:table_plan", args=[event.pk])).status_code == 200
 
