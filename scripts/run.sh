@@ -19,10 +19,12 @@ mkdir -p "$LOG_DIR"
 say "migrate"
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py createcachetable
-say "load demo data (idempotent)"
-"$PY" manage.py load_demo
-if [ "$DEBUG" != "true" ] && [ "$DEBUG" != "1" ]; then
-    say "collectstatic"
+is_debug() { case "$DEBUG" in true | 1 | yes | on) return 0 ;; *) return 1 ;; esac; }
+if is_debug; then
+    say "load demo data (idempotent)"
+    "$PY" manage.py load_demo
+else
+    say "DEBUG=$DEBUG: demo data not loaded (public passwords); collectstatic for gunicorn"
     "$PY" manage.py collectstatic --noinput -v 0
 fi
 
@@ -59,7 +61,7 @@ stop_all() {
 trap 'stop_all; exit 0' INT TERM
 trap 'stop_all' EXIT
 
-if [ "$DEBUG" = "true" ] || [ "$DEBUG" = "1" ]; then
+if is_debug; then
     start web "$PY" manage.py runserver --noreload "$HOST:$PORT"
 else
     start web "$VENV/bin/gunicorn" portal.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -
@@ -82,10 +84,11 @@ cat <<INFO
 
   京鲁供需对接平台 is running:  http://127.0.0.1:$PORT/
   (listening on $HOST:$PORT; logs in $LOG_DIR; press Ctrl-C to stop)
-
-  Demo logins (password for all: Jinglu#2026)
 INFO
-"$PY" manage.py load_demo --list-logins | sed 's/^/    /'
+if is_debug; then
+    echo "  Demo logins:"
+    "$PY" manage.py load_demo --list-logins | sed 's/^/    /'
+fi
 echo
 
 # Exit (and stop the others) as soon as any of the three dies.
