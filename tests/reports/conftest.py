@@ -34,6 +34,12 @@ TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2027, 3, 15, 10, 0, tzinfo=TZ)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2 costs ~1 s per persona on this machine; these tests never check password strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False):
