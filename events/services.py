@@ -330,7 +330,12 @@ def meeting_pair_add(*, event, org_a, org_b, actor):
 # --- scheduling -------------------------------------------------------------------------------------
 
 def _normalised_phone(phone):
+    """Digits only, without the +86 / 0086 prefix, so one person's two spellings compare equal."""
     digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
     return digits if len(digits) >= 7 else ""
 
 

@@ -311,3 +311,70 @@ def test_window_cannot_change_after_outcomes(past_event, park_org, supplier_org,
         services.event_update(event=past_event, actor=liaison, data={"table_count": 9})
     past_event.refresh_from_db()
     assert past_event.table_count == 4 and Meeting.objects.filter(pk=meeting.pk).exists()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_schedule_run_on_random_events_keeps_every_rule(seed, event, park_org, liaison):
+    import random
+
+    rng = random.Random(seed)
+    event.table_count = rng.randint(1, 3)
+    event.save()
+    demand_side = [park_org] + [factories.OrganizationFactory() for _ in range(2)]
+    for org in demand_side[1:]:
+        event.demand_lists.add(factories.DemandListFactory(organization=org))
+    suppliers = _participants(event, 6, liaison)
+    windows = {}
+    for org in demand_side + suppliers:
+        if rng.random() < 0.4:
+            start = rng.choice([datetime.time(14, 0), datetime.time(14, 20), datetime.time(15, 0)])
+            end = rng.choice([datetime.time(15, 0), datetime.time(15, 40), datetime.time(16, 0)])
+            if end > start:
+                windows[org.pk] = Availability.objects.create(event=event, organization=org, available_from=start, available_to=end)
+    phone_owner = {}
+    for org in suppliers:
+        phone = rng.choice(["13900000001", "13900000002", f"1380000{org.pk:04d}"])
+        Attendee.objects.create(event=event, organization=org, name=f"代表{org.pk}", phone=phone)
+        phone_owner.setdefault(phone, set()).add(org.pk)
+    statuses = [MeetingRequest.Status.ACCEPTED] * 4 + [MeetingRequest.Status.PENDING, MeetingRequest.Status.DECLINED]
+    for d in demand_side:
+        for s in rng.sample(suppliers, 4):
+            MeetingRequestFactory(event=event, requester_org=d, target_org=s, score=rng.uniform(20, 100), status=rng.choice(statuses))
+
+    summary = services.schedule_run(event=event, actor=liaison)
+
+    meetings = list(Meeting.objects.filter(event=event).select_related("pair"))
+    assert summary["scheduled"] == len(meetings) >= summary["greedy_scheduled"]
+    by_slot = {}
+    for m in meetings:
+        assert m.pair.status == MeetingRequest.Status.ACCEPTED
+        assert 1 <= m.table_no <= event.table_count
+        start, end = timezone.localtime(m.starts_at).time(), timezone.localtime(m.ends_at).time()
+        for org_id in m.pair.org_ids:
+            if org_id in windows:
+                assert windows[org_id].available_from <= start and end <= windows[org_id].available_to
+        by_slot.setdefault(m.starts_at, []).append(m)
+    for slot_meetings in by_slot.values():
+        assert len(slot_meetings) <= event.table_count
+        assert len({m.table_no for m in slot_meetings}) == len(slot_meetings)
+        orgs = [o for m in slot_meetings for o in m.pair.org_ids]
+        assert len(orgs) == len(set(orgs)), "an organisation is in two meetings at once"
+        for owners in phone_owner.values():
+            assert sum(1 for m in slot_meetings if m.pair.org_ids & owners) <= 1, "a person is in two meetings at once"
+
+
+def test_a_person_attending_for_two_orgs_is_never_double_booked(event, park_org, liaison):
+    # One slot, two tables: without the person rule both meetings would share the slot.
+    event.meeting_end = datetime.time(14, 20)
+    event.table_count = 2
+    event.save()
+    s0, s1 = _participants(event, 2, liaison)
+    other_park = factories.OrganizationFactory()
+    event.demand_lists.add(factories.DemandListFactory(organization=other_park))
+    MeetingRequestFactory(event=event, requester_org=park_org, target_org=s0, score=90)
+    MeetingRequestFactory(event=event, requester_org=other_park, target_org=s1, score=80)
+    Attendee.objects.create(event=event, organization=s0, name="陈教授", phone="+86 139 0000 2222")
+    Attendee.objects.create(event=event, organization=s1, name="陈教授", phone="13900002222")
+    summary = services.schedule_run(event=event, actor=liaison)
+    assert summary["scheduled"] == 1
+    assert Meeting.objects.get().pair.target_org == s0  # the higher-score pair keeps the slot
