@@ -9,6 +9,8 @@ from tests import factories
 def _isolated_settings(settings, tmp_path):
     # No broker server in unit tests: publish to an in-memory transport, run nothing eagerly.
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Hashing demo passwords with PBKDF2 dominates test time; the algorithm is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from portal.celery import app
