@@ -482,3 +482,47 @@ def outcome_record(*, meeting, organization, user, rating, intent, next_step="")
             outcome.case = case
             outcome.save(update_fields=["case"])
     return outcome
+
+
+# --- reminders (beat) ---------------------------------------------------------------------------------
+
+def event_reminders_send(*, today=None):
+    """Daily: tomorrow's participants get their agenda; yesterday's are asked for missing outcomes.
+
+    Idempotent per event, organisation and day (notification dedup keys).
+    """
+    today = today or timezone.localdate()
+    sent = {"agenda": 0, "outcome": 0}
+    tomorrow = today + datetime.timedelta(days=1)
+    for event in Event.objects.filter(date=tomorrow, status=Event.Status.PUBLISHED):
+        counts = {}
+        for a, b in Meeting.objects.filter(event=event).values_list("pair__requester_org_id", "pair__target_org_id"):
+            for org_id in (a, b):
+                counts[org_id] = counts.get(org_id, 0) + 1
+        for org in Organization.objects.filter(pk__in=counts):
+            sent["agenda"] += bool(notify_organization(
+                organization=org,
+                kind=Notification.Kind.EVENT,
+                title=f"明日对接会：{event.name}（{counts[org.pk]} 场一对一洽谈）",
+                body=f"{event.date:%m月%d日} {event.location_display}。请打印本单位洽谈日程。",
+                url=reverse("events:agenda", args=[event.pk, org.pk]),
+                dedup_key=f"event-agenda-reminder:{event.pk}:{org.pk}:{tomorrow}",
+            ))
+    yesterday = today - datetime.timedelta(days=1)
+    for event in Event.objects.filter(date=yesterday, status=Event.Status.PUBLISHED):
+        recorded = set(MeetingOutcome.objects.filter(meeting__event=event).values_list("meeting_id", "organization_id"))
+        missing = {}
+        for meeting_id, a, b in Meeting.objects.filter(event=event).values_list("pk", "pair__requester_org_id", "pair__target_org_id"):
+            for org_id in (a, b):
+                if (meeting_id, org_id) not in recorded:
+                    missing[org_id] = missing.get(org_id, 0) + 1
+        for org in Organization.objects.filter(pk__in=missing):
+            sent["outcome"] += bool(notify_organization(
+                organization=org,
+                kind=Notification.Kind.EVENT,
+                title=f"请填写洽谈结果：{event.name}（{missing[org.pk]} 场待填）",
+                body="有意向的洽谈将转入对接项目跟踪，由对接专员协助推进。",
+                url=reverse("events:participation", args=[event.pk]) + f"?org={org.pk}",
+                dedup_key=f"event-outcome-reminder:{event.pk}:{org.pk}",
+            ))
+    return sent
