@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     "followup-stale-cases": {"task": "followups.tasks.flag_stale_cases", "schedule": crontab(hour=9, minute=0)},
     "followup-weekly-digest": {"task": "followups.tasks.send_weekly_digests", "schedule": crontab(hour=8, minute=0, day_of_week=1)},
     "outbox-redeliver": {"task": "portal.tasks.redeliver_outbox", "schedule": 60.0},
+    "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(hour=17, minute=0)},
 }
 
 # --- Mail ---------------------------------------------------------------------------------------
