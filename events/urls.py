@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:pk>/meetings/pair/", views.meeting_pair_add, name="meeting_pair_add"),
     path("<int:pk>/meetings/schedule/", views.schedule_run, name="schedule_run"),
     path("<int:pk>/table-plan/", views.table_plan, name="table_plan"),
+    path("<int:pk>/table-plan.xlsx", views.table_plan_xlsx, name="table_plan_xlsx"),
     # per-participant agenda: print view and .xlsx
     path("<int:pk>/agenda/<int:org_pk>/", views.agenda, name="agenda"),
     path("<int:pk>/agenda/<int:org_pk>.xlsx", views.agenda_xlsx, name="agenda_xlsx"),

@@ -460,6 +460,18 @@ def agenda(request, pk, org_pk):
     return render(request, "events/agenda_print.html", context)
 
 
+def _xlsx_response(wb, ascii_name, chinese_name):
+    from urllib.parse import quote
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese_name)}"
+    return response
+
+
 @login_required
 def agenda_xlsx(request, pk, org_pk):
     from openpyxl import Workbook
@@ -487,13 +499,33 @@ def agenda_xlsx(request, pk, org_pk):
     for row in ws.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    from urllib.parse import quote
+    return _xlsx_response(wb, f"agenda-{event.pk}-{org.pk}.xlsx", f"洽谈日程-{event.name}-{org.name}.xlsx")
 
-    filename = f"洽谈日程-{event.pk}-{org.name}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"agenda-{event.pk}-{org.pk}.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return response
+
+@staff_required
+def table_plan_xlsx(request, pk):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    event = get_object_or_404(Event, pk=pk)
+    tables, rows = _plan_grid(event)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "桌位安排表"
+    ws.append([f"{event.name} · 桌位安排表（{event.date:%Y-%m-%d}，每场 {event.slot_minutes} 分钟）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["时段"] + [f"第{t}桌" for t in tables])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([f"{timezone.localtime(row['start']):%H:%M}"] + [
+            f"{m.pair.requester_org.name}\n↔ {m.pair.target_org.name}" if m else "" for m in row["cells"]
+        ])
+    ws.column_dimensions["A"].width = 8
+    for index in range(2, len(tables) + 2):
+        ws.column_dimensions[get_column_letter(index)].width = 26
+    for line in ws.iter_rows(min_row=3):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return _xlsx_response(wb, f"table-plan-{event.pk}.xlsx", f"桌位安排表-{event.name}.xlsx")

@@ -87,7 +87,7 @@ def test_uninvited_member_cannot_answer_someone_elses_invitation(client, invitat
 
 # --- staff pages ----------------------------------------------------------------------------------
 
-STAFF_PAGES = ["events:event_update", "events:invitations", "events:meetings", "events:table_plan"]
+STAFF_PAGES = ["events:event_update", "events:invitations", "events:meetings", "events:table_plan", "events:table_plan_xlsx"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -218,6 +218,10 @@ def test_staff_pair_and_schedule_then_plan_shows_it(client, liaison, owner, acce
     assert meeting.table_no == 1 and timezone.localtime(meeting.starts_at).time() == datetime.time(14, 0)
     plan = client.get(reverse("events:table_plan", args=[event.pk])).content.decode()
     assert "第4桌" in plan and park_org.name in plan and supplier_org.name in plan
+    ws = load_workbook(io.BytesIO(client.get(reverse("events:table_plan_xlsx", args=[event.pk])).content)).active
+    assert [c.value for c in ws[2]] == ["时段", "第1桌", "第2桌", "第3桌", "第4桌"]
+    assert ws["A3"].value == "14:00" and ws["B3"].value == f"{park_org.name}\n↔ {supplier_org.name}"
+    assert ws["B4"].value in (None, "")
 
 
 def test_meetings_page_query_count_is_bounded(client, liaison, event, park_org, django_assert_max_num_queries):
