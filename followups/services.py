@@ -49,7 +49,12 @@ def user_is_case_party(user, case):
 def allowed_target_stages(user, case):
     """Stages `user` may try to move `case` to (the gates may still ask for more)."""
     if is_liaison(user):
-        return [s for s in Stage if s != case.stage]
+        # The natural next step first, then the rest of the way forward, 终止, then backwards moves.
+        index = case.stage_index
+        forward = Case.FLOW[index + 1:] if index is not None else []
+        backward = [s for s in Case.FLOW if s not in forward and s != case.stage]
+        closing = [Stage.TERMINATED] if case.stage != Stage.TERMINATED else []
+        return forward + closing + list(reversed(backward))
     if not user_is_case_party(user, case) or not case.is_open:
         return []
     targets = []

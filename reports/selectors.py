@@ -325,6 +325,39 @@ def platform_map():
 
 # --- 四评价 -----------------------------------------------------------------------------------
 
+FORMULAS = {
+    "project": (
+        "项目评价 = 0.5 × P + 0.3 × A + 0.2 × T\n"
+        "P 进展：推荐 0、意向 25、洽谈 50、签约 75、落地 100、终止 0；\n"
+        "A 金额：min(100, 25 × log10(1 + 金额万元))，落地项目取投资额，签约项目取签约金额（10万≈26，100万=50，1000万=75，1亿及以上=100）；\n"
+        "T 及时性：落地 100、终止 0；进行中的项目 30 天无进展为 0，否则 100 − 5 × 下一步逾期天数（最低 0）。"
+    ),
+    "achievement": (
+        "成果评价 = M × D ÷ 100（技术成果类供给）\n"
+        "M 成熟度：实验室 25、中试 50、小批量 75、量产 100、未填 0；\n"
+        "D 需求热度：min(100, 20 × 匹配得分达到推荐阈值的不同需求数)。\n"
+        "成熟但无人需要、或有需求但仍在实验室的成果得分都低：衡量成果当前落地山东的可能性。"
+    ),
+    "talent": (
+        "人才评价 = 0.4 × D + 0.3 × E + 0.3 × O（人才团队类供给）\n"
+        "D 需求热度：min(100, 20 × 匹配达到推荐阈值的不同需求数)；\n"
+        "E 对接活跃：min(100, 25 × 已进入洽谈的对接项目数)；\n"
+        "O 成效：min(100, 50 × 已签约或落地的对接项目数)。"
+    ),
+    "platform": (
+        "平台评价 = 0.3 × C + 0.3 × S + 0.4 × O\n"
+        "C 产业覆盖：min(100, 25 × 服务的产业链数)；\n"
+        "S 供给活跃：min(100, 10 × 依托单位已发布的供给数)；\n"
+        "O 成效：min(100, 50 × 依托单位作为供给方已签约或落地的项目数)；未填依托单位时 S、O 为 0。"
+    ),
+}
+# Weights of the additive scores: the chart stacks weight × component so the bars sum to the score.
+WEIGHTS = {
+    "project": {"进展 P": 0.5, "金额 A": 0.3, "及时性 T": 0.2},
+    "talent": {"需求热度 D": 0.4, "对接活跃 E": 0.3, "成效 O": 0.3},
+    "platform": {"产业覆盖 C": 0.3, "供给活跃 S": 0.3, "成效 O": 0.4},
+}
+
 PROGRESS_POINTS = {Case.Stage.RECOMMENDED: 0, Case.Stage.INTENT: 25, Case.Stage.NEGOTIATING: 50,
                    Case.Stage.SIGNED: 75, Case.Stage.LANDED: 100, Case.Stage.TERMINATED: 0}
 MATURITY_POINTS = {Maturity.LAB: 25, Maturity.PILOT: 50, Maturity.SMALL_BATCH: 75, Maturity.MASS: 100}
@@ -338,11 +371,13 @@ def amount_points(amount_wan):
 
 
 def timeliness_points(case, today=None):
-    """T = 0 if the case is flagged stale; else for an open case max(0, 100 − 5 × days overdue);
-    100 for a closed case (落地/终止: no action pending)."""
+    """T = 100 for 落地, 0 for 终止; for an open case 0 if flagged stale (30 days without
+    activity), else max(0, 100 − 5 × days the next action is overdue)."""
     today = today or timezone.localdate()
-    if case.stage in Case.CLOSED_STAGES:
+    if case.stage == Case.Stage.LANDED:
         return 100.0
+    if case.stage == Case.Stage.TERMINATED:
+        return 0.0
     if case.is_stale:
         return 0.0
     if case.next_action_at and case.next_action_at < today:

@@ -154,20 +154,17 @@ def evaluation(request, kind):
     }[kind]()[:200]
     top = rows[:15]
     component_names = list(rows[0]["components"]) if rows else []
-    chart = _bar(
-        [str(r["case"].demand.title if kind == "project" else r["item"])[:20] for r in top],
-        [{"name": name, "type": "bar", "stack": "score", "data": [r["components"][name] for r in top]} for name in component_names],
-        horizontal=True,
-    )
+    weights = selectors.WEIGHTS.get(kind)
+    if weights:  # additive score: stacked weighted parts add up to the score
+        series = [{"name": f"{name} × {weights[name]}", "type": "bar", "stack": "score",
+                   "data": [round(weights[name] * r["components"][name], 1) for r in top]} for name in component_names]
+    else:  # 成果: a product of its parts, shown side by side
+        series = [{"name": name, "type": "bar", "data": [r["components"][name] for r in top]} for name in component_names]
+    chart = _bar([str(r["case"].demand.title if kind == "project" else r["item"])[:20] for r in top], series, horizontal=True)
     return render(request, "reports/evaluation.html", {
         "kind": kind, "title": EVALUATIONS[kind], "rows": rows, "chart": chart, "component_names": component_names,
         "evaluations": EVALUATIONS, "maps": MAPS, "staff_evaluations": STAFF_EVALUATIONS, "is_staff_view": is_liaison(request.user),
-        "formula": {
-            "project": selectors.evaluate_project.__doc__,
-            "achievement": selectors.achievement_evaluations.__doc__,
-            "talent": selectors.talent_evaluations.__doc__,
-            "platform": selectors.platform_evaluations.__doc__,
-        }[kind],
+        "formula": selectors.FORMULAS[kind],
     })
 
 

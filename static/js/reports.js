@@ -15,7 +15,7 @@
   function funnel(spec) {
     return {
       color: palette,
-      tooltip: { trigger: "item", formatter: "{b}：{c}" },
+      tooltip: { trigger: "item", formatter: "{b}：{c}", renderMode: "richText" },
       series: [{
         type: "funnel", sort: "none", minSize: "10%", gap: 2,
         label: { show: true, position: "inside", formatter: "{b} {c}" },
@@ -32,13 +32,13 @@
     var categoryAxis = { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.horizontal ? 0 : 30 } };
     return {
       color: palette,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0 },
       grid: { left: spec.horizontal ? 160 : 50, right: 40, bottom: spec.horizontal ? 30 : 80, top: 40 },
       xAxis: spec.horizontal ? valueAxes[0] : categoryAxis,
       yAxis: spec.horizontal ? Object.assign(categoryAxis, { inverse: true }) : valueAxes,
       series: spec.series.map(function (s) {
-        return { name: s.name, type: s.type || "bar", data: s.data, stack: s.stack, yAxisIndex: s.yAxisIndex || 0, smooth: true };
+        return { name: s.name, type: s.type || "bar", data: s.data, stack: s.stack, yAxisIndex: s.yAxisIndex || 0 };
       })
     };
   }
@@ -47,7 +47,7 @@
     var max = 1;
     spec.data.forEach(function (d) { if (d[2] > max) { max = d[2]; } });
     return {
-      tooltip: { position: "top", formatter: function (p) { return spec.y[p.value[1]] + " · " + spec.x[p.value[0]] + "：" + p.value[2] + " 项需求"; } },
+      tooltip: { position: "top", renderMode: "richText", formatter: function (p) { return spec.y[p.value[1]] + " · " + spec.x[p.value[0]] + "：" + p.value[2] + " 项需求"; } },
       grid: { left: 150, right: 20, top: 20, bottom: 80 },
       xAxis: { type: "category", data: spec.x, axisLabel: { interval: 0, rotate: 30 }, splitArea: { show: true } },
       yAxis: { type: "category", data: spec.y, splitArea: { show: true } },
@@ -59,7 +59,7 @@
   function pie(spec) {
     return {
       color: palette,
-      tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+      tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）", renderMode: "richText" },
       legend: { type: "scroll", bottom: 0 },
       series: [{ type: "pie", radius: ["35%", "65%"], data: spec.items }]
     };

@@ -205,3 +205,13 @@ def test_export_uses_filters(client, liaison, case):
     client.force_login(liaison)
     ws = load_workbook(io.BytesIO(client.get(reverse("followups:case_export"), {"stage": "intent"}).content)).active
     assert [r[7] for r in ws.iter_rows(min_row=2, values_only=True)] == ["意向"]
+
+
+def test_staff_move_form_offers_next_step_first(client, case, liaison):
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.INTENT)
+    client.force_login(liaison)
+    page = client.get(reverse("followups:case_detail", args=[case.pk])).text
+    options = page[page.index('id="to_stage"'):page.index("</select>", page.index('id="to_stage"'))]
+    order = [s for s in ["negotiating", "signed", "landed", "terminated", "recommended"] if f'value="{s}"' in options]
+    assert order == ["negotiating", "signed", "landed", "terminated", "recommended"]
+    assert options.index('value="negotiating"') < options.index('value="terminated"') < options.index('value="recommended"')

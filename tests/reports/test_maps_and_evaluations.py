@@ -157,3 +157,22 @@ def test_project_evaluation_page_lists_cases(client, liaison, demand, supplier_o
     client.force_login(liaison)
     page = client.get(reverse("reports:evaluation", args=["project"])).text
     assert demand.title in page and "进展 P" in page
+
+
+def test_terminated_project_scores_zero_timeliness(demand, supplier_org):
+    case = CaseFactory(demand=demand, supply_org=supplier_org, stage=Case.Stage.TERMINATED, termination_reason="x")
+    assert selectors.evaluate_project(case)["score"] == 0.0
+
+
+def test_project_chart_stacks_weighted_parts(client, liaison, demand, supplier_org):
+    import json
+    import re
+
+    today = timezone.localdate()
+    CaseFactory(demand=demand, supply_org=supplier_org, stage=Case.Stage.SIGNED, contract_amount_wan=Decimal("999"),
+                signed_on=today, next_action_at=today - datetime.timedelta(days=4))
+    client.force_login(liaison)
+    html = client.get(reverse("reports:evaluation", args=["project"])).text
+    spec = json.loads(re.search(r'<script id="chart-eval" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert sum(s["data"][0] for s in spec["series"]) == 76.0
+    assert "项目评价 = 0.5 × P + 0.3 × A + 0.2 × T" in html
