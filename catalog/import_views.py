@@ -19,6 +19,8 @@ from catalog.selectors import can_view_contacts, demands_visible_to, supplies_vi
 
 EXPORT_MAX_ROWS = getattr(settings, "EXPORT_MAX_ROWS", 50_000)
 FINISHED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED)
+# PENDING: the file is being checked in the worker; RUNNING: confirmed, importing (or queued).
+IN_PROGRESS = (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
 
 
 def _xlsx_response(content, filename):
@@ -58,6 +60,8 @@ def import_upload(request):
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
                 job = importing.import_job_create(uploaded_file=form.cleaned_data["file"], user=request.user, organization=organization)
+                if job.status == ImportJob.Status.PENDING:
+                    messages.info(request, _("文件较大（约 %(rows)d 行），正在后台逐行检查，完成后本页显示预检结果。") % {"rows": job.total_rows})
                 return redirect("catalog:import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
     return render(request, "catalog/import_upload.html", {
@@ -76,8 +80,9 @@ def import_job(request, pk):
         "summary_lines": (job.summary or {}).get("lines", []),
         "notes": (job.summary or {}).get("notes", []),
         "is_finished": job.status in FINISHED,
-        "is_running": job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING),
+        "is_running": job.status in IN_PROGRESS,
         "percent": _percent(job),
+        "status_message": _status_message(job),
         "async_threshold": importing.async_threshold_rows(),
     })
 
@@ -94,14 +99,6 @@ def _percent(job):
 @require_GET
 def import_job_status(request, pk):
     job = _job_or_404(request, pk)
-    if job.status == ImportJob.Status.RUNNING and job.total_rows and job.processed_rows >= job.total_rows:
-        message = _("正在写入数据库…")
-    elif job.status == ImportJob.Status.RUNNING and job.is_cancel_requested:
-        message = _("正在取消，已处理的数据将全部撤销…")
-    elif job.status == ImportJob.Status.PENDING:
-        message = _("排队中，等待后台任务开始…")
-    else:
-        message = job.get_status_display()
     return JsonResponse({
         "id": job.pk,
         "status": job.status,
@@ -110,9 +107,24 @@ def import_job_status(request, pk):
         "total_rows": job.total_rows,
         "percent": _percent(job),
         "is_cancel_requested": job.is_cancel_requested,
-        "finished": job.status in FINISHED,
-        "message": message,
+        "finished": job.status not in IN_PROGRESS,
+        "message": _status_message(job),
     })
+
+
+def _status_message(job):
+    Status = ImportJob.Status
+    if job.status in IN_PROGRESS and job.is_cancel_requested:
+        return _("正在取消，已处理的数据将全部撤销…")
+    if job.status == Status.PENDING:
+        return _("正在检查文件中的每一行（尚未保存任何数据）…")
+    if job.status == Status.RUNNING:
+        if job.total_rows and job.processed_rows >= job.total_rows:
+            return _("正在写入数据库…")
+        if job.processed_rows == 0:
+            return _("排队中，等待后台任务开始…")
+        return _("正在导入（检查并建立检索索引）…")
+    return job.get_status_display()
 
 
 @login_required

@@ -319,6 +319,31 @@ def _open_table(fileobj, filename, notes):
     raise ImportFileError("只支持 Excel（.xlsx）和 CSV（.csv）文件。")
 
 
+ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row[\s>]")
+
+
+def estimate_rows(fileobj, filename):
+    """A quick data-row count (no parsing) to decide whether the preview runs in the worker."""
+    data = _read_bytes(fileobj)
+    if (filename or "").lower().endswith(".csv"):
+        return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
+    try:
+        archive = _check_zip(data)
+        names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if not names:
+            return 0
+        count = 0
+        with archive.open("xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else names[0]) as source:
+            tail = b""
+            while chunk := source.read(1 << 20):
+                buffer = tail + chunk
+                count += len(ROW_TAG_RE.findall(buffer)) - len(ROW_TAG_RE.findall(tail))
+                tail = buffer[-16:]
+        return max(0, count - 1)
+    except ImportFileError:
+        return 0  # the preview itself will explain what is wrong
+
+
 # --- cell parsing ----------------------------------------------------------------------------
 
 def _text(value):
@@ -595,7 +620,7 @@ def _acting_organization(actor, organization):
 
 
 def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry_run=False, progress=None,
-                        should_cancel=None, finalize=None):
+                        should_cancel=None, finalize=None, expected_rows=0):
     """Validate and (unless `dry_run`) write a demand or supply sheet; see the module docstring.
 
     `actor` None means the command line (full rights). Staff (liaison, platform admin) may name any
@@ -604,6 +629,7 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     `progress(done, total)` is called while rows are prepared; `should_cancel()` is polled between
     batches, and a True answer rolls everything back. `finalize(report)` runs inside the write
     transaction just before commit (the worker uses it to mark its job done atomically).
+    `expected_rows` (an estimate, see `estimate_rows`) scales progress while rows are checked.
     """
     report = ImportReport(dry_run=dry_run)
     is_staff = _actor_is_staff(actor)
@@ -611,22 +637,34 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     if not is_staff and acting_org is None:
         report.errors.append("您还没有加入任何单位（或加入申请尚未通过），不能导入。")
         return report
+    # Progress is in row-equivalents: a dry run reports rows checked; a real run reports half of
+    # (rows checked + rows prepared), so one bar covers both passes and ends at the write.
+    def validation_progress(done, total):
+        if progress:
+            progress(done if dry_run else done // 2, total)
+
+    def preparation_progress(done, total):
+        if progress:
+            progress((total + done) // 2, total)
+
     try:
         rows, merged = _open_table(fileobj, filename, report.notes)
-        valid_rows, org_regions = _validate_table(rows, merged, report, organization=None if is_staff else acting_org)
+        valid_rows, org_regions = _validate_table(
+            rows, merged, report, organization=None if is_staff else acting_org,
+            progress=validation_progress, should_cancel=should_cancel, expected_rows=expected_rows,
+        )
+        if report.errors:
+            return report
+        spec = SPECS[report.kind]
+        writer = _Writer(spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff,
+                         org_regions=org_regions)
+        if dry_run:
+            writer.plan()
+            return report
+        writer.prepare(progress=preparation_progress, should_cancel=should_cancel)
+        writer.write(should_cancel=should_cancel, finalize=finalize)
     except ImportFileError as exc:
         report.errors.append(str(exc))
-        return report
-    if report.errors:
-        return report
-    spec = SPECS[report.kind]
-    writer = _Writer(spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions)
-    if dry_run:
-        writer.plan()
-        return report
-    try:
-        writer.prepare(progress=progress, should_cancel=should_cancel)
-        writer.write(should_cancel=should_cancel, finalize=finalize)
     except ImportCancelled:
         report.cancelled = True
         report.demand_ids, report.supply_ids = [], []
@@ -636,7 +674,7 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     return report
 
 
-def _validate_table(rows, merged, report, *, organization):
+def _validate_table(rows, merged, report, *, organization, progress=None, should_cancel=None, expected_rows=0):
     """Check the header and every row; return (valid rows, {new org name: region text of its first row})."""
     header_number, header = None, None
     for number, cells in rows:
@@ -666,6 +704,11 @@ def _validate_table(rows, merged, report, *, organization):
         row = validator.validate(number, cells)
         if row is not None:
             valid.append(row)
+        if total % BATCH_SIZE == 0:
+            if should_cancel and should_cancel():
+                raise ImportCancelled
+            if progress:
+                progress(total, max(expected_rows, total))
     report.total_rows = total
     if total == 0:
         raise ImportFileError("文件只有表头，没有数据行。")
@@ -767,15 +810,24 @@ class _Writer:
         return list(self._row_by_key)
 
     def prepare(self, *, progress, should_cancel):
-        """The slow part (word segmentation), done before the transaction so progress is visible."""
+        """The slow part (word segmentation), done before the transaction so progress is visible.
+
+        Rows whose title and description did not change keep their stored tokens: a re-import
+        of an unchanged file costs no segmentation at all.
+        """
         from catalog.search import tokens_field
 
+        self._load()
         total = len(self.rows)
         for start in range(0, total, BATCH_SIZE):
             if should_cancel and should_cancel():
                 raise ImportCancelled
             for row in self.rows[start:start + BATCH_SIZE]:
-                row.search_tokens = tokens_field(row.title, row.description)
+                item = self.items.get(((row.org_name, row.list_name), row.title))
+                if item is not None and item.search_tokens and item.description == row.description:
+                    row.search_tokens = item.search_tokens
+                else:
+                    row.search_tokens = tokens_field(row.title, row.description)
             if progress:
                 progress(min(start + BATCH_SIZE, total), total)
 
@@ -895,38 +947,83 @@ PROGRESS_EVERY_SECONDS = 0.5
 
 
 def import_job_create(*, uploaded_file, user, organization):
-    """Store an upload under a random name (never the user's) and run the preview (a dry run)."""
+    """Store an upload under a random name (never the user's) and start its preview (a dry run).
+
+    Small files are checked in the request; big ones (estimated rows above the threshold) are
+    checked in the worker while the page shows a progress bar.
+    """
     import os
     import uuid
 
     from django.core.files.base import File
 
     from catalog.models import ImportJob
+    from portal.outbox import enqueue
 
     extension = os.path.splitext(uploaded_file.name)[1].lower()
     job = ImportJob(original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization)
     job.file.save(f"{uuid.uuid4().hex}{extension}", File(uploaded_file), save=False)
-    job.save()
-    import_job_preview(job=job)
+    with job.file.open("rb") as handle:
+        job.total_rows = estimate_rows(handle, job.original_name)
+    job.status = ImportJob.Status.PENDING
+    with transaction.atomic():
+        job.save()
+        if job.total_rows > async_threshold_rows():
+            enqueue("catalog.tasks.preview_import_job", job.pk)
+            return job
+    import_job_preview(job_id=job.pk)
+    job.refresh_from_db()
     return job
 
 
-def import_job_preview(*, job):
-    """Validate the stored file without writing: VALIDATED with a summary, or FAILED with every problem."""
+def _job_callbacks(job_id):
+    """progress/should_cancel callbacks that write through to the ImportJob row (throttled)."""
+    import time
+
     from catalog.models import ImportJob
 
+    jobs = ImportJob.objects.filter(pk=job_id)
+    last_update = [0.0]
+
+    def progress(done, total):
+        now = time.monotonic()
+        if done >= total or now - last_update[0] >= PROGRESS_EVERY_SECONDS:
+            last_update[0] = now
+            jobs.update(processed_rows=done, total_rows=total)
+
+    def should_cancel():
+        return jobs.filter(is_cancel_requested=True).exists()
+
+    return progress, should_cancel
+
+
+def import_job_preview(*, job_id):
+    """Validate a PENDING job's file without writing: VALIDATED with a summary, or FAILED with every problem."""
+    from catalog.models import ImportJob
+
+    Status = ImportJob.Status
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    if job is None or job.status != Status.PENDING:
+        return job  # cancelled meanwhile, or a duplicate delivery
+    progress, should_cancel = _job_callbacks(job_id)
     with job.file.open("rb") as handle:
-        report = import_catalog_file(handle, filename=job.original_name, actor=job.created_by,
-                                     organization=job.organization, dry_run=True)
-    job.kind = report.kind
-    job.total_rows = report.total_rows
-    job.errors = report.errors
-    job.summary = report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes}
-    job.status = ImportJob.Status.VALIDATED if report.ok else ImportJob.Status.FAILED
-    if not report.ok:
-        job.finished_at = timezone.now()
-    job.save(update_fields=["kind", "total_rows", "errors", "summary", "status", "finished_at"])
-    return report
+        report = import_catalog_file(handle, filename=job.original_name, actor=job.created_by, organization=job.organization,
+                                     dry_run=True, progress=progress, should_cancel=should_cancel,
+                                     expected_rows=job.total_rows)
+    fields = {
+        "kind": report.kind, "total_rows": report.total_rows, "processed_rows": report.total_rows,
+        "errors": report.errors,
+        "summary": report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes},
+    }
+    if report.cancelled:
+        fields.update(status=Status.CANCELLED, finished_at=timezone.now())
+    elif report.ok:
+        fields.update(status=Status.VALIDATED)
+    else:
+        fields.update(status=Status.FAILED, finished_at=timezone.now())
+    ImportJob.objects.filter(pk=job_id, status=Status.PENDING).update(**fields)
+    job.refresh_from_db()
+    return job
 
 
 def import_job_confirm(*, job):
@@ -938,7 +1035,9 @@ def import_job_confirm(*, job):
     from portal.outbox import enqueue
 
     with transaction.atomic():
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(status=ImportJob.Status.PENDING)
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
+            status=ImportJob.Status.RUNNING, processed_rows=0
+        )
         if not claimed:
             return None
         if job.total_rows > async_threshold_rows():
@@ -957,27 +1056,24 @@ def import_job_cancel(*, job):
         status=ImportJob.Status.CANCELLED, is_cancel_requested=True, finished_at=timezone.now()
     ):
         return True
-    # Running: the worker checks the flag between batches and rolls back.
+    # Running (or queued for the worker): checked between batches, and everything is rolled back.
     return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(is_cancel_requested=True))
 
 
 def import_job_run(*, job_id):
-    """Run a confirmed job (in the request or the worker). Idempotent: finished jobs are left alone.
+    """Run a confirmed (RUNNING) job, in the request or the worker. Finished jobs are left alone.
 
     The rows are written in one transaction together with the job's SUCCEEDED status, so a
     cancelled, failed or killed run leaves nothing behind (re-running it is safe: imports upsert).
     """
     import logging
-    import time
 
     from catalog.models import ImportJob
 
     Status = ImportJob.Status
-    if not ImportJob.objects.filter(pk=job_id, status__in=[Status.PENDING, Status.RUNNING]).update(
-        status=Status.RUNNING, processed_rows=0
-    ):
-        return ImportJob.objects.filter(pk=job_id).first()
-    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    if job is None or job.status != Status.RUNNING:
+        return job
     jobs = ImportJob.objects.filter(pk=job_id)
 
     def finish(status, **fields):
@@ -987,16 +1083,7 @@ def import_job_run(*, job_id):
 
     if job.created_by_id is None:  # never fall back to the command's full rights
         return finish(Status.FAILED, errors=["上传人账号已不存在，导入未执行。"])
-    last_update = [0.0]
-
-    def progress(done, total):
-        now = time.monotonic()
-        if done >= total or now - last_update[0] >= PROGRESS_EVERY_SECONDS:
-            last_update[0] = now
-            jobs.update(processed_rows=done, total_rows=total)
-
-    def should_cancel():
-        return jobs.filter(is_cancel_requested=True).exists()
+    progress, should_cancel = _job_callbacks(job_id)
 
     def finalize(report):
         jobs.update(status=Status.SUCCEEDED, processed_rows=report.total_rows, total_rows=report.total_rows,
@@ -1006,9 +1093,9 @@ def import_job_run(*, job_id):
         with job.file.open("rb") as handle:
             report = import_catalog_file(
                 handle, filename=job.original_name, actor=job.created_by, organization=job.organization,
-                progress=progress, should_cancel=should_cancel, finalize=finalize,
+                progress=progress, should_cancel=should_cancel, finalize=finalize, expected_rows=job.total_rows,
             )
-    except Exception as exc:  # a bug or lost database: nothing was committed, say so
+    except Exception as exc:  # a bug or a lost database: nothing was committed, say so
         logging.getLogger(__name__).exception("import job %s failed", job_id)
         return finish(Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"])
     if report.cancelled:

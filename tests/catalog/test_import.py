@@ -372,10 +372,10 @@ def test_cancel_in_the_middle_of_writing_rolls_everything_back():
 
     def should_cancel():
         calls.append(1)
-        return len(calls) > 4  # 3 checks while preparing 1,200 rows, then the first write batch goes in
+        return len(calls) > 6  # 2 checks while validating 1,200 rows, 3 while preparing, then 1 write batch goes in
 
     report = run(csv_bytes(demand_rows(1200)), should_cancel=should_cancel)
     assert report.cancelled and not report.ok
-    assert len(calls) == 5
+    assert len(calls) == 7
     assert db_counts() == before
     assert not OutboxMessage.objects.exists()

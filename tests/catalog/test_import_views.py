@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Organization
 from catalog.models import Demand, DemandList, ImportJob, Supply
-from catalog.tasks import run_import_job
+from catalog.tasks import preview_import_job, run_import_job
 from portal.models import OutboxMessage
 from tests import factories
 from tests.catalog.files import csv_bytes, demand_row, demand_rows, xlsx_bytes
@@ -178,27 +178,51 @@ def test_discarding_a_preview_writes_nothing(client, owner):
 # --- big files: the worker path -------------------------------------------------------------------------
 
 @pytest.fixture
-def queued_job(client, owner, settings):
+def big_upload(client, owner, settings):
+    """A 12-row file with the worker threshold at 5 rows: preview and import both run in the worker."""
     settings.IMPORT_ASYNC_THRESHOLD_ROWS = 5
     client.force_login(owner)
-    upload(client, csv_bytes(demand_rows(12)))
+    response = upload(client, csv_bytes(demand_rows(12)), name="big.csv")
     job = ImportJob.objects.get()
-    response = client.post(reverse("catalog:import_confirm", args=[job.pk]), follow=True)
-    assert "已转入后台导入" in response.content.decode()
-    job.refresh_from_db()
+    assert "正在后台逐行检查" in client.get(response["Location"]).content.decode()
     return job
 
 
-def test_big_file_is_queued_for_the_worker_with_a_progress_page(client, queued_job):
-    assert queued_job.status == ImportJob.Status.PENDING
-    assert not Demand.objects.exists()
-    message = OutboxMessage.objects.get(task_name="catalog.tasks.run_import_job")
-    assert message.args == [queued_job.pk]
-    page = client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
-    assert 'id="import-progress-bar"' in page and "js/import.js" in page and "取消导入" in page
+def test_big_file_preview_runs_in_the_worker(client, big_upload):
+    job = big_upload
+    assert job.status == ImportJob.Status.PENDING and job.total_rows == 12
+    assert OutboxMessage.objects.get(task_name="catalog.tasks.preview_import_job").args == [job.pk]
+    page = client.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
+    assert "正在预检" in page and 'id="import-progress-bar"' in page and "js/import.js" in page
     assert "<script>" not in page and "style=" not in page
+    status = client.get(reverse("catalog:import_job_status", args=[job.pk])).json()
+    assert status["status"] == "pending" and status["finished"] is False and "尚未保存任何数据" in status["message"]
+
+    assert preview_import_job.apply(args=[job.pk]).get() == ImportJob.Status.VALIDATED
+    assert client.get(reverse("catalog:import_job_status", args=[job.pk])).json()["finished"] is True
+    page = client.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
+    assert "将新增 12 条" in page and "确认导入" in page
+    assert not Demand.objects.exists()
+
+
+@pytest.fixture
+def queued_job(client, big_upload):
+    preview_import_job.apply(args=[big_upload.pk])
+    response = client.post(reverse("catalog:import_confirm", args=[big_upload.pk]), follow=True)
+    assert "已转入后台导入" in response.content.decode()
+    big_upload.refresh_from_db()
+    return big_upload
+
+
+def test_confirmed_big_file_is_queued_with_a_progress_page(client, queued_job):
+    assert queued_job.status == ImportJob.Status.RUNNING
+    assert not Demand.objects.exists()
+    assert OutboxMessage.objects.get(task_name="catalog.tasks.run_import_job").args == [queued_job.pk]
+    page = client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
+    assert "正在导入" in page and 'id="btn-cancel"' in page and "js/import.js" in page
     status = client.get(reverse("catalog:import_job_status", args=[queued_job.pk])).json()
-    assert status["status"] == "pending" and status["finished"] is False and status["total_rows"] == 12
+    assert status["status"] == "running" and status["finished"] is False and status["percent"] == 0
+    assert "排队中" in status["message"]
 
 
 def test_worker_task_imports_and_reports_progress(client, queued_job):
@@ -210,22 +234,24 @@ def test_worker_task_imports_and_reports_progress(client, queued_job):
     assert Demand.objects.count() == 12
     status = client.get(reverse("catalog:import_job_status", args=[queued_job.pk])).json()
     assert status == {**status, "status": "succeeded", "finished": True, "percent": 100, "processed_rows": 12}
+    assert "已新增 12 条" in client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
     # Delivered twice (worker restart, outbox redelivery): nothing more happens.
     assert run_import_job.apply(args=[queued_job.pk]).get() == ImportJob.Status.SUCCEEDED
     assert Demand.objects.count() == 12
 
 
-def test_cancelled_queued_job_writes_nothing(client, queued_job):
-    response = client.post(reverse("catalog:import_cancel", args=[queued_job.pk]), follow=True)
-    assert "已取消导入" in response.content.decode()
-    assert run_import_job.apply(args=[queued_job.pk]).get() == ImportJob.Status.CANCELLED
+def test_cancel_during_the_preview(client, big_upload):
+    response = client.post(reverse("catalog:import_cancel", args=[big_upload.pk]), follow=True)
+    assert "已取消导入，没有保存任何数据。" in response.content.decode()
+    assert preview_import_job.apply(args=[big_upload.pk]).get() == ImportJob.Status.CANCELLED
+    assert run_import_job.apply(args=[big_upload.pk]).get() == ImportJob.Status.CANCELLED
     assert not Demand.objects.exists() and not DemandList.objects.exists()
 
 
 def test_cancel_requested_while_running_rolls_back(client, queued_job):
-    ImportJob.objects.filter(pk=queued_job.pk).update(status=ImportJob.Status.RUNNING)
     response = client.post(reverse("catalog:import_cancel", args=[queued_job.pk]), follow=True)
     assert "已请求取消" in response.content.decode()
+    assert client.get(reverse("catalog:import_job_status", args=[queued_job.pk])).json()["is_cancel_requested"]
     assert run_import_job.apply(args=[queued_job.pk]).get() == ImportJob.Status.CANCELLED
     assert not Demand.objects.exists() and not DemandList.objects.exists()
     assert "导入已取消，没有保存任何数据。" in client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
@@ -242,7 +268,7 @@ def test_failure_in_the_worker_writes_nothing(client, queued_job, monkeypatch):
     queued_job.refresh_from_db()
     assert "所有数据均已撤销" in queued_job.errors[0]
     assert not Demand.objects.exists() and not DemandList.objects.exists()
-    assert not Organization.objects.exclude(name__in=["济宁高新区管委会"]).exists()
+    assert "所有数据均已撤销" in client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
 
 
 def test_cancel_after_finish_is_refused(client, queued_job):
