@@ -49,6 +49,27 @@ class AuditEntry(models.Model):
     def action_label(self):
         return dict(self.Action.choices).get(self.action, self.action)
 
+    # Keys of `changes` that are not model fields.
+    EXTRA_LABELS = {"note": "说明", "activity": "跟进记录", "origin": "来源"}
+
+    def readable_changes(self):
+        """[(label, before, after)] with field verbose names and choice labels, for display."""
+        model = self.content_type.model_class()
+        rows = []
+        for name, change in (self.changes or {}).items():
+            label, choices = self.EXTRA_LABELS.get(name, name), {}
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except Exception:  # not a field (or removed since): show the raw key
+                    field = None
+                if field is not None:
+                    label = str(getattr(field, "verbose_name", name))
+                    choices = {str(k): str(v) for k, v in (field.choices or [])}
+            before, after = (change or {}).get("before"), (change or {}).get("after")
+            rows.append((label, choices.get(str(before), before), choices.get(str(after), after)))
+        return rows
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("审计记录只能追加，不能修改。")

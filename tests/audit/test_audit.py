@@ -87,3 +87,13 @@ def test_audit_page_filters(client, case, liaison, demand, django_assert_max_num
     assert "旧" in page and "新" in page
     page = client.get(url, {"since": "not-a-date"}).text
     assert "格式不正确" in page
+
+
+def test_entries_display_labels_not_codes(client, case, liaison):
+    case_move(case=case, to_stage=Case.Stage.INTENT, actor=liaison, note="电话确认意向")
+    entry = AuditEntry.objects.filter(object_id=str(case.pk), action="stage").get()
+    assert ("阶段", "推荐", "意向") in entry.readable_changes()
+    assert ("说明", None, "电话确认意向") in entry.readable_changes()
+    client.force_login(liaison)
+    page = client.get(reverse("followups:case_detail", args=[case.pk])).text
+    assert "<del class=\"text-muted\">推荐</del> → 意向" in page

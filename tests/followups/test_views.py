@@ -169,6 +169,11 @@ def test_list_filters(client, liaison, case):
     assert other.demand.title in page and case.demand.title in page
     page = client.get(url, {"chain": factories.chain("集成电路").pk}).text
     assert other.demand.title not in page
+    Case.objects.filter(pk=other.pk).update(is_stale=True)
+    page = client.get(url, {"stale": "true"}).text
+    assert other.demand.title in page and case.demand.title not in page
+    page = client.get(url, {"overdue": "false", "stale": "false"}).text
+    assert case.demand.title in page and other.demand.title not in page
 
 
 def test_list_and_board_query_counts_do_not_grow(client, liaison, django_assert_max_num_queries):
