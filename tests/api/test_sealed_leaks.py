@@ -1,0 +1,152 @@
+"""A competitor (and the demand's owner) try to learn a sealed bid before the deadline — and cannot.
+
+The world has supplier_user's bid of 987.65 万元 / 77 天 on `demand` (deadline in the future).
+Competitor = a member of another verified Beijing company that also bids.
+"""
+import datetime
+import uuid
+
+import pytest
+import time_machine
+from django.test import Client
+from rest_framework.test import APIClient
+
+from bidding import services
+from bidding.models import Bid
+from notifications.models import Notification
+from tests.bidding.conftest import at_local
+from tests.bidding.factories import bidder
+
+pytestmark = pytest.mark.django_db
+
+SECRET_PRICE = "987.65"
+
+
+@pytest.fixture
+def competitor(world):
+    return bidder("北京竞争对手科技有限公司")
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _secret_in(text, world):
+    return SECRET_PRICE in text or "987.6" in text or world.supplier_org.name in text or "密封方案" in text
+
+
+def test_competitor_bid_endpoints_show_nothing(world, competitor):
+    api = _api(competitor)
+    services.bid_submit(demand=world.demand, user=competitor, proposal="我方方案", price_wan=500, delivery_days=60)
+    queries = ["", f"?demand={world.demand.pk}", "?ordering=price_wan", "?ordering=-price_wan", "?status=submitted",
+               f"?demand={world.demand.pk}&ordering=price_wan", "?page=2", "?search=987"]
+    for query in queries:
+        response = api.get(f"/api/bids/{query}")
+        text = response.content.decode()
+        assert not _secret_in(text, world), query
+        if response.status_code == 200:
+            assert response.json()["count"] <= 1, query  # only its own bid is ever counted
+
+
+def test_price_ordering_is_not_offered(world, competitor):
+    """Ordering by price is ignored: results come in submission order, not price order."""
+    api = _api(competitor)
+    response = api.get("/api/bids/?ordering=price_wan")
+    assert response.status_code == 200 and response.json()["count"] == 0
+    schema = APIClient().get("/api/schema/?format=json").json()
+    ordering = next(p for p in schema["paths"]["/api/bids/"]["get"]["parameters"] if p["name"] == "ordering")
+    assert "price" not in str(ordering)
+
+
+def test_sealed_bid_is_indistinguishable_from_a_missing_one(world, competitor, owner):
+    for user in (competitor, owner):
+        api = _api(user)
+        for suffix, method, data in (("", "get", None), ("", "put", {"proposal": "x", "price_wan": "1", "delivery_days": 1}),
+                                     ("withdraw/", "post", None), ("confirm/", "post", None),
+                                     ("decide/", "post", {"decision": "reject", "reason": "price"})):
+            real = getattr(api, method)(f"/api/bids/{world.bid.pk}/{suffix}", data, format="json")
+            fake = getattr(api, method)(f"/api/bids/{uuid.uuid4()}/{suffix}", data, format="json")
+            assert real.status_code == fake.status_code == 404, (user, suffix)
+            assert real.json() == fake.json()
+    world.bid.refresh_from_db()
+    assert world.bid.status == Bid.Status.SUBMITTED
+
+
+def test_demand_payload_does_not_change_when_bids_arrive(world, competitor, owner):
+    """Detail, list, filters and ordering of demands carry no bid count or price — before or after bidding."""
+    fresh = type(world.demand).objects.create(
+        demand_list=world.demand_list, organization=world.park_org, region=world.demand.region, title="空白需求",
+        description=world.demand.description, chain=world.demand.chain, demand_type="技术攻关", budget_wan=100,
+        deadline=world.demand.deadline, contact_name="王主任", contact_phone="0537-1",
+    )
+    urls = [f"/api/demands/{fresh.pk}/", "/api/demands/", "/api/demands/?ordering=-budget_wan", "/api/demands/?q=机器人",
+            f"/api/demand-lists/{world.demand_list.pk}/"]
+    for user in (competitor, owner):
+        before = {url: _api(user).get(url).json() for url in urls}
+        services.bid_submit(demand=fresh, user=bidder(), proposal="第三方", price_wan=SECRET_PRICE, delivery_days=5)
+        after = {url: _api(user).get(url).json() for url in urls}
+        for url in urls:
+            assert before[url] == after[url], url
+            assert "bid" not in str(after[url]).lower()
+        Bid.objects.filter(demand=fresh).delete()
+
+
+@pytest.mark.parametrize("ordering", ["bids", "bid_count", "-bids__price_wan", "bids__price_wan"])
+def test_demand_ordering_by_bid_fields_is_ignored(world, competitor, ordering):
+    plain = _api(competitor).get("/api/demands/").json()
+    assert _api(competitor).get(f"/api/demands/?ordering={ordering}").json() == plain
+
+
+def test_html_pages_leak_nothing_before_the_deadline(world, competitor, owner):
+    client = Client()
+    for user in (competitor, owner):
+        client.force_login(user)
+        for url in (f"/bids/demand/{world.demand.pk}/", f"/demands/{world.demand.pk}/", "/bids/mine/", "/notifications/"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = response.content.decode()
+            assert not _secret_in(text, world), (user, url)
+    # The owner sees the sealed notice, not a count.
+    client.force_login(owner)
+    text = client.get(f"/bids/demand/{world.demand.pk}/").content.decode()
+    assert "报价密封中" in text and "收到的意向书" not in text and "1 份" not in text
+
+
+def test_owner_gets_no_notification_per_bid(world, owner, owner_admin):
+    assert not Notification.objects.filter(recipient__in=[owner, owner_admin], kind="bid").exists()
+
+
+def test_duplicate_and_quota_messages_mention_only_the_callers_own_bids(world, competitor, settings):
+    api = _api(competitor)
+    body = {"demand": world.demand.pk, "proposal": "方案", "price_wan": "1", "delivery_days": 1}
+    assert api.post("/api/bids/", body, format="json").status_code == 201
+    duplicate = api.post("/api/bids/", body, format="json")
+    assert duplicate.status_code == 400 and "贵单位已对该需求提交过意向书" in duplicate.json()["error"]["message"]
+    settings.BID_MONTHLY_QUOTA = 1
+    other_demand = type(world.demand).objects.get(pk=world.demand.pk)
+    other_demand.pk = None
+    other_demand.title = "另一个需求"
+    other_demand.save()
+    quota = api.post("/api/bids/", {**body, "demand": other_demand.pk}, format="json")
+    assert quota.status_code == 400
+    assert "本月已提交 1 份意向书" in quota.json()["error"]["message"]  # its own one, not the platform's two
+
+
+def test_after_the_deadline_owner_reads_and_competitor_still_does_not(world, competitor, owner, liaison):
+    services.bid_submit(demand=world.demand, user=competitor, proposal="我方方案", price_wan=500, delivery_days=60)
+    with time_machine.travel(at_local(world.demand.deadline + datetime.timedelta(days=1), 9), tick=False):
+        owner_view = _api(owner).get(f"/api/bids/?demand={world.demand.pk}").json()
+        competitor_view = _api(competitor).get(f"/api/bids/?demand={world.demand.pk}").json()
+        liaison_view = _api(liaison).get(f"/api/bids/?demand={world.demand.pk}").json()
+    assert owner_view["count"] == 2 and SECRET_PRICE in str(owner_view)
+    assert competitor_view["count"] == 1 and SECRET_PRICE not in str(competitor_view)
+    assert liaison_view["count"] == 2
+
+
+def test_open_bidding_lets_the_owner_read_before_the_deadline(world, owner, competitor):
+    world.demand.is_open_bidding = True
+    world.demand.save()
+    assert _api(owner).get(f"/api/bids/{world.bid.pk}/").status_code == 200
+    assert _api(competitor).get(f"/api/bids/{world.bid.pk}/").status_code == 404
