@@ -287,6 +287,8 @@ MATCHING_RECOMMEND_TOP_N = env_int("MATCHING_RECOMMEND_TOP_N", 5)
 
 # --- Product rules ------------------------------------------------------------------------------
 BID_MONTHLY_QUOTA = env_int("BID_MONTHLY_QUOTA", 20)
+# Time limit of the 1:1 meeting scheduler (CP-SAT) when staff press 自动排程.
+EVENTS_SCHEDULER_SECONDS = env_int("EVENTS_SCHEDULER_SECONDS", 10)
 DESCRIPTION_MAX_CHARS = 5000
 
 # --- Security -----------------------------------------------------------------------------------
