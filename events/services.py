@@ -395,7 +395,7 @@ def schedule_run(*, event, actor, time_limit=None):
     problem, slots = schedule_problem(event, pairs)
     if not slots:
         raise ValidationError("该对接会没有可用的洽谈时段，请先设置洽谈时段和每场时长。")
-    limit = time_limit if time_limit is not None else getattr(settings, "EVENTS_SCHEDULER_SECONDS", 10)
+    limit = time_limit if time_limit is not None else settings.EVENTS_SCHEDULER_SECONDS
     result = scheduler.solve(problem, time_limit=limit)
     problems = scheduler.violations(problem, result)
     if problems:  # never store an invalid plan
