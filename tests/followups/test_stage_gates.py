@@ -261,3 +261,16 @@ def test_log_activity_bad_input(case, owner):
         case_log_activity(case=case, actor=owner, kind="meeting", text="x")
     assert "未知的记录类型" in _errors(exc)["kind"][0]
     assert not CaseActivity.objects.filter(case=case).exists()
+
+
+def test_meeting_on_existing_case_marks_it_met_once(case, liaison):
+    from followups.services import case_mark_met
+
+    assert case.met_at is None
+    again, created = case_open(demand=case.demand, supply_org=case.supply_org, origin=Case.Origin.EVENT, actor=liaison)
+    assert not created and again.met_at is not None
+    first = again.met_at
+    case_mark_met(case=again, actor=liaison)
+    again.refresh_from_db()
+    assert again.met_at == first  # a project met three times counts once
+    assert AuditEntry.objects.filter(object_id=str(case.pk), changes__has_key="met_at").count() == 1
