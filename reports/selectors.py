@@ -110,34 +110,44 @@ def project_totals():
     return agg
 
 
-def _outcomes_by(dimension):
+def _outcomes_by(dimension, year=None):
     """Per city or chain: signed/landed project counts and amounts (cases of published demands).
 
     signed_count = #cases at 签约/落地; signed_amount = Σ contract_amount_wan over them;
     landed_count = #cases at 落地; landed_amount = Σ investment_amount_wan over them;
-    met_count = #cases with met_at; demand_count = #published demands in the group.
+    met_count = #cases with met_at; cases = #cases; demand_count = #published demands in the group.
+    With `year`, each figure counts only what happened that calendar year: demands and cases by
+    created_at, met by met_at, signed by signed_on, landed by landed_on.
     """
+    met_q, signed_q, landed_q = Q(met_at__isnull=False), Q(stage__in=SIGNED_STAGES), Q(stage=Case.Stage.LANDED)
+    cases_q, demands = Q(), published_demands()
+    if year:
+        met_q &= Q(met_at__year=year)
+        signed_q &= Q(signed_on__year=year)
+        landed_q &= Q(landed_on__year=year)
+        cases_q = Q(created_at__year=year)
+        demands = demands.filter(created_at__year=year)
     expr = city_expr("demand__") if dimension == "city" else chain_expr("demand__")
     rows = (
         _project_cases().annotate(key=expr).values("key").order_by()
         .annotate(
-            cases=Count("id"),
-            met_count=Count("id", filter=Q(met_at__isnull=False)),
-            signed_count=Count("id", filter=Q(stage__in=SIGNED_STAGES)),
-            signed_amount=Coalesce(Sum("contract_amount_wan", filter=Q(stage__in=SIGNED_STAGES)), ZERO),
-            landed_count=Count("id", filter=Q(stage=Case.Stage.LANDED)),
-            landed_amount=Coalesce(Sum("investment_amount_wan", filter=Q(stage=Case.Stage.LANDED)), ZERO),
+            cases=Count("id", filter=cases_q),
+            met_count=Count("id", filter=met_q),
+            signed_count=Count("id", filter=signed_q),
+            signed_amount=Coalesce(Sum("contract_amount_wan", filter=signed_q), ZERO),
+            landed_count=Count("id", filter=landed_q),
+            landed_amount=Coalesce(Sum("investment_amount_wan", filter=landed_q), ZERO),
         )
     )
     demand_expr = city_expr() if dimension == "city" else chain_expr()
-    demand_counts = dict(
-        published_demands().annotate(key=demand_expr).values("key").order_by().annotate(n=Count("id")).values_list("key", "n")
-    )
+    demand_counts = dict(demands.annotate(key=demand_expr).values("key").order_by().annotate(n=Count("id")).values_list("key", "n"))
     table = {}
     for key, n in demand_counts.items():
         table[key] = {"key": key, "demand_count": n, "cases": 0, "met_count": 0, "signed_count": 0,
                       "signed_amount": Decimal("0"), "landed_count": 0, "landed_amount": Decimal("0")}
     for row in rows:
+        if year and not any(row[k] for k in ("cases", "met_count", "signed_count", "landed_count")):
+            continue  # nothing in that year
         entry = table.setdefault(row["key"], {"key": row["key"], "demand_count": 0})
         entry.update({k: v for k, v in row.items() if k != "key"})
     names = _names(Region if dimension == "city" else IndustryChain, table.keys())
@@ -149,14 +159,14 @@ def _outcomes_by(dimension):
     return result
 
 
-def outcomes_by_city():
+def outcomes_by_city(year=None):
     """See _outcomes_by: grouped by the demand's 市."""
-    return _outcomes_by("city")
+    return _outcomes_by("city", year)
 
 
-def outcomes_by_chain():
+def outcomes_by_chain(year=None):
     """See _outcomes_by: grouped by the demand's top-level 产业链."""
-    return _outcomes_by("chain")
+    return _outcomes_by("chain", year)
 
 
 def top(rows, n=10):
@@ -210,10 +220,14 @@ def monthly_trend(months=12):
     return [series[m] for m in month_keys]
 
 
-def signed_projects():
-    """Case-level list of signed and landed projects (staff only: upward report detail)."""
+def signed_projects(year=None):
+    """Case-level list of signed and landed projects (staff only: upward report detail);
+    with `year`, those signed or landed in that calendar year."""
+    qs = _project_cases().filter(stage__in=SIGNED_STAGES)
+    if year:
+        qs = qs.filter(Q(signed_on__year=year) | Q(landed_on__year=year))
     return (
-        _project_cases().filter(stage__in=SIGNED_STAGES)
+        qs
         .select_related("demand", "demand__organization", "demand__region", "demand__region__parent", "demand__chain",
                         "demand__chain__parent", "supply_org", "owner", "landed_location")
         .order_by("signed_on", "pk")

@@ -80,6 +80,11 @@ def export_upward(request):
     """The tables a 驻京办 sends to the province: per city, per chain, signed projects with amounts."""
     if not is_liaison(request.user):
         raise Http404
+    year = request.GET.get("year", "").strip()
+    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+        messages.error(request, f"年份「{year[:10]}」无效，请填写如 2027 的四位年份。")
+        return redirect("reports:dashboard")
+    year = int(year) if year else None
     summary_header = ["发布需求数", "对接项目数", "已洽谈项目数", "签约项目数", "签约金额（万元）", "落地项目数", "落地投资额（万元）"]
 
     def summary_rows(rows):
@@ -92,22 +97,23 @@ def export_upward(request):
         yield ["合计", *total]
 
     def project_rows():
-        for i, c in enumerate(selectors.signed_projects(), start=1):
+        for i, c in enumerate(selectors.signed_projects(year), start=1):
             city = c.demand.region.city
             yield [i, c.demand.title, c.demand.organization.name, city.name if city else "", c.demand.chain.root.name,
                    c.supply_org.name, c.get_stage_display(), c.contract_amount_wan, c.signed_on,
                    c.investment_amount_wan if c.stage == c.Stage.LANDED else None,
                    str(c.landed_location) if c.landed_location_id else "", c.landed_on, str(c.owner) if c.owner else ""]
 
-    funnel = selectors.funnel()
     sheets = [
-        ("按城市", ["城市", *summary_header], summary_rows(selectors.outcomes_by_city())),
-        ("按产业链", ["产业链", *summary_header], summary_rows(selectors.outcomes_by_chain())),
+        ("按城市", ["城市", *summary_header], summary_rows(selectors.outcomes_by_city(year))),
+        ("按产业链", ["产业链", *summary_header], summary_rows(selectors.outcomes_by_chain(year))),
         ("签约项目", ["序号", "项目（需求）名称", "需求单位", "城市", "产业链", "合作单位", "阶段", "签约金额（万元）", "签约日期",
                    "落地投资额（万元）", "落地地点", "落地日期", "负责人"], project_rows()),
-        ("对接漏斗", ["环节", "需求数"], ([s["label"], s["count"]] for s in funnel)),
     ]
-    return xlsx_response(f"京鲁对接成效上报_{timezone.localdate():%Y%m%d}.xlsx", sheets)
+    if year is None:
+        sheets.append(("对接漏斗", ["环节", "需求数"], ([s["label"], s["count"]] for s in selectors.funnel())))
+    period = f"{year}年" if year else "累计"
+    return xlsx_response(f"京鲁对接成效上报_{period}_{timezone.localdate():%Y%m%d}.xlsx", sheets)
 
 
 def resource_map(request, kind):

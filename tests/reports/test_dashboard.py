@@ -88,3 +88,18 @@ def test_upward_export_content(client, outcome_data, liaison):
     assert projects[0][9] == 5000 and projects[0][10] == "山东省济宁市"
     funnel = list(wb["对接漏斗"].iter_rows(min_row=2, values_only=True))
     assert funnel == [("发布需求", 4), ("已匹配", 2), ("已洽谈", 4), ("已签约", 1), ("已落地", 1)]
+
+
+def test_upward_export_for_a_year(client, outcome_data, liaison):
+    client.force_login(liaison)
+    url = reverse("reports:export_upward")
+    wb = load_workbook(io.BytesIO(client.get(url, {"year": "2027"}).content))
+    assert wb.sheetnames == ["按城市", "按产业链", "签约项目"]
+    city = {r[0]: r for r in wb["按城市"].iter_rows(min_row=2, values_only=True)}
+    assert city["济宁市"][4:] == (2, 1300, 1, 5000)
+    assert len(list(wb["签约项目"].iter_rows(min_row=2))) == 2
+    wb = load_workbook(io.BytesIO(client.get(url, {"year": "2026"}).content))
+    assert [r[0] for r in wb["按城市"].iter_rows(min_row=2, values_only=True)] == ["合计"]
+    assert list(wb["签约项目"].iter_rows(min_row=2)) == []
+    bad = client.get(url, {"year": "二〇二七"}, follow=True)
+    assert "年份「二〇二七」无效" in bad.text
