@@ -5,6 +5,7 @@ racing the deadline are decided one after the other against the same clock.
 """
 import hashlib
 import os
+from decimal import Decimal, InvalidOperation
 
 import filetype
 from django.conf import settings
@@ -52,6 +53,12 @@ def _deadline_text(demand):
 
 def _check_fields(*, proposal, price_wan, delivery_days):
     errors = {}
+    try:
+        price_wan = None if price_wan in (None, "") else Decimal(str(price_wan))
+        if price_wan is not None and not price_wan.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ValidationError({"price_wan": ["报价须为数字（单位：万元）。"]}) from None
     if not (proposal or "").strip():
         errors["proposal"] = ["请填写方案说明。"]
     elif len(proposal) > PROPOSAL_MAX_CHARS:

@@ -96,6 +96,7 @@ class DemandSerializer(_ItemSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        validators = []  # uniqueness is checked by catalog.services, with a Chinese message naming the title
         extra_kwargs = {
             "title": {"help_text": "需求名称，同一清单内唯一"},
             "description": {"help_text": "需求描述（不超过 5000 字）"},
@@ -129,6 +130,7 @@ class SupplySerializer(_ItemSerializer):
             "price_wan", "maturity", "contact_name", "contact_phone", "status", "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        validators = []  # uniqueness is checked by catalog.services
         extra_kwargs = {
             "title": {"help_text": "供给名称，同一菜单内唯一"},
             "description": {"help_text": "供给描述（不超过 5000 字）"},
