@@ -356,7 +356,7 @@ def explain(query, index, n, components):
     """A person-readable account of one pair (stored with the match, shown on pages and in the API)."""
     supply = index.items[n]
     demand = query.item
-    shared = query.all_terms & set(index.bm25.doc_tokens[n])
+    shared = query.all_terms & index.bm25.doc_tokens[n].keys()
     shown = sorted(lexical.display_terms(shared), key=lambda t: (-index.bm25.idf(t), t))
     synonyms = sorted(t[len(lexical.SYN_PREFIX):] for t in shared if t.startswith(lexical.SYN_PREFIX))
     terms = shown[:6] + [f"≈{s}" for s in synonyms if s not in shown][: max(0, 8 - len(shown[:6]))]

@@ -153,7 +153,9 @@ def test_failed_write_keeps_the_old_list_whole(monkeypatch, park_org, supplier_o
     def boom(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(Match.objects, "bulk_create", boom)
+    from django.db.backends.utils import CursorWrapper
+
+    monkeypatch.setattr(CursorWrapper, "executemany", boom)
     with pytest.raises(OperationalError):
         services.match_demand_refresh(demand_id=demands[0].pk)
     assert _list(demands[0]) == before
@@ -167,11 +169,11 @@ def test_interrupted_rematch_leaves_whole_lists_and_a_rerun_completes(monkeypatc
     calls = {"n": 0}
     real = services._replace_lists
 
-    def die_on_second_block(rows_by_demand):
+    def die_on_second_block(rows_by_demand, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("worker killed")
-        return real(rows_by_demand)
+        return real(rows_by_demand, **kwargs)
 
     monkeypatch.setattr(services, "_replace_lists", die_on_second_block)
     with pytest.raises(KeyboardInterrupt):
