@@ -220,3 +220,16 @@ def test_staff_move_form_offers_next_step_first(client, case, liaison):
     order = [s for s in ["negotiating", "signed", "landed", "terminated", "recommended"] if f'value="{s}"' in options]
     assert order == ["negotiating", "signed", "landed", "terminated", "recommended"]
     assert options.index('value="negotiating"') < options.index('value="terminated"') < options.index('value="recommended"')
+
+
+def test_case_detail_query_count_does_not_grow_with_timeline(client, case, liaison, owner, django_assert_max_num_queries):
+    client.force_login(liaison)
+    case_log_activity(case=case, actor=owner, kind="note", text="第一次沟通")
+    with django_assert_max_num_queries(40) as small:
+        client.get(reverse("followups:case_detail", args=[case.pk]))
+    for i in range(15):
+        case_log_activity(case=case, actor=owner if i % 2 else liaison, kind="call", text=f"电话沟通 {i}",
+                          file=SimpleUploadedFile(f"纪要{i}.pdf", b"%PDF") if i % 3 == 0 else None)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(reverse("followups:case_detail", args=[case.pk]))
+    assert "电话沟通 14" in page.text
