@@ -333,7 +333,7 @@ def case_assign(*, case, actor, owner):
             from notifications.services import notify
 
             notify(recipients=[owner], kind=Notification.Kind.FOLLOWUP, title=f"您被指定为对接项目负责人：{case.demand.title}",
-                   url=_case_url(case), dedup_key=f"case-assign:{case.pk}:{owner.pk}:{timezone.now():%Y%m%d%H%M%S}")
+                   url=_case_url(case))
     return case
 
 

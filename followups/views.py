@@ -63,6 +63,7 @@ def case_list(request):
 @login_required
 def case_export(request):
     filterset, qs = _filtered(request)
+    qs = qs.select_related("landed_location")
     header = ["编号", "需求名称", "需求单位", "城市", "产业链", "供给单位", "来源", "阶段", "负责人", "下一步", "下一步日期",
               "逾期", "30天无进展", "签约金额（万元）", "签约日期", "落地投资额（万元）", "落地地点", "落地日期", "终止原因", "更新时间"]
 
@@ -76,7 +77,6 @@ def case_export(request):
                    str(c.landed_location) if c.landed_location_id else "", c.landed_on, c.termination_reason,
                    timezone.localtime(c.updated_at)]
 
-    qs = qs.select_related("landed_location")
     return xlsx_response(f"对接项目_{timezone.localdate():%Y%m%d}.xlsx", [("对接项目", header, rows())])
 
 

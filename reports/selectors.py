@@ -15,7 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case as When_, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case as CaseWhen, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ def match_threshold():
 
 def city_expr(prefix=""):
     """Id of the 市 of `<prefix>region` (the region itself or its parent district's city)."""
-    return When_(
+    return CaseWhen(
         When(**{f"{prefix}region__level": Region.Level.CITY}, then=F(f"{prefix}region_id")),
         When(**{f"{prefix}region__level": Region.Level.DISTRICT}, then=F(f"{prefix}region__parent_id")),
         default=Value(None),

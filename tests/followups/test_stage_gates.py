@@ -10,7 +10,6 @@ from audit.models import AuditEntry
 from followups.models import Case, CaseActivity, CaseDocument
 from followups.services import case_log_activity, case_move, case_open
 from tests import factories
-from tests.followups.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 S = Case.Stage

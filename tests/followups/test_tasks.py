@@ -4,7 +4,6 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from audit.models import AuditEntry
 from followups import tasks
