@@ -63,7 +63,9 @@ ensure_venv() {
     want="$(sha256sum "$REPO_ROOT/requirements.txt" | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         say "pip install -r requirements.txt (torch is pinned to the CPU wheel before sentence-transformers)"
-        "$PY" -m pip install -q --disable-pip-version-check -r "$REPO_ROOT/requirements.txt"
+        # (Hide pip's notes about configured-but-absent local indexes; real errors still show.)
+        "$PY" -m pip install -q --disable-pip-version-check -r "$REPO_ROOT/requirements.txt" \
+            2> >(grep -v '^WARNING: Location .* is ignored' >&2)
         echo "$want" >"$stamp"
     fi
 }
