@@ -235,7 +235,9 @@ def demand_create(request, list_pk=None):
         if not selectors.can_edit(request.user, demand_list):
             raise PermissionDenied("您没有在该需求清单中添加需求的权限。")
         initial["demand_list"] = demand_list.pk
-    if not lists.exists() and not list_pk:
+    elif len(lists) == 1:
+        initial["demand_list"] = lists[0].pk
+    if not lists and not list_pk:
         messages.info(request, "请先新建一个需求清单，再添加需求。")
         return redirect("catalog:demandlist_create")
     form = DemandForm(request.POST or None, initial=initial, demand_lists=lists)
@@ -303,7 +305,9 @@ def supply_create(request, menu_pk=None):
         if not selectors.can_edit(request.user, menu):
             raise PermissionDenied("您没有在该供给菜单中添加供给的权限。")
         initial["menu"] = menu.pk
-    if not menus.exists() and not menu_pk:
+    elif len(menus) == 1:
+        initial["menu"] = menus[0].pk
+    if not menus and not menu_pk:
         messages.info(request, "请先新建一个供给菜单，再添加供给。")
         return redirect("catalog:supplymenu_create")
     form = SupplyForm(request.POST or None, initial=initial, menus=menus)
