@@ -142,14 +142,22 @@ class BM25Index:
         tf = np.array([self.doc_tokens[i][term] for i in idxs], dtype=np.float32)
         return idx, self._weight(tf, self.doc_len[idx]).astype(np.float32)
 
+    # Words in more than half the documents carry almost no information (idf < ln 2) but have the
+    # longest postings; skipping them keeps a query over 100k documents to a few milliseconds.
+    MAX_DF_SHARE = 0.5
+
+    def _terms(self, query_tokens):
+        limit = self.MAX_DF_SHARE * self.n_docs
+        return [t for t in set(query_tokens) if self.df.get(t, 0) <= limit or self.n_docs < 20]
+
     def max_score(self, query_tokens):
         """What a document matching every query word would score (normaliser for `share`)."""
-        return sum(self.idf(t) for t in set(query_tokens)) * (self.k1 + 1) or 1.0
+        return sum(self.idf(t) for t in self._terms(query_tokens)) * (self.k1 + 1) or 1.0
 
     def scores(self, query_tokens):
         """BM25 of the query against every document, as a float32 array."""
         parts_idx, parts_w = [], []
-        for term in set(query_tokens):
+        for term in self._terms(query_tokens):
             posting = self._postings.get(term)
             if posting is None:
                 continue
@@ -168,7 +176,7 @@ class BM25Index:
         """Share for one (query, document) pair; the document need not be in the index."""
         counts = Counter(doc_tokens)
         dl = len(doc_tokens)
-        total = sum(self.idf(t) * self._weight(counts[t], dl) for t in set(query_tokens) if t in counts)
+        total = sum(self.idf(t) * self._weight(counts[t], dl) for t in self._terms(query_tokens) if t in counts)
         return total / self.max_score(query_tokens)
 
     def replace(self, idx, tokens):

@@ -190,6 +190,24 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
     return totals
 
 
+def match_lists_compute(*, k):
+    """Every matchable demand's best `k` supplies, computed now and not stored (exports beyond the
+    stored list length). Yields (demand_id, [Row, ...])."""
+    state = catalog_index.get_state()
+    ids = sorted(state.demands)
+    useful, irrelevant = _feedback_maps()
+    for start in range(0, len(ids), 256):
+        chunk = ids[start:start + 256]
+        semantic = engine.semantic_block(state.demand_matrix(chunk), state.index) if len(state.index) else None
+        for i, demand_id in enumerate(chunk):
+            if semantic is None:
+                yield demand_id, []
+                continue
+            query = state.demands[demand_id]
+            scores = engine.score_demand(query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ()))
+            yield demand_id, _rows_for(query, state, scores, k=k, exclude=irrelevant.get(demand_id, ()))
+
+
 def matchable_ids():
     return catalog_index.matchable_demands().values("pk")
 

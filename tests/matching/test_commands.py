@@ -91,3 +91,17 @@ def test_evaluate_matching_explains_a_bad_directory(tmp_path):
     shutil.copy(DEV / "demands.csv", tmp_path / "demands.csv")
     with pytest.raises(CommandError, match="缺少文件 supplies.csv"):
         call_command("evaluate_matching", str(tmp_path))
+
+
+def test_export_longer_than_the_stored_lists_computes_them(tmp_path, settings):
+    bench, n_d, n_s = _mini_bench(tmp_path)
+    call_command("import_catalog", str(bench / "demands.csv"))
+    call_command("import_catalog", str(bench / "supplies.csv"))
+    call_command("rematch")
+    settings.MATCHING_TOP_K = 3
+    target = tmp_path / "long.csv"
+    call_command("export_matches", str(target), "--top", "5")
+    with target.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == n_d * 5
+    assert sorted({int(r["排名"]) for r in rows}) == [1, 2, 3, 4, 5]

@@ -4,8 +4,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from django.conf import settings
+
+from catalog.models import Demand, Supply
 from matching.engine import summary_text
 from matching.selectors import export_rows
+from matching.services import match_lists_compute
 
 HEADER = ["需求名称", "供给名称", "得分", "排名", "匹配理由", "需求清单", "供给单位"]
 
@@ -28,12 +32,25 @@ class Command(BaseCommand):
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(HEADER)
-            for match in export_rows(top):
-                writer.writerow([match.demand.title, match.supply.title, f"{match.score:.2f}", match.rank,
-                                 summary_text(match.explanation), match.demand.demand_list.name, match.supply.organization.name])
+            for demand, supply, score, rank, explanation in self._rows(top):
+                writer.writerow([demand.title, supply.title, f"{score:.2f}", rank, summary_text(explanation),
+                                 demand.demand_list.name, supply.organization.name])
                 count += 1
-                demands.add(match.demand_id)
+                demands.add(demand.pk)
         tmp.replace(path)  # a reader never sees a half-written file
         self.stdout.write(self.style.SUCCESS(f"已导出 {count} 行（{len(demands)} 个需求，每个最多 {top} 条）到 {path}"))
         if not count:
             self.stdout.write(self.style.WARNING("没有匹配结果：请先运行 python manage.py rematch。"))
+
+    def _rows(self, top):
+        if top <= settings.MATCHING_TOP_K:
+            for m in export_rows(top):
+                yield m.demand, m.supply, m.score, m.rank, m.explanation
+            return
+        # Longer than the stored lists: compute with the same engine, without storing.
+        self.stderr.write(f"--top {top} 超过已存储的列表长度 MATCHING_TOP_K={settings.MATCHING_TOP_K}，现场计算……")
+        demands = Demand.objects.select_related("demand_list").in_bulk()
+        supplies = Supply.objects.select_related("organization").in_bulk()
+        for demand_id, rows in match_lists_compute(k=top):
+            for r in rows:
+                yield demands[demand_id], supplies[r.supply_id], r.score, r.rank, r.explanation
