@@ -111,3 +111,28 @@ def test_create_list_then_menu_pages(client, park_org, owner, supplier_user):
     client.force_login(supplier_user)
     response = client.post(reverse("catalog:demandlist_create"), {"organization": park_org.pk, "name": "冒名清单", "year": 2027})
     assert response.status_code == 200 and not DemandList.objects.filter(name="冒名清单").exists()
+
+
+def test_supply_side_journey_through_pages(client, supplier_org, supplier_user):
+    from catalog.models import Supply, SupplyMenu
+
+    client.force_login(supplier_user)
+    client.post(reverse("catalog:supplymenu_create"),
+                {"organization": supplier_org.pk, "name": "北京碳化硅企业供给菜单", "year": 2027})
+    menu = SupplyMenu.objects.get(name="北京碳化硅企业供给菜单")
+    create_page = client.get(reverse("catalog:supplymenu_supply_create", args=[menu.pk])).content.decode()
+    assert f'<option value="{menu.pk}" selected>' in create_page
+    response = client.post(reverse("catalog:supplymenu_supply_create", args=[menu.pk]), {
+        "menu": menu.pk, "title": "车规级碳化硅MOSFET", "description": "1200V 车规级碳化硅 MOSFET，已通过 AEC-Q101。",
+        "chain": factories.chain("碳化硅").pk, "supply_type": "产品", "price_wan": "60", "maturity": "量产",
+        "contact_name": "赵工", "contact_phone": "010-88886666", "region": "北京市顺义区"})
+    supply = Supply.objects.get(title="车规级碳化硅MOSFET")
+    assert response["Location"] == reverse("catalog:supply_detail", args=[supply.pk])
+    assert supply.region.full_name == "北京市顺义区" and " 碳化硅 " in supply.search_tokens
+    client.logout()
+    assert "车规级碳化硅MOSFET" not in client.get(reverse("catalog:supply_list")).content.decode()  # still a draft
+    client.force_login(supplier_user)
+    client.post(reverse("catalog:supplymenu_publish", args=[menu.pk]))
+    client.logout()
+    page = client.get(reverse("catalog:supply_list"), {"q": "碳化硅"}).content.decode()
+    assert '车规级<mark class="hit">碳化硅</mark>MOSFET' in page

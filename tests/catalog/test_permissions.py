@@ -172,3 +172,12 @@ def test_anonymous_is_sent_to_login_for_create_pages(client):
     for name in ("catalog:demand_create", "catalog:supply_create", "catalog:demandlist_create", "catalog:supplymenu_create"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_refusal_page_says_why_in_chinese(client, demand, owner):
+    client.force_login(owner)
+    response = client.post(reverse("catalog:demand_delete", args=[demand.pk]))
+    assert response.status_code == 403
+    assert "只有本单位管理员或平台管理员可以删除需求。" in response.content.decode()
+    assert Demand.objects.filter(pk=demand.pk).exists()
