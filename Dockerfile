@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORTAL_VAR_DIR=/app/var \
     MEDIA_ROOT=/app/var/media \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    XDG_CACHE_HOME=/tmp/cache
 
 # fonts-noto-cjk: Chinese glyphs in exported charts/PDFs; libpq5 for psycopg2-binary is bundled.
 RUN apt-get update \
@@ -31,4 +32,4 @@ USER portal
 
 EXPOSE 8000
 ENTRYPOINT ["/app/scripts/docker-entrypoint.sh"]
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "--no-control-socket"]

@@ -64,7 +64,7 @@ trap 'stop_all' EXIT
 if is_debug; then
     start web "$PY" manage.py runserver --noreload "$HOST:$PORT"
 else
-    start web "$VENV/bin/gunicorn" portal.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -
+    start web "$VENV/bin/gunicorn" portal.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --no-control-socket
 fi
 start worker "$VENV/bin/celery" -A portal worker --loglevel INFO --concurrency 2 --hostname "worker@%h"
 start beat "$VENV/bin/celery" -A portal beat --loglevel INFO
