@@ -63,6 +63,8 @@ def _isolated_settings(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # PBKDF2 would dominate a journey that logs several people in; hashing is not under test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.CELERY_BROKER_URL
     app.conf.broker_transport_options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
@@ -110,15 +112,50 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def shot(page):
-    """Save a full-page screenshot into the CI artefacts folder named in the README."""
+    """Save a full-page screenshot into the CI artefacts folder named in the README.
+
+    `shot("03-name")` shoots the default page; `shot("03-name", other_page)` another user's page.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
-    def take(name):
+    def take(name, target=None):
         path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (target or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take
+
+
+# The password tests.factories gives every user it creates.
+PASSWORD = "Jinglu#2026"
+
+
+def url(live_server, name, *args, query=""):
+    """Absolute URL of a named route on the live server."""
+    from django.urls import reverse
+
+    return live_server.url + reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def login(page, live_server, username, password=PASSWORD):
+    """Log in through the real login page (one browser context per person)."""
+    from playwright.sync_api import expect
+
+    page.goto(url(live_server, "accounts:login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("nav")).to_contain_text("退出（")
+
+
+@pytest.fixture
+def person_page(new_context):
+    """A fresh browser context (own cookies) per person: `alice = person_page()`."""
+
+    def make():
+        return new_context().new_page()
+
+    return make
 
 
 def wait_until(predicate, timeout=90, interval=0.5, message="condition"):
