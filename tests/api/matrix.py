@@ -49,6 +49,17 @@ def _bid_body(w, user):
     return {"proposal": "矩阵测试方案", "price_wan": "55.5", "delivery_days": 30}
 
 
+def _event_world(w):
+    """对接会 objects, created on first use: the park's event, the supplier invited, a park ↔ supplier meeting."""
+    if not hasattr(w, "event"):
+        from tests.events.factories import EventFactory, InvitationFactory, MeetingRequestFactory, meeting_for
+
+        w.event = EventFactory(demand_lists=[w.demand_list])
+        w.invitation = InvitationFactory(event=w.event, organization=w.supplier_org)
+        w.meeting = meeting_for(MeetingRequestFactory(event=w.event, requester_org=w.park_org, target_org=w.supplier_org))
+    return w
+
+
 MATRIX = {
     # --- accounts (accounts engineer) --------------------------------------------------------
     "organization-list": {"url": lambda w: reverse("organization-list"), "GET": {"expect": everyone(200)}},
@@ -162,6 +173,33 @@ MATRIX = {
     "api-notification-read-all": {"url": lambda w: reverse("api-notification-read-all"), "POST": {"expect": signed_in(200)}},
     "api-notification-unread-count": {
         "url": lambda w: reverse("api-notification-unread-count"), "GET": {"expect": signed_in(200)},
+    },
+    # --- events (events engineer): supplier is invited (pending), park ↔ supplier have a meeting ---
+    "api-event-list": {"url": lambda w: _event_world(w) and reverse("api-event-list"), "GET": {"expect": everyone(200)}},
+    "api-event-detail": {
+        "url": lambda w: reverse("api-event-detail", args=[_event_world(w).event.pk]), "GET": {"expect": everyone(200)},
+    },
+    "api-event-invitation-list": {
+        "url": lambda w: _event_world(w) and reverse("api-event-invitation-list"),
+        "GET": {"expect": signed_in(200, anonymous=401)},
+    },
+    "api-event-invitation-detail": {
+        "url": lambda w: reverse("api-event-invitation-detail", args=[_event_world(w).invitation.pk]),
+        "GET": {"expect": signed_in(404, anonymous=401, supplier=200, liaison=200, admin=200)},
+    },
+    "api-event-invitation-respond": {
+        "url": lambda w: reverse("api-event-invitation-respond", args=[_event_world(w).invitation.pk]),
+        # Staff see every invitation but only the invited organisation's members may answer.
+        "POST": {"data": lambda w, u: {"accept": True},
+                 "expect": signed_in(404, anonymous=401, supplier=200, liaison=403, admin=403)},
+    },
+    "api-event-meeting-list": {
+        "url": lambda w: _event_world(w) and reverse("api-event-meeting-list"),
+        "GET": {"expect": signed_in(200, anonymous=401)},
+    },
+    "api-event-meeting-detail": {
+        "url": lambda w: reverse("api-event-meeting-detail", args=[_event_world(w).meeting.pk]),
+        "GET": {"expect": signed_in(404, anonymous=401, owner=200, supplier=200, liaison=200, admin=200)},
     },
 }
 
