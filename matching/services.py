@@ -265,8 +265,12 @@ def match_items_refresh(*, demand_ids=(), supply_ids=()):
     """After an import: the new/changed demands, plus every demand the new supplies affect."""
     state = catalog_index.get_state()
     targets = set(int(d) for d in demand_ids)
-    for supply_id in supply_ids:
-        targets |= affected_demands(state, int(supply_id))
+    if len(supply_ids) > 50:
+        # A large supply import can reach any list: re-rank all demands (one GEMM per 256).
+        targets |= set(state.demands) | set(Match.objects.values_list("demand_id", flat=True).distinct())
+    else:
+        for supply_id in supply_ids:
+            targets |= affected_demands(state, int(supply_id))
     result = _compute_and_store(state, sorted(targets)) if targets else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
     result["affected_demands"] = len(targets)
     return result
