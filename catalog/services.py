@@ -154,6 +154,7 @@ def demand_list_publish(*, demand_list, user):
         demand_list.save(update_fields=["status", "updated_at"])
         for demand_id in demand_list.demands.values_list("pk", flat=True):
             enqueue("matching.tasks.refresh_demand", demand_id)
+            enqueue("notifications.tasks.subscriptions_notify_for_demand", demand_id)  # [marketplace] subscriptions
     return demand_list
 
 
@@ -198,7 +199,9 @@ def demand_create(*, demand_list, user, data):
     _apply(demand, data, DEMAND_FIELDS)
     _check_deadline(demand.deadline)
     demand.region = _resolve_region(data.get("region"), demand_list.organization.region)
-    return _demand_validate_and_save(demand)
+    _demand_validate_and_save(demand)
+    enqueue("notifications.tasks.subscriptions_notify_for_demand", demand.pk)  # [marketplace] subscriptions
+    return demand
 
 
 @transaction.atomic
