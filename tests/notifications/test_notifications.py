@@ -162,3 +162,16 @@ def test_digest_skips_old_notifications(supplier_user):
     note = services.notify(recipients=[supplier_user], kind="subscription", title="旧需求")[0]
     Notification.objects.filter(pk=note.pk).update(created_at=note.created_at - datetime.timedelta(days=2))
     assert send_daily_digests() == 0 and not mail.outbox
+
+
+def test_catalog_create_and_publish_queue_the_subscription_task(park_org, owner):
+    from catalog import services as catalog_services
+    from portal.models import OutboxMessage
+
+    lst = factories.DemandListFactory(organization=park_org, status="draft")
+    demand = catalog_services.demand_create(demand_list=lst, user=owner, data={
+        "title": "消防无人机", "description": "集群调度", "chain": factories.chain("机器人"), "demand_type": "解决方案",
+        "contact_name": "刘", "contact_phone": "1"})
+    catalog_services.demand_list_publish(demand_list=lst, user=owner)
+    queued = OutboxMessage.objects.filter(task_name="notifications.tasks.subscriptions_notify_for_demand", args=[demand.pk])
+    assert queued.count() == 2  # on create (a draft: the task will skip it) and on publish
