@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
 from accounts.selectors import user_org_ids
-from catalog.models import DemandList
 from events import selectors, services
 from events.forms import (
     AgendaFormSet,
@@ -26,7 +25,7 @@ from events.forms import (
     OutcomeForm,
     agenda_rows,
 )
-from events.models import Attendee, Availability, Event, Invitation, Meeting, MeetingOutcome, MeetingRequest
+from events.models import Attendee, Availability, Event, Invitation, MeetingOutcome, MeetingRequest
 
 
 def _error_text(exc):
@@ -216,7 +215,6 @@ def participation(request, pk):
         .filter(Q(requester_org=org) | Q(target_org=org))
         .select_related("requester_org", "target_org", "demand")
     )
-    paired = {p.requester_org_id for p in pairs} | {p.target_org_id for p in pairs}
     active_paired = {o for p in pairs if p.status != MeetingRequest.Status.DECLINED for o in p.org_ids}
     targets = list(
         Organization.objects.filter(pk__in=participant_ids - {org.pk} - active_paired).order_by("name")
@@ -239,7 +237,6 @@ def participation(request, pk):
         "incoming": [p for p in pairs if p.target_org_id == org.pk and p.status == MeetingRequest.Status.PENDING],
         "pairs": pairs,
         "meetings": meetings,
-        "paired": paired,
         "now": timezone.now(),
     }
     return render(request, "events/participation.html", context)

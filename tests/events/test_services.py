@@ -10,7 +10,7 @@ from events.models import Attendee, Availability, Event, Invitation, Meeting, Me
 from followups.models import Case
 from notifications.models import Notification
 from tests import factories
-from tests.events.factories import EventFactory, InvitationFactory, MeetingRequestFactory, meeting_for
+from tests.events.factories import InvitationFactory, MeetingRequestFactory, meeting_for
 
 pytestmark = pytest.mark.django_db
 
