@@ -85,9 +85,12 @@ class MeetingRequestForm(forms.Form):
     target_org = forms.TypedChoiceField(label="洽谈对象", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
     note = forms.CharField(label="留言", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 
-    def __init__(self, *args, targets=(), **kwargs):
+    def __init__(self, *args, targets=(), scores=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_org"].choices = [(o.pk, o.name) for o in targets]
+        scores = scores or {}
+        self.fields["target_org"].choices = [
+            (o.pk, f"{o.name}（匹配度 {scores[o.pk][0]}：{scores[o.pk][1]}）" if o.pk in scores else o.name) for o in targets
+        ]
 
 
 class OutcomeForm(forms.Form):

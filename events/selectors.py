@@ -264,3 +264,29 @@ def pair_suggestions(event, *, limit=30):
         if len(suggestions) >= limit:
             break
     return suggestions
+
+
+def counterpart_scores(event, org_id):
+    """Best match score between `org_id` and each other participant, in either direction.
+
+    Returns {other_org_id: (score, demand title)} — used to rank whom to ask for a 1:1 meeting.
+    """
+    participants = event_participant_org_ids(event) - {org_id}
+    try:
+        matches = _event_matches(event)
+    except ImportError:
+        return {}
+    rows = (
+        matches.filter(
+            Q(demand__organization_id=org_id, supply__organization_id__in=participants)
+            | Q(supply__organization_id=org_id, demand__organization_id__in=participants)
+        )
+        .order_by("-score", "id")
+        .values_list("demand__organization_id", "supply__organization_id", "score", "demand__title")
+    )
+    best = {}
+    for demand_org, supply_org, score, title in rows[:2000]:
+        other = supply_org if demand_org == org_id else demand_org
+        if other not in best:
+            best[other] = (round(score, 1), title)
+    return best

@@ -216,8 +216,10 @@ def participation(request, pk):
         .select_related("requester_org", "target_org", "demand")
     )
     active_paired = {o for p in pairs if p.status != MeetingRequest.Status.DECLINED for o in p.org_ids}
-    targets = list(
-        Organization.objects.filter(pk__in=participant_ids - {org.pk} - active_paired).order_by("name")
+    scores = selectors.counterpart_scores(event, org.pk) if is_participant else {}
+    targets = sorted(
+        Organization.objects.filter(pk__in=participant_ids - {org.pk} - active_paired),
+        key=lambda o: (-scores.get(o.pk, (0, ""))[0], o.name),
     )
     meetings = list(selectors.org_meetings(event, org.pk))
     for meeting in meetings:
@@ -233,7 +235,7 @@ def participation(request, pk):
         "availability": Availability.objects.filter(event=event, organization=org).first(),
         "attendee_form": AttendeeForm(),
         "availability_form": AvailabilityForm(),
-        "request_form": MeetingRequestForm(targets=targets),
+        "request_form": MeetingRequestForm(targets=targets, scores=scores),
         "incoming": [p for p in pairs if p.target_org_id == org.pk and p.status == MeetingRequest.Status.PENDING],
         "pairs": pairs,
         "meetings": meetings,
