@@ -49,7 +49,9 @@ def settings_env_names():
 
 
 def production_env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PORTAL_TESTING"}}
+    # Not inherited: test-only switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE) and URLs.
+    dropped = {"DEBUG", "SECRET_KEY", "PORTAL_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="portal.example.cn",
                PORTAL_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="portal.settings")
     env.update(extra)
