@@ -77,6 +77,7 @@ class ImportReport:
     cancelled: bool = False
     new_organizations: list = field(default_factory=list)
     new_lists: list = field(default_factory=list)
+    new_list_status: str = ""  # display label of the status new lists/menus get
 
     @property
     def ok(self):
@@ -99,6 +100,9 @@ class ImportReport:
             f"（{verb}新建 {c.get('lists_created', 0)} 个）。",
             f"{verb}新增 {c.get('created', 0)} 条，更新 {c.get('updated', 0)} 条，未变化 {c.get('unchanged', 0)} 条。",
         ]
+        if c.get("lists_created") and self.new_list_status:
+            lines.append(f"新建的{self.list_label}状态为「{self.new_list_status}」。"
+                         + ("（单位尚未认证：认证后才能发布。）" if self.new_list_status == "草稿" else ""))
         if c.get("organizations_created"):
             names = "、".join(self.new_organizations[:10]) + ("等" if len(self.new_organizations) > 10 else "")
             lines.append(f"{verb}新建 {c['organizations_created']} 个单位（未认证）：{names}。")
@@ -114,6 +118,7 @@ class ImportReport:
             "notes": self.notes,
             "new_organizations": self.new_organizations,
             "new_lists": self.new_lists,
+            "new_list_status": self.new_list_status,
         }
 
 
@@ -778,6 +783,13 @@ class _Writer:
         }
         self.report.new_organizations = list(self.new_org_names)
         self.report.new_lists = [f"{org}：{name}" for org, name in self.new_list_keys]
+        self.report.new_list_status = self.spec.list_model.Status(self.new_list_status()).label
+
+    def new_list_status(self):
+        """Staff and the command publish right away; a member's lists are drafts until their org is verified."""
+        if self.is_staff or (self.acting_org is not None and self.acting_org.is_verified):
+            return self.spec.published_status
+        return self.spec.list_model.Status.DRAFT
 
     def _differs(self, item, row, region_full=None, region_id=None):
         spec = self.spec
@@ -848,10 +860,7 @@ class _Writer:
         Organization.objects.bulk_create(new_orgs)
         self.orgs.update({o.name: o for o in new_orgs})
         # Lists / menus.
-        if self.is_staff or (self.acting_org is not None and self.acting_org.is_verified):
-            status = spec.published_status
-        else:
-            status = spec.list_model.Status.DRAFT
+        status = self.new_list_status()
         first_rows = {}
         for row in self.rows:
             first_rows.setdefault((row.org_name, row.list_name), row)
@@ -900,6 +909,7 @@ class _Writer:
         }
         report.new_organizations = [o.name for o in new_orgs]
         report.new_lists = [f"{lst.organization.name}：{lst.name}" for lst in new_lists]
+        report.new_list_status = spec.list_model.Status(status).label
         ids = [i.pk for i in all_items]
         if spec.kind == "demands":
             report.demand_ids = ids

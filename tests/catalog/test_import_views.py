@@ -61,6 +61,7 @@ def test_member_upload_preview_then_confirm(client, owner, park_org):
     assert written() == before, "the preview must not save anything"
     page = client.get(response["Location"]).content.decode()
     assert "将新增 3 条，更新 0 条，未变化 0 条。" in page and "确认导入" in page
+    assert "新建的需求清单状态为「征集中」。" in page
 
     response = client.post(reverse("catalog:import_confirm", args=[job.pk]), follow=True)
     job.refresh_from_db()
@@ -140,8 +141,9 @@ def test_unverified_member_imports_drafts(client, unverified_member, unverified_
     client.force_login(unverified_member)
     from tests.catalog.files import supply_row
 
-    upload(client, csv_bytes([supply_row(1, 供给单位=unverified_org.name)]))
+    response = upload(client, csv_bytes([supply_row(1, 供给单位=unverified_org.name)]))
     job = ImportJob.objects.get()
+    assert "新建的供给菜单状态为「草稿」。（单位尚未认证：认证后才能发布。）" in client.get(response["Location"]).content.decode()
     client.post(reverse("catalog:import_confirm", args=[job.pk]))
     assert Supply.objects.get().menu.status == "draft"
 
