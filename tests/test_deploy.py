@@ -189,7 +189,8 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 # --- scripts --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("script", [".ci/run", "scripts/run.sh", "scripts/test.sh", "scripts/docker-entrypoint.sh"])
+@pytest.mark.parametrize("script", [".ci/run", "scripts/run.sh", "scripts/test.sh", "scripts/pipeline_smoke.sh",
+                                    "scripts/docker-entrypoint.sh"])
 def test_scripts_are_executable_and_parse(script):
     path = REPO / script
     assert os.access(path, os.X_OK), f"{script} is not executable"
