@@ -614,12 +614,13 @@ def _actor_is_staff(actor):
 
 def _acting_organization(actor, organization):
     """The org a non-staff actor imports for, or None for staff and the command."""
+    from accounts.selectors import user_active_membership, user_org_ids
+
     if _actor_is_staff(actor):
         return organization
     if organization is not None:
-        return organization
-    from accounts.selectors import user_active_membership
-
+        # Membership is checked again at import time: it may have ended since the upload.
+        return organization if organization.pk in user_org_ids(actor) else None
     membership = user_active_membership(actor)
     return membership.organization if membership else None
 
@@ -631,7 +632,7 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     `actor` None means the command line (full rights). Staff (liaison, platform admin) may name any
     organisation, which is found by name or created unverified; an organisation member may only
     import rows of their own organisation (`organization`, default: their active membership).
-    `progress(done, total)` is called while rows are prepared; `should_cancel()` is polled between
+    `progress(done, total)` is called while rows are checked and prepared; `should_cancel()` is polled between
     batches, and a True answer rolls everything back. `finalize(report)` runs inside the write
     transaction just before commit (the worker uses it to mark its job done atomically).
     `expected_rows` (an estimate, see `estimate_rows`) scales progress while rows are checked.

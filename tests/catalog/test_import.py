@@ -379,3 +379,10 @@ def test_cancel_in_the_middle_of_writing_rolls_everything_back():
     assert len(calls) == 7
     assert db_counts() == before
     assert not OutboxMessage.objects.exists()
+
+
+def test_member_whose_membership_ended_cannot_import_for_that_org(owner, park_org):
+    owner.memberships.update(status="rejected")
+    before = db_counts()
+    report = run(csv_bytes(demand_rows(1)), actor=owner, organization=park_org)
+    assert_rejected(report, "您还没有加入任何单位（或加入申请尚未通过），不能导入。", before)
