@@ -301,3 +301,18 @@ def test_outcome_form_rejects_bad_rating(client, owner, scheduled):
     response = client.post(reverse("events:outcome_record", args=[scheduled.pk]), {"rating": "9", "intent": "有意向"})
     assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
     assert not MeetingOutcome.objects.exists()
+
+
+def test_participation_and_agenda_query_counts_do_not_grow(client, owner, event, park_org, django_assert_max_num_queries):
+    slots = event.slot_starts()
+    for i in range(6):
+        org = factories.SupplierOrganizationFactory()
+        InvitationFactory(event=event, organization=org, status=Invitation.Status.ACCEPTED)
+        meeting = meeting_for(MeetingRequestFactory(event=event, requester_org=park_org, target_org=org), starts_at=slots[i])
+        MeetingOutcome.objects.create(meeting=meeting, organization=park_org, rating=3, intent="无意向")
+    client.force_login(owner)
+    with django_assert_max_num_queries(25):
+        page = client.get(reverse("events:participation", args=[event.pk])).content.decode()
+    assert page.count("洽谈后填写") == 6
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("events:agenda", args=[event.pk, park_org.pk])).status_code == 200
