@@ -49,6 +49,11 @@ class AgendaItemForm(forms.Form):
     ends_at = forms.TimeField(label="结束", widget=TIME_WIDGET)
     speaker = forms.CharField(label="主讲/发布单位", max_length=120, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 
+    def has_changed(self):
+        # A browser always submits the <select>'s first option, so the kind alone does not make an
+        # untouched extra row "filled in" (it would fail as required instead of being skipped).
+        return bool(set(self.changed_data) - {"kind"})
+
     def clean(self):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
@@ -60,10 +65,13 @@ AgendaFormSet = formset_factory(AgendaItemForm, extra=2, can_delete=True)
 
 
 def agenda_rows(formset):
+    # Existing rows (the initial forms) are kept even when unchanged: the service rewrites the
+    # whole agenda, so skipping them would delete them. Extra rows count only when filled in.
+    initial = formset.initial_form_count()
     return [
         {k: f.cleaned_data[k] for k in ("kind", "title", "starts_at", "ends_at", "speaker")}
-        for f in formset.forms
-        if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+        for i, f in enumerate(formset.forms)
+        if (i < initial or f.has_changed()) and f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
 
 
