@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Organization
+from audit.services import audit_record, diff_fields, snapshot
 from catalog import search
 from catalog.models import Demand, DemandList, Region, Supply, SupplyMenu
 from catalog.regions import region_resolve
@@ -33,6 +34,9 @@ SUPPLY_FIELDS = (
 # Changing these after bids arrived is a material change for the bidders.
 MATERIAL_DEMAND_FIELDS = ("description", "budget_wan", "deadline")
 OPEN_DEMAND_STATUSES = (Demand.Status.COLLECTING, Demand.Status.MATCHING)
+# What the audit trail records for demands and supplies (before/after on every change).
+AUDIT_DEMAND_FIELDS = DEMAND_FIELDS + ("region", "status")
+AUDIT_SUPPLY_FIELDS = SUPPLY_FIELDS + ("region", "status")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -52,6 +56,17 @@ def _require(check, user, obj, message):
 def _require_verified(organization):
     if not Organization.objects.filter(pk=organization.pk, is_verified=True).exists():
         raise ValidationError("组织尚未认证，只能保存草稿")
+
+
+def _audit(user, obj, action, fields, before=None):
+    """Append who changed what: `before` is a snapshot taken before the change (None = created)."""
+    if before is None:
+        changes = {name: {"before": None, "after": value} for name, value in snapshot(obj, fields).items()}
+    else:
+        changes = diff_fields(before, obj, fields)
+        if not changes and action == "update":
+            return
+    audit_record(actor=user, obj=obj, action=action, changes=changes)
 
 
 def _apply(instance, data, fields):
@@ -200,6 +215,7 @@ def demand_create(*, demand_list, user, data):
     _check_deadline(demand.deadline)
     demand.region = _resolve_region(data.get("region"), demand_list.organization.region)
     _demand_validate_and_save(demand)
+    _audit(user, demand, "create", AUDIT_DEMAND_FIELDS)
     enqueue("notifications.tasks.subscriptions_notify_for_demand", demand.pk)  # [marketplace] subscriptions
     return demand
 
@@ -208,12 +224,14 @@ def demand_create(*, demand_list, user, data):
 def demand_update(*, demand, user, data):
     _require(can_edit, user, demand, "您没有编辑该需求的权限。")
     demand = _locked(Demand, demand)
+    audit_before = snapshot(demand, AUDIT_DEMAND_FIELDS)
     before = {field: getattr(demand, field) for field in MATERIAL_DEMAND_FIELDS}
     region_default = demand.region
     _apply(demand, data, DEMAND_FIELDS)
     _check_deadline(demand.deadline, before["deadline"])
     demand.region = _resolve_region(data.get("region"), region_default)
     _demand_validate_and_save(demand)
+    _audit(user, demand, "update", AUDIT_DEMAND_FIELDS, audit_before)
     if any(_differs(before[field], getattr(demand, field)) for field in MATERIAL_DEMAND_FIELDS):
         # Bids submitted on the old terms become 待确认 (bidding owns that rule).
         enqueue("bidding.tasks.flag_material_change", demand.pk)
@@ -237,8 +255,10 @@ def demand_close(*, demand, user):
     _require(can_close, user, demand, "您没有关闭该需求的权限。")
     demand = _locked(Demand, demand)
     if demand.status != Demand.Status.CLOSED:
+        audit_before = snapshot(demand, ("status",))
         demand.status = Demand.Status.CLOSED
         demand.save(update_fields=["status", "updated_at"])
+        _audit(user, demand, "close", ("status",), audit_before)
     enqueue("matching.tasks.refresh_demand", demand.pk)
     return demand
 
@@ -248,10 +268,15 @@ def demand_delete(*, demand, user):
     _require(can_delete, user, demand, "只有本单位管理员或平台管理员可以删除需求。")
     demand = _locked(Demand, demand)
     demand_id = demand.pk
+    audit_before = snapshot(demand, AUDIT_DEMAND_FIELDS)
     try:
-        demand.delete()
+        with transaction.atomic():
+            demand.delete()
     except ProtectedError:
         raise ValidationError("该需求已有关联的意向书或对接项目，不能删除，请改为关闭。") from None
+    demand.pk = demand_id  # delete() cleared it; the trail keeps the id
+    audit_record(actor=user, obj=demand, action="delete",
+                 changes={name: {"before": value, "after": None} for name, value in audit_before.items()})
     # Matching drops the stale matches of a demand that no longer exists.
     enqueue("matching.tasks.refresh_demand", demand_id)
     return demand_id
@@ -341,17 +366,22 @@ def supply_create(*, menu, user, data):
     supply = Supply(menu=menu, organization=menu.organization, created_by=user if user.is_authenticated else None)
     _apply(supply, data, SUPPLY_FIELDS)
     supply.region = _resolve_region(data.get("region"), menu.organization.region)
-    return _supply_validate_and_save(supply)
+    _supply_validate_and_save(supply)
+    _audit(user, supply, "create", AUDIT_SUPPLY_FIELDS)
+    return supply
 
 
 @transaction.atomic
 def supply_update(*, supply, user, data):
     _require(can_edit, user, supply, "您没有编辑该供给的权限。")
     supply = _locked(Supply, supply)
+    audit_before = snapshot(supply, AUDIT_SUPPLY_FIELDS)
     region_default = supply.region
     _apply(supply, data, SUPPLY_FIELDS)
     supply.region = _resolve_region(data.get("region"), region_default)
-    return _supply_validate_and_save(supply)
+    _supply_validate_and_save(supply)
+    _audit(user, supply, "update", AUDIT_SUPPLY_FIELDS, audit_before)
+    return supply
 
 
 @transaction.atomic
@@ -359,8 +389,10 @@ def supply_close(*, supply, user):
     _require(can_close, user, supply, "您没有下架该供给的权限。")
     supply = _locked(Supply, supply)
     if supply.status != Supply.Status.CLOSED:
+        audit_before = snapshot(supply, ("status",))
         supply.status = Supply.Status.CLOSED
         supply.save(update_fields=["status", "updated_at"])
+        _audit(user, supply, "close", ("status",), audit_before)
     enqueue("matching.tasks.refresh_supply", supply.pk)
     return supply
 
@@ -370,9 +402,14 @@ def supply_delete(*, supply, user):
     _require(can_delete, user, supply, "只有本单位管理员或平台管理员可以删除供给。")
     supply = _locked(Supply, supply)
     supply_id = supply.pk
+    audit_before = snapshot(supply, AUDIT_SUPPLY_FIELDS)
     try:
-        supply.delete()
+        with transaction.atomic():
+            supply.delete()
     except ProtectedError:
         raise ValidationError("该供给已有关联的对接项目，不能删除，请改为下架。") from None
+    supply.pk = supply_id
+    audit_record(actor=user, obj=supply, action="delete",
+                 changes={name: {"before": value, "after": None} for name, value in audit_before.items()})
     enqueue("matching.tasks.refresh_supply", supply_id)
     return supply_id
