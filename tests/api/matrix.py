@@ -5,6 +5,8 @@ see tests/api/conftest.py) and, per HTTP method, `expect` (persona → status) a
 `data(w, user)` (the request body; `user` is the persona's User or None). A route under /api/
 without a row makes tests/api/test_permission_matrix.py fail — add its row here.
 
+Anonymous callers get 401 (token authentication comes first, so DRF sends WWW-Authenticate).
+
 Personas: anonymous; owner = member of the park that owns the demand list/demand (and recipient
 of the notification); supplier = member of the Beijing company that owns the supply menu/supply
 and the bid; other = member of another verified org; unverified = member of an unverified org;
@@ -20,16 +22,15 @@ def everyone(status, **overrides):
     return {p: overrides.get(p, status) for p in PERSONAS}
 
 
-def signed_in(status, anonymous=403, **overrides):
+def signed_in(status, anonymous=401, **overrides):
     return everyone(status, anonymous=anonymous, **overrides)
 
 
 def only(allowed, allowed_status=200, others=403, **overrides):
-    """`allowed` personas get `allowed_status`, the rest `others` (anonymous 403 unless overridden)."""
+    """`allowed` personas get `allowed_status`, the rest `others` (anonymous 401: not signed in)."""
     table = {p: (allowed_status if p in allowed else others) for p in PERSONAS}
-    table.setdefault("anonymous", 403)
     if "anonymous" not in allowed:
-        table["anonymous"] = 403
+        table["anonymous"] = 401
     table.update(overrides)
     return table
 

@@ -36,7 +36,7 @@ def test_wrong_token_is_refused():
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
     response = api.post("/api/demand-lists/", {"name": "x", "year": 2027}, format="json")
-    assert response.status_code == 403  # session auth comes first, so DRF answers 403 rather than 401
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
 
 
