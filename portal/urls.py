@@ -1,5 +1,4 @@
 """URL map: each app owns its pages (urls.py) and its API routes (api_urls.py)."""
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -37,10 +36,8 @@ urlpatterns = [
     path("api/", include("reports.api_urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (bid attachments, case documents, import files) are never served from /media/:
+# each app serves its own through a permission-checked view.
 
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"
