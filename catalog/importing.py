@@ -265,9 +265,15 @@ def _read_xlsx(data):
     sheet.reset_dimensions()
 
     def rows():
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            yield number, [_Cell(getattr(c, "value", None), getattr(c, "data_type", None) == "f") for c in row]
-        workbook.close()
+        try:
+            for number, row in enumerate(sheet.iter_rows(), start=1):
+                yield number, [_Cell(getattr(c, "value", None), getattr(c, "data_type", None) == "f") for c in row]
+        except ImportFileError:
+            raise
+        except Exception:  # malformed XML, entity bombs (refused by expat), bad cell references…
+            raise ImportFileError(f"{NOT_XLSX}：工作表内容已损坏或含有不安全的 XML 结构，请在 Excel 中“另存为 .xlsx”后再上传。") from None
+        finally:
+            workbook.close()
 
     return rows(), merged_cells
 

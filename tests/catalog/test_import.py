@@ -264,6 +264,26 @@ def test_zip_bomb_is_refused_before_inflating(settings):
     assert_rejected(run(buffer.getvalue(), filename="bomb.xlsx"), "疑似压缩炸弹", before)
 
 
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololololololololololol">'
+    + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(2, 10)).replace(b"&lol1;", b"&lol;")
+    + b"]>"
+)
+
+
+def test_xml_entity_bomb_inside_xlsx_is_refused():
+    data = xlsx_bytes(demand_rows(1))
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = ENTITY_BOMB + content.replace(b"<t>", b"<t>&lol9;", 1)
+            target.writestr(info, content)
+    before = db_counts()
+    assert_rejected(run(out.getvalue(), filename="lol.xlsx"), "含有不安全的 XML 结构", before)
+
+
 def test_merged_cells_are_named():
     def merge(sheet):
         sheet.merge_cells("A2:A3")
