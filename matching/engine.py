@@ -200,6 +200,7 @@ class SupplyIndex:
         self.chains = chain_names()
         self.chain_code = np.array([_code(it.chain, self.chains) for it in items], dtype=np.int16)
         self.price = np.array([np.nan if it.money_wan is None else float(it.money_wan) for it in items], dtype=np.float32)
+        self._derive()
         self.lead = np.ascontiguousarray(lead_vectors, dtype=np.float32)
         self.combined = self._combine(title_vectors, lead_vectors)
         tokens = tokens if tokens is not None else [supply_tokens(it) for it in items]
@@ -210,6 +211,14 @@ class SupplyIndex:
         (mt, st), (ml, sl) = self.calibration.title, self.calibration.lead
         self.offset = np.float32(mt / st + ml / sl)
         return np.ascontiguousarray(np.asarray(title_vectors, np.float32) / st + np.asarray(lead_vectors, np.float32) / sl)
+
+    def _derive(self):
+        # One code per (supply type, chain) pair: a demand's type and chain priors become one gather.
+        self.combo_code = self.type_code.astype(np.int32) * (len(self.chains) + 1) + self.chain_code
+        # log2 of the price where a budget comparison applies (−inf: unknown price or 资本).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logp = np.log2(np.maximum(self.price, 1e-6)).astype(np.float32)
+        self.log_price = np.where(np.isnan(self.price) | (self.type_code == CAPITAL), -np.inf, logp).astype(np.float32)
 
     def __len__(self):
         return len(self.ids)
@@ -238,6 +247,7 @@ class SupplyIndex:
             self.price[n] = np.nan if item.money_wan is None else item.money_wan
             self.lead[n] = lead_vector
             self.combined[n] = combined[0]
+        self._derive()
         self.bm25.replace(n, tokens)
         return n
 
@@ -249,14 +259,28 @@ class SupplyIndex:
 
 # --- scoring ---------------------------------------------------------------------------------------
 
+class _Gathered:
+    """`row[codes[n]]` on demand: a per-supply signal that is a lookup, not a stored array."""
+
+    def __init__(self, row, codes):
+        self.row, self.codes = row, codes
+
+    def __getitem__(self, n):
+        return self.row[self.codes[n]]
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.row[self.codes]
+        return out if dtype is None else out.astype(dtype)
+
+
 @dataclass
 class Scores:
-    """Every signal of one demand against every supply of the index (arrays of length N)."""
+    """Every signal of one demand against every supply of the index (indexable by supply position)."""
 
     semantic: np.ndarray
     lexical: np.ndarray
-    type_fit: np.ndarray
-    chain: np.ndarray
+    type_fit: object
+    chain: object
     budget: np.ndarray
     feedback: np.ndarray
     deadline_open: bool
@@ -272,6 +296,25 @@ def budget_fit(budget, prices, capital_mask):
         fit = -np.minimum(np.log2(np.maximum(ratio, 1.0)), 3.0)
     fit = np.where(np.isnan(fit) | capital_mask, 0.0, fit)
     return fit.astype(np.float32)
+
+
+def _budget_from_log(index, budget):
+    if budget is None or not budget or budget <= 0:
+        return np.zeros(len(index), np.float32)
+    return -np.clip(index.log_price - np.float32(np.log2(budget)), 0.0, 3.0)
+
+
+def priors(query, index):
+    """The demand's (type fit row, chain row, combined prior table over combo codes)."""
+    type_row = TYPE_MATRIX[_code(query.item.kind, DEMAND_TYPES)]
+    chain_row = np.zeros(len(index.chains) + 1, dtype=np.float32)
+    for name in query.adjacent_chains:
+        chain_row[_code(name, index.chains)] = 0.5
+    own = _code(query.item.chain, index.chains)
+    if own < len(index.chains):
+        chain_row[own] = 1.0
+    table = (W_TYPE * type_row[:, None] + W_CHAIN * chain_row[None, :]).ravel().astype(np.float32)
+    return type_row, chain_row, table
 
 
 def semantic_block(vectors, index):
@@ -291,19 +334,20 @@ def score_demand(query, index, *, useful_ids=(), signals="fused", semantic=None)
     if signals == "lexical":
         zeros = np.zeros(n, np.float32)
         return Scores(zeros, lex, zeros, zeros, zeros, zeros, query.deadline_open, lex.copy())
-    type_fit = TYPE_MATRIX[_code(query.item.kind, DEMAND_TYPES)][index.type_code]
-    chain_row = np.zeros(len(index.chains) + 1, dtype=np.float32)
-    for name in query.adjacent_chains:
-        chain_row[_code(name, index.chains)] = 0.5
-    own = _code(query.item.chain, index.chains)
-    if own < len(index.chains):
-        chain_row[own] = 1.0
-    chain = chain_row[index.chain_code]
-    budget = budget_fit(query.item.money_wan, index.price, index.type_code == CAPITAL)
-    feedback = feedback_boost(index, useful_ids)
-    raw = (semantic + W_LEX * lex + W_TYPE * type_fit + W_CHAIN * chain + W_BUDGET * budget + W_FEEDBACK * feedback
-           + (0.0 if query.deadline_open else -W_DEADLINE))
-    return Scores(semantic, lex, type_fit, chain, budget, feedback, query.deadline_open, raw.astype(np.float32))
+    type_row, chain_row, table = priors(query, index)
+    budget = _budget_from_log(index, query.item.money_wan)
+    raw = semantic + np.float32(W_LEX) * lex
+    raw += table[index.combo_code]
+    raw += np.float32(W_BUDGET) * budget
+    if useful_ids:
+        feedback = feedback_boost(index, useful_ids)
+        raw += np.float32(W_FEEDBACK) * feedback
+    else:
+        feedback = np.zeros(n, np.float32)
+    if not query.deadline_open:
+        raw -= np.float32(W_DEADLINE)
+    return Scores(semantic, lex, _Gathered(type_row, index.type_code), _Gathered(chain_row, index.chain_code),
+                  budget, feedback, query.deadline_open, raw.astype(np.float32, copy=False))
 
 
 def feedback_boost(index, useful_ids):
@@ -357,7 +401,8 @@ def explain(query, index, n, components):
     supply = index.items[n]
     demand = query.item
     shared = query.all_terms & index.bm25.doc_tokens[n].keys()
-    shown = sorted(lexical.display_terms(shared), key=lambda t: (-index.bm25.idf(t), t))
+    idf = index.bm25.idf_cached
+    shown = sorted(lexical.display_terms(shared), key=lambda t: (-idf(t), t))
     synonyms = sorted(t[len(lexical.SYN_PREFIX):] for t in shared if t.startswith(lexical.SYN_PREFIX))
     terms = shown[:6] + [f"≈{s}" for s in synonyms if s not in shown][: max(0, 8 - len(shown[:6]))]
     if components["chain"] >= 1:

@@ -134,6 +134,15 @@ class BM25Index:
         n = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))
 
+    def idf_cached(self, term):
+        """idf memoised per document frequency (explanations sort many terms)."""
+        n = self.df.get(term, 0)
+        cache = self.__dict__.setdefault("_idf_by_df", {})
+        value = cache.get(n)
+        if value is None:
+            value = cache[n] = math.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))
+        return value
+
     def _weight(self, tf, dl):
         return tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl / self.avgdl))
 
@@ -180,7 +189,7 @@ class BM25Index:
         return total / self.max_score(query_tokens)
 
     def replace(self, idx, tokens):
-        """Put new tokens for document `idx` (idx == n_docs appends); idf/avgdl are kept as built."""
+        """Put new tokens for document `idx` (idx == n_docs appends); df follows, the average length is kept as built."""
         old = self.doc_tokens[idx] if idx < self.n_docs else Counter()
         new = Counter(tokens)
         if idx == self.n_docs:
@@ -192,6 +201,8 @@ class BM25Index:
             self.doc_len[idx] = len(tokens)
         for term in set(old) | set(new):
             self.df[term] += (term in new) - (term in old)
+        self.__dict__.pop("_idf_by_df", None)
+        for term in set(old) | set(new):
             posting = self._postings.get(term)
             idxs = [] if posting is None else [i for i in posting[0].tolist() if i != idx]
             if term in new:

@@ -62,6 +62,8 @@ def _rows_for(query, state, scores, *, k, exclude):
     return rows
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 INSERT_SQL = ("INSERT INTO matching_match (demand_id, supply_id, rank, score, components, explanation, model_name, computed_at) "
               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
 
@@ -79,8 +81,7 @@ def _replace_lists(rows_by_demand, *, model_name, now):
             old_top.setdefault(demand_id, set()).add(supply_id)
         deleted, _ = Match.objects.filter(demand_id__in=demand_ids).delete()
         params = [
-            (r.demand_id, r.supply_id, r.rank, r.score, json.dumps(r.components, ensure_ascii=False),
-             json.dumps(r.explanation, ensure_ascii=False), model_name, stamp)
+            (r.demand_id, r.supply_id, r.rank, r.score, _dumps(r.components), _dumps(r.explanation), model_name, stamp)
             for d, rows in rows_by_demand.items() if d in existing for r in rows
         ]
         # executemany skips the ORM's per-field preparation, which dominated a 500k-row rematch.
