@@ -9,6 +9,11 @@ def _megabytes(size):
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def size_error(size):
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    return f"文件过大（{_megabytes(size)}），上限为 {_megabytes(limit)}：请拆分后分批导入。"
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="选择文件",
@@ -22,9 +27,8 @@ class ImportUploadForm(forms.Form):
         name = upload.name.lower()
         if not name.endswith((".xlsx", ".csv")):
             raise forms.ValidationError("只支持 Excel（.xlsx）和 CSV（.csv）文件。旧版 .xls 请在 Excel 中“另存为 .xlsx”。")
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(f"文件过大（{_megabytes(upload.size)}），上限为 {_megabytes(limit)}：请拆分后分批导入。")
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(size_error(upload.size))
         if upload.size == 0:
             raise forms.ValidationError("文件是空的：没有表头也没有数据。")
         upload.seek(0)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import is_liaison, is_platform_admin, user_active_membership
 from catalog import exporting, importing
 from catalog.filters import DemandFilterSet, SupplyFilterSet
-from catalog.import_forms import ImportUploadForm
+from catalog.import_forms import ImportUploadForm, size_error
 from catalog.models import ImportJob
 from catalog.selectors import can_view_contacts, demands_visible_to, supplies_visible_to
 
@@ -50,12 +50,15 @@ def import_upload(request):
     is_staff, organization = _acting_organization(request.user)
     if not is_staff and organization is None:
         return render(request, "catalog/import_upload.html", {"no_organization": True}, status=403)
-    form = ImportUploadForm()
+    form, upload_error = ImportUploadForm(), ""
     if request.method == "POST":
         # Refuse oversized bodies before Django spools them to disk.
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
         if declared > settings.IMPORT_MAX_UPLOAD_BYTES + 64 * 1024:
-            form.add_error(None, _("文件过大，上限为 %(mb)d MB：请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)})
+            upload_error = size_error(declared)
         else:
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
@@ -65,7 +68,7 @@ def import_upload(request):
                 return redirect("catalog:import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
     return render(request, "catalog/import_upload.html", {
-        "form": form, "organization": organization, "is_staff": is_staff, "jobs": jobs,
+        "form": form, "upload_error": upload_error, "organization": organization, "is_staff": is_staff, "jobs": jobs,
         "async_threshold": importing.async_threshold_rows(),
     })
 

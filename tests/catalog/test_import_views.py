@@ -125,6 +125,15 @@ def test_upload_size_limit(client, owner, settings):
     assert not ImportJob.objects.exists()
 
 
+def test_oversized_request_is_refused_before_reading_the_file(client, owner, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024
+    client.force_login(owner)
+    response = upload(client, csv_bytes(demand_rows(400)))  # about 100 KB
+    assert response.status_code == 200
+    assert "文件过大（0.1 MB），上限为 0.0 MB：请拆分后分批导入。" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
 def test_liaison_import_creates_unverified_orgs(client, liaison):
     client.force_login(liaison)
     response = upload(client, csv_bytes([demand_row(1, 发布单位="潍坊市工业和信息化局", 所在地区="潍坊市")]))
