@@ -147,6 +147,8 @@ class Demand(models.Model):
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["chain", "status"]),
             models.Index(fields=["organization", "status"]),
+            # The list pages' default order: the newest 20 without sorting 100k rows.
+            models.Index(fields=["-created_at", "-id"], name="demand_recent_idx"),
         ]
 
     def __str__(self):
@@ -209,7 +211,11 @@ class Supply(models.Model):
         verbose_name_plural = "供给"
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["menu", "title"], name="supply_unique_menu_title")]
-        indexes = [models.Index(fields=["chain", "status"]), models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["chain", "status"]),
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["-created_at", "-id"], name="supply_recent_idx"),
+        ]
 
     def __str__(self):
         return self.title
