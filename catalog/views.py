@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,6 +16,29 @@ from catalog.forms import DemandForm, DemandListForm, SupplyForm, SupplyMenuForm
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
 
 PAGE_SIZE = 20
+# Lists count at most this many rows: an exact COUNT(*) over 100k joined rows cost more than the
+# page itself. Beyond it the page says "1000+ 条" and people narrow with filters or search.
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A Paginator whose count stops at `cap` rows (COUNT over a LIMIT subquery)."""
+
+    def __init__(self, object_list, per_page, cap=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _found(self):
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self):
+        return min(self._found, self.cap)
+
+    @property
+    def is_capped(self):
+        return self._found > self.cap
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -54,7 +78,7 @@ def _editable_orgs(user):
 
 def _list_page(request, *, queryset, filterset_class, template, export_url_name, extra=None):
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    paginator = CappedPaginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
