@@ -7,11 +7,33 @@ catalog.search and orders results by relevance.
 """
 import django_filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.db.models import Q
 
 from accounts.models import Organization
 from catalog import search
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Region, Supply, SupplyMenu, SupplyType
+
+
+class FastSelect(forms.Select):
+    """A <select> whose options are built in Python: Django renders one template per option,
+    which made the sidebar's ~150 产业链/地区 options the costliest part of a list page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                value = "" if option["value"] is None else option["value"]
+                parts.append(format_html('<option value="{}"{}>{}</option>', value, flatatt(option["attrs"]), option["label"]))
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
 
 
 class ChainChoiceField(forms.ModelChoiceField):
@@ -29,9 +51,17 @@ class RegionChoiceField(forms.ModelChoiceField):
 class ChainFilter(django_filters.ModelChoiceFilter):
     field_class = ChainChoiceField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", FastSelect)
+        super().__init__(*args, **kwargs)
+
 
 class RegionFilter(django_filters.ModelChoiceFilter):
     field_class = RegionChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", FastSelect)
+        super().__init__(*args, **kwargs)
 
 
 def filter_chain(queryset, name, value):
@@ -87,8 +117,8 @@ class _CatalogFilterSet(django_filters.FilterSet):
 
 
 class DemandFilterSet(_CatalogFilterSet):
-    demand_type = django_filters.ChoiceFilter(label="需求类型", choices=DemandType.choices, empty_label="全部类型")
-    status = django_filters.ChoiceFilter(label="状态", choices=Demand.Status.choices, empty_label="全部状态")
+    demand_type = django_filters.ChoiceFilter(label="需求类型", choices=DemandType.choices, empty_label="全部类型", widget=FastSelect)
+    status = django_filters.ChoiceFilter(label="状态", choices=Demand.Status.choices, empty_label="全部状态", widget=FastSelect)
     budget_min = django_filters.NumberFilter(label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0)
     budget_max = django_filters.NumberFilter(label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0)
     deadline_after = django_filters.DateFilter(
@@ -108,9 +138,9 @@ class DemandFilterSet(_CatalogFilterSet):
 
 
 class SupplyFilterSet(_CatalogFilterSet):
-    supply_type = django_filters.ChoiceFilter(label="供给类型", choices=SupplyType.choices, empty_label="全部类型")
-    maturity = django_filters.ChoiceFilter(label="成熟度", choices=Maturity.choices, empty_label="全部")
-    status = django_filters.ChoiceFilter(label="状态", choices=Supply.Status.choices, empty_label="全部状态")
+    supply_type = django_filters.ChoiceFilter(label="供给类型", choices=SupplyType.choices, empty_label="全部类型", widget=FastSelect)
+    maturity = django_filters.ChoiceFilter(label="成熟度", choices=Maturity.choices, empty_label="全部", widget=FastSelect)
+    status = django_filters.ChoiceFilter(label="状态", choices=Supply.Status.choices, empty_label="全部状态", widget=FastSelect)
     price_min = django_filters.NumberFilter(label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0)
     price_max = django_filters.NumberFilter(label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0)
     menu = django_filters.ModelChoiceFilter(
