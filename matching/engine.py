@@ -367,13 +367,13 @@ def to_display(raw):
 
 def top_k(scores, index, k, *, exclude_ids=()):
     """Indexes of the k best live supplies, best first."""
-    raw = scores.raw.copy()
-    raw[~index.alive] = -np.inf
-    for sid in exclude_ids:
-        n = index.pos.get(int(sid))
-        if n is not None:
-            raw[n] = -np.inf
-    k = min(k, int(np.isfinite(raw).sum()))
+    raw = scores.raw
+    dead = [index.pos[int(s)] for s in exclude_ids if int(s) in index.pos]
+    if dead or not index.alive.all():
+        raw = raw.copy()
+        raw[~index.alive] = -np.inf
+        raw[dead] = -np.inf
+    k = min(k, int(np.count_nonzero(raw > -np.inf)))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-raw, k - 1)[:k]
