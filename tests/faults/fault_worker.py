@@ -1,0 +1,50 @@
+"""`python tests/faults/fault_worker.py worker ...`: a real Celery worker with fault hooks for the tests.
+
+- the embedding backend is the test hashing backend (no model to load);
+- with FAULT_SLOW_INSERT=<seconds>, every write of a block of match rows first records
+  "<pid> <block number>" in FAULT_MARKER and sleeps, *inside* the block's transaction (after
+  the old rows were deleted, before the new ones are inserted): the moment a kill would leave
+  a half-written list if lists were not replaced atomically.
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db.backends import utils as db_utils  # noqa: E402
+
+from matching import embeddings  # noqa: E402
+
+embeddings.set_backend(embeddings.HashingBackend())
+
+DELAY = float(os.environ.get("FAULT_SLOW_INSERT", "0") or 0)
+MARKER = os.environ.get("FAULT_MARKER", "")
+_blocks = {"n": 0}
+
+if DELAY:
+    _executemany = db_utils.CursorWrapper.executemany
+
+    def slow_executemany(self, sql, param_list):
+        if sql.startswith("INSERT INTO matching_match"):
+            _blocks["n"] += 1
+            if MARKER:
+                with open(MARKER, "a") as marker:
+                    marker.write(f"{os.getpid()} {_blocks['n']}\n")
+            time.sleep(DELAY)
+        return _executemany(self, sql, param_list)
+
+    db_utils.CursorWrapper.executemany = slow_executemany
+
+from celery.bin.celery import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.argv = ["celery", "-A", "portal", *sys.argv[1:]]
+    sys.exit(main())
