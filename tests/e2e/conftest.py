@@ -21,13 +21,31 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR", ROOT / "artifacts" / "screenshots"))
 
 
+def _use_file_database():
+    """A file-backed SQLite test database, so the worker process can open it too."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "e2e-test.sqlite3")
+
+
 def pytest_collection_modifyitems(config, items):
+    # This hook sees the whole session's items, also when the journeys run in one invocation with
+    # the unit tests (scripts/test.sh): only the browser tests are touched.
+    here = Path(__file__).parent
+    e2e_items = [item for item in items if here in Path(str(item.path)).parents]
+    if not e2e_items:
+        return
+    # The test database is created once per session, possibly for a unit test collected first:
+    # make it a file now, not only in the e2e directory's fixture.
+    _use_file_database()
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
         raise pytest.UsageError(f"CI needs Chromium for the end-to-end tests but {CHROMIUM} is missing")
     skip = pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    for item in items:
+    for item in e2e_items:
         item.add_marker(skip)
 
 
@@ -48,12 +66,21 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    # A file-backed SQLite test database, so the worker process can open it too.
-    from django.conf import settings
+    _use_file_database()
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "e2e-test.sqlite3")
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """The 产业链 taxonomy and regions seeded by catalog's data migration.
+
+    Transactional tests end with a flush that empties every table, reference data included, so
+    each browser test re-seeds it (idempotent; the same function the migration runs).
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("catalog.migrations.0002_seed_reference_data").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.e2e.conftest import login, url
 
-# serialized_rollback: each journey starts with the migrations' reference data (regions, 产业链), which
-# the flush after a transactional test would otherwise remove for the next one.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FIRM = "北京智元协作机器人有限公司"
 COMPETITOR = "北京卓越视觉科技有限公司"

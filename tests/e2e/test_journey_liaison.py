@@ -16,9 +16,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.e2e.conftest import login, url
 
-# serialized_rollback: each journey starts with the migrations' reference data (regions, 产业链), which
-# the flush after a transactional test would otherwise remove for the next one.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 EVENT = "2027京鲁机器人产业链供需对接会（济宁专场）"
 PARK = "济宁高新区管委会"

@@ -17,9 +17,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.e2e.conftest import login, url
 
-# serialized_rollback: each journey starts with the migrations' reference data (regions, 产业链), which
-# the flush after a transactional test would otherwise remove for the next one.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HEADERS = ["清单名称", "发布单位", "所在地区", "需求名称", "需求描述", "产业链", "需求类型", "预算（万元）", "截止日期", "联系人", "联系电话"]
 ORG_NAME = "济宁高新区智能制造产业园管理办公室"
