@@ -3,6 +3,7 @@ import os
 
 import pytest
 from celery import current_app
+from django.urls import reverse
 from kombu import Connection
 
 from catalog.models import Demand
@@ -115,3 +116,15 @@ def test_real_redis_stopped_then_back(dead_broker, owner, demand, django_capture
     assert redeliver_pending(older_than_seconds=0) == 1
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
     assert drain(redis_url) == ["matching.tasks.refresh_demand"]
+
+
+@pytest.mark.django_db
+def test_a_form_post_works_while_the_broker_is_down(dead_broker, client, owner, demand,
+                                                    django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("catalog:demand_close", args=[demand.pk]), follow=True)
+    assert response.status_code == 200
+    assert "需求已关闭。" in response.content.decode()
+    assert Demand.objects.get(pk=demand.pk).status == Demand.Status.CLOSED
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.PENDING
