@@ -61,6 +61,18 @@ def _event_world(w):
     return w
 
 
+def _match_world(w):
+    """A stored match between the world's published demand and supply, created on first use."""
+    if not hasattr(w, "match"):
+        from django.utils import timezone
+
+        from matching.models import Match
+
+        w.match = Match.objects.create(demand=w.demand, supply=w.supply, score=82.5, rank=1, model_name="test",
+                                       computed_at=timezone.now(), components={}, explanation={})
+    return w
+
+
 MATRIX = {
     # --- accounts (accounts engineer) --------------------------------------------------------
     "organization-list": {"url": lambda w: reverse("organization-list"), "GET": {"expect": everyone(200)}},
@@ -201,6 +213,21 @@ MATRIX = {
     "api-event-meeting-detail": {
         "url": lambda w: reverse("api-event-meeting-detail", args=[_event_world(w).meeting.pk]),
         "GET": {"expect": signed_in(404, anonymous=401, owner=200, supplier=200, liaison=200, admin=200)},
+    },
+    # --- matching (matching engineer) ----------------------------------------------------------
+    "api-match-list": {
+        "url": lambda w: _match_world(w) and reverse("api-match-list") + f"?demand={w.demand.pk}",
+        "GET": {"expect": everyone(200)},
+    },
+    "api-match-detail": {
+        "url": lambda w: reverse("api-match-detail", args=[_match_world(w).match.pk]),
+        "GET": {"expect": everyone(200)},
+    },
+    "api-match-feedback": {
+        "url": lambda w: _match_world(w) and reverse("api-match-feedback"),
+        # Only the demand side (its members) and liaison staff judge a demand's recommendations.
+        "POST": {"data": lambda w, u: {"demand": w.demand.pk, "supply": w.supply.pk, "verdict": "useful"},
+                 "expect": only({"owner", "liaison", "admin"})},
     },
 }
 
