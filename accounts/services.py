@@ -368,7 +368,7 @@ def _require_org_admin(actor, org):
 
 
 def _lock_membership(membership):
-    return Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+    return Membership.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=membership.pk)
 
 
 @transaction.atomic

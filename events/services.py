@@ -141,7 +141,7 @@ def invitation_send(*, event, organization, actor, proposed_score=None, reasons=
 @transaction.atomic
 def invitation_respond(*, invitation, user, accept):
     """The invited organisation accepts or declines; staff who invited are told."""
-    invitation = Invitation.objects.select_for_update().select_related("event", "organization").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("event", "organization").get(pk=invitation.pk)
     _require_member(user, invitation.organization)
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(f"该邀请已{invitation.get_status_display()}，不能重复回复。")
@@ -275,7 +275,7 @@ def meeting_request_create(*, event, requester_org, target_org, user, demand=Non
 
 @transaction.atomic
 def meeting_request_respond(*, pair, user, accept):
-    pair = MeetingRequest.objects.select_for_update().select_related("event", "requester_org", "target_org").get(pk=pair.pk)
+    pair = MeetingRequest.objects.select_for_update(of=("self",)).select_related("event", "requester_org", "target_org").get(pk=pair.pk)
     _require_member(user, pair.target_org)
     if pair.status != MeetingRequest.Status.PENDING:
         raise ValidationError(f"该洽谈申请已{pair.get_status_display()}，不能重复处理。")
@@ -458,7 +458,7 @@ def _pipeline_intent(*, meeting, user, outcome):
 @transaction.atomic
 def outcome_record(*, meeting, organization, user, rating, intent, next_step=""):
     """One side records (or corrects) its outcome after the meeting started; 有意向 feeds the pipeline."""
-    meeting = Meeting.objects.select_for_update().select_related("event", "pair", "pair__demand", "pair__supply").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("event", "pair", "pair__demand", "pair__supply").get(pk=meeting.pk)
     _require_member(user, organization)
     if organization.pk not in meeting.pair.org_ids:
         raise PermissionDenied("只有洽谈双方可以填写洽谈结果。")

@@ -189,7 +189,7 @@ def case_move(*, case, to_stage, actor, note="", **fields):
     investment_amount_wan, landed_location (Region, id or full name), landed_on,
     termination_reason, next_action, next_action_at.
     """
-    case = Case.objects.select_for_update().select_related("demand").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("demand").get(pk=case.pk)
     note = (note or "").strip()
     try:
         to_stage = Stage(to_stage)

@@ -50,7 +50,7 @@ def flag_stale_cases():
     ids = list(_open_cases().filter(is_stale=False, last_activity_at__lte=cutoff).values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():
-            case = (Case.objects.select_for_update().select_related("owner", "demand")
+            case = (Case.objects.select_for_update(of=("self",)).select_related("owner", "demand")
                     .filter(pk=pk, is_stale=False, last_activity_at__lte=cutoff).first())
             if case is None:  # activity logged meanwhile, or flagged by a parallel run
                 continue
