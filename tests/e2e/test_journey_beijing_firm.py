@@ -11,6 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from bidding.models import Bid
+from catalog import services as catalog_services
+from catalog.models import DemandList, Supply
 from tests import factories
 from tests.e2e.conftest import login, url
 
@@ -35,20 +38,17 @@ def member(org, username, display_name):
 
 def published_park_demands(owner, park):
     """The park's list, created and published through the catalog services (search index included)."""
-    from catalog import services
-    from catalog.models import DemandList
-
-    demand_list = services.demand_list_create(organization=park, user=owner,
+    demand_list = catalog_services.demand_list_create(organization=park, user=owner,
                                               data={"name": "济宁高新区2027年第一批产业链需求清单", "year": 2027})
     deadline = timezone.localdate() + datetime.timedelta(days=45)
     common = {"demand_type": "解决方案", "deadline": deadline, "contact_name": "孙主任", "contact_phone": "0537-2345678"}
-    services.demand_create(demand_list=demand_list, user=owner, data={
+    catalog_services.demand_create(demand_list=demand_list, user=owner, data={
         **common, "title": DEMAND, "chain": factories.chain("机器人"), "budget_wan": 200,
         "description": "园区内汽车零部件企业装配线品种多、批量小，希望引入视觉引导的协作机器人实现柔性装配，节拍不低于每分钟6件。"})
-    services.demand_create(demand_list=demand_list, user=owner, data={
+    catalog_services.demand_create(demand_list=demand_list, user=owner, data={
         **common, "title": DECOY, "chain": factories.chain("第三代半导体"), "budget_wan": 500, "demand_type": "设备采购",
         "description": "碳化硅外延片产线需要在线缺陷检测设备，识别微管、层错等缺陷，检测速度不低于每小时20片。"})
-    services.demand_list_publish(demand_list=demand_list, user=owner)
+    catalog_services.demand_list_publish(demand_list=demand_list, user=owner)
     return DemandList.objects.get(pk=demand_list.pk).demands.get(title=DEMAND)
 
 
@@ -103,8 +103,6 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
     page.get_by_role("button", name="发布菜单").click()
     expect(page.get_by_role("alert").first).to_contain_text("供给菜单已发布。")
     expect(page.locator("#list-status")).to_have_text("已发布")
-    from catalog.models import Supply
-
     assert Supply.objects.get(title=SUPPLY).organization.name == FIRM
 
     # An anonymous visitor now sees the published supply in the public list.
@@ -139,8 +137,6 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
     expect(own).to_contain_text(f"{EDITED_PRICE}0 万元")
     expect(own).to_contain_text("75 天")
     shot("08-bids-tab-own-bid")
-    from bidding.models import Bid
-
     first_bid = Bid.objects.get(organization__name=FIRM)
 
     # --- a competitor bids too, and cannot see the first firm's price anywhere ---------------------

@@ -1,5 +1,5 @@
 """Journey 3: liaison staff run a 对接会 end to end — create it with a collected demand list, invite
-the best-matching Beijing firm with one click (精准邀约), the firm accepts, staff pair and schedule
+a Beijing firm from the ranked proposals with one click (精准邀约), the firm accepts, staff pair and schedule
 a 1:1 meeting (table plan), the firm records 有意向, and staff move the resulting case through
 洽谈 → 签约 → 落地 while the dashboard's signed and landed figures change.
 
@@ -13,6 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import Organization
+from events.models import Event
+from matching.services import match_items_refresh
 from tests import factories
 from tests.e2e.conftest import login, url
 
@@ -61,8 +64,6 @@ def catalogue():
         factories.SupplyFactory(menu=menu, title=title, description=description, chain=factories.chain(chain),
                                 supply_type=kind, price_wan=price)
     # The real matching service (the worker runs the same function).
-    from matching.services import match_items_refresh
-
     match_items_refresh(demand_ids=[d.pk for d in demands])
     return park, demands
 
@@ -73,8 +74,6 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     liaison = factories.LiaisonFactory(username="liaison_zhou", display_name="周专员")
     liaison.responsible_regions.add(factories.region("山东省济宁市"))
     firm_user = factories.UserFactory(username="bj_zhiyuan_li", display_name="李明")
-    from accounts.models import Organization
-
     factories.MembershipFactory(user=firm_user, organization=Organization.objects.get(name=FIRM))
     event_date, window_start, window_end = meeting_window()
 
@@ -151,8 +150,6 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     shot("11-event-table-plan")
 
     # --- after the meeting the firm records 有意向: the case enters the pipeline --------------------
-    from events.models import Event
-
     firm.goto(url(live_server, "events:participation", Event.objects.get(name=EVENT).pk))
     schedule = firm.locator("table", has_text="洽谈结果")
     expect(schedule).to_contain_text(PARK)

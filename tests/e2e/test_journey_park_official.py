@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from catalog.models import Demand, DemandList
 from tests import factories
 from tests.e2e.conftest import login, url
 
@@ -117,8 +118,6 @@ def test_park_official_from_signup_to_recommended_supplies(live_server, page, pe
     expect(errors).to_contain_text("第4行「产业链」: 未知的产业链「智慧物流」")
     expect(errors).to_contain_text("机器人")  # the message lists the allowed values
     shot("03-import-preview-errors")
-    from catalog.models import Demand, DemandList
-
     assert not DemandList.objects.filter(name=LIST_NAME).exists()
 
     # --- fixes the row, re-uploads, confirms ------------------------------------------------------
