@@ -3,7 +3,7 @@
 # database, then locust headless with 20 users for 60 s. Prints p50/p95 per endpoint.
 #
 #   DATABASE_URL=postgres://portal:portal@127.0.0.1:5432/portal_load .venv/bin/python bench/seed_load_data.py
-#   bench/load_run.sh                      # USERS=20 DURATION=60s WORKERS=3 PORT=8011 by default
+#   bench/load_run.sh                      # USERS=20 DURATION=60s WORKERS=4 PORT=8011 by default
 #
 # Plain HTTP on loopback, so the HTTPS-only production settings (SSL redirect, secure cookies)
 # are switched off for this run only; everything else is production (DEBUG=false, manifest static).
@@ -15,7 +15,7 @@ export DEBUG=false SECRET_KEY="${SECRET_KEY:-load-bench-only-secret-key-01234567
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 export STATIC_ROOT="${STATIC_ROOT:-/tmp/portal-load/static}" PORTAL_VAR_DIR="${PORTAL_VAR_DIR:-/tmp/portal-load/var}"
 export BID_MONTHLY_QUOTA=1000000 LOG_LEVEL=WARNING
-PORT="${PORT:-8011}" WORKERS="${WORKERS:-3}" USERS="${USERS:-20}" DURATION="${DURATION:-60s}"
+PORT="${PORT:-8011}" WORKERS="${WORKERS:-4}" USERS="${USERS:-20}" DURATION="${DURATION:-60s}"
 OUT="${OUT:-/tmp/portal-load}"
 mkdir -p "$OUT"
 
