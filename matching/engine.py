@@ -11,7 +11,6 @@ Why these views (measured on matchbench-dev, see docs/matching.md):
 - The pair score depends on the pair only (globally calibrated dense z-score, BM25 share of the
   query's information), so both directions and incremental updates agree with a full rematch.
 """
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date

