@@ -188,6 +188,7 @@ def list_states():
 
 
 def test_rematch_survives_sigkill_of_the_worker(tmp_path, _shared_broker):
+    _database_url()  # skips at once on an in-memory database
     catalogue()
     write_old_lists()
     assert list_states() == {"old": N_DEMANDS, "new": 0}
