@@ -5,6 +5,8 @@ with a bounded number of examples per operation so the whole run stays under two
 """
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings as hypothesis_settings
 
 from portal.wsgi import application
@@ -25,5 +27,14 @@ def token_header(db, world):
                      suppress_health_check=list(HealthCheck))
 def test_api_never_answers_5xx(case, token_header):
     case.headers = {**(case.headers or {}), **token_header}
-    response = case.call()
+    # Calling the WSGI app directly fires request_started/finished, whose close_old_connections
+    # would close the test's connection (and its transaction) on PostgreSQL; Django's own test
+    # client disconnects it the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = case.call()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:500])
