@@ -21,26 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR", ROOT / "artifacts" / "screenshots"))
 
 
-def _use_file_database():
-    """A file-backed SQLite test database, so the worker process can open it too."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "e2e-test.sqlite3")
-
-
 def pytest_collection_modifyitems(config, items):
-    # This hook sees the whole session's items, also when the journeys run in one invocation with
-    # the unit tests (scripts/test.sh): only the browser tests are touched.
+    # This hook sees the whole session's items (unit tests too, when run in one invocation): only
+    # the browser tests are skipped.
     here = Path(__file__).parent
     e2e_items = [item for item in items if here in Path(str(item.path)).parents]
-    if not e2e_items:
-        return
-    # The test database is created once per session, possibly for a unit test collected first:
-    # make it a file now, not only in the e2e directory's fixture.
-    _use_file_database()
-    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+    if not e2e_items or shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
         raise pytest.UsageError(f"CI needs Chromium for the end-to-end tests but {CHROMIUM} is missing")
@@ -66,7 +52,12 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    _use_file_database()
+    # A file-backed SQLite test database, so the worker process can open it too.
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "e2e-test.sqlite3")
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +102,13 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real `celery worker` subprocess on the test database (started once per session)."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with django_db_blocker.unblock():
-        env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1", "PORTAL_TESTING": "1"}
+        database_url = _database_url()
+        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "PORTAL_TESTING": "1"}
+    if "mode=memory" in database_url:
+        # A unit test collected first created an in-memory SQLite database, which no other process
+        # can open (PostgreSQL has no such limit).
+        pytest.skip("the worker cannot share an in-memory SQLite test database: run tests/e2e as its own "
+                    "pytest invocation (scripts/test.sh does), or use PostgreSQL (DATABASE_URL)")
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-c", "1", "--loglevel=INFO",
