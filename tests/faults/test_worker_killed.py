@@ -16,14 +16,10 @@ Needs a database the worker process can open: run this module on its own on SQLi
 """
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -31,108 +27,21 @@ from catalog.models import Demand, Supply
 from matching.embeddings import HashingBackend
 from matching.models import Match
 from tests import factories
+from tests.faults.worker_harness import Worker, _database_url, shared_broker, wait_for
+from tests.faults.worker_harness import django_db_modify_db_settings  # noqa: F401 - file database for the worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 N_DEMANDS, N_SUPPLIES, TOP_K, BLOCK = 600, 120, 10, 256  # 3 blocks of demands per rematch
 OLD_MODEL, NEW_MODEL = "previous-run", HashingBackend().name
 SLOW_SECONDS = 2.0
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    # A file-backed SQLite test database, so the worker process can open it too.
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "faults-test.sqlite3")
-
-
-@pytest.fixture(autouse=True)
-def _shared_broker(settings, tmp_path):
-    """The test publishes to the same filesystem broker folders the worker reads."""
-    from portal.celery import app
-
-    var = tmp_path / "var"
-    folders = {key: var / "celery" / sub for key, sub in
-               (("data_folder_in", "queue"), ("data_folder_out", "queue"), ("processed_folder", "processed"),
-                ("control_folder", "control"))}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    app.conf.broker_url = "filesystem://"
-    app.conf.broker_transport_options = {**{k: str(v) for k, v in folders.items()}, "store_processed": False}
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
+@pytest.fixture
+def broker(settings, tmp_path):
     settings.MATCHING_TOP_K = TOP_K
-    yield var
-    app.conf.broker_url = "memory://"
-    app.conf.broker_transport_options = {}
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
-
-def _database_url():
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        if s["NAME"] == ":memory:" or "mode=memory" in str(s["NAME"]):
-            pytest.skip("in-memory SQLite test database: run `pytest tests/faults/test_worker_killed.py` on its own "
-                        "(file database) or set DATABASE_URL=postgres://…")
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-class Worker:
-    """`celery worker` (prefork, one child) in its own process group, logging to a file."""
-
-    def __init__(self, var, log, marker):
-        self.var, self.log, self.marker = var, log, marker
-        self.proc = None
-
-    def start(self):
-        env = {**os.environ, "DATABASE_URL": _database_url(), "PORTAL_VAR_DIR": str(self.var), "PYTHONUNBUFFERED": "1",
-               "PORTAL_TESTING": "1", "MATCHING_TOP_K": str(TOP_K), "MATCHING_RECOMMEND_THRESHOLD": "101",
-               "FAULT_SLOW_INSERT": str(SLOW_SECONDS), "FAULT_MARKER": str(self.marker)}
-        env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-        env.pop("REDIS_URL", None)  # the filesystem broker shared with the test
-        env.pop("CELERY_BROKER_URL", None)
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "faults" / "fault_worker.py"), "worker", "-P", "prefork", "-c", "1",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=open(self.log, "a"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        wait_for(lambda: "ready." in self.log_text(offset), 120, "the worker to start", self)
-
-    def log_text(self, offset=0):
-        return self.log.read_text(errors="replace")[offset:] if self.log.exists() else ""
-
-    def kill_all(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-
-def wait_for(predicate, timeout, what, worker=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tail = worker.log_text()[-3000:] if worker else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail}")
+    with shared_broker(tmp_path) as var:
+        yield var
 
 
 def marker_lines(marker):
@@ -187,13 +96,14 @@ def list_states():
     return states
 
 
-def test_rematch_survives_sigkill_of_the_worker(tmp_path, _shared_broker):
+def test_rematch_survives_sigkill_of_the_worker(tmp_path, broker):
     _database_url()  # skips at once on an in-memory database
     catalogue()
     write_old_lists()
     assert list_states() == {"old": N_DEMANDS, "new": 0}
     marker = tmp_path / "blocks.txt"
-    worker = Worker(_shared_broker, tmp_path / "worker.log", marker)
+    worker = Worker(broker, tmp_path / "worker.log", marker, env={
+        "MATCHING_TOP_K": str(TOP_K), "MATCHING_RECOMMEND_THRESHOLD": "101", "FAULT_SLOW_INSERT": str(SLOW_SECONDS)})
     worker.start()
     try:
         # --- 1. the pool child is killed inside the 2nd block's transaction ---------------------
