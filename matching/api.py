@@ -13,9 +13,11 @@ from matching.serializers import FeedbackResultSerializer, FeedbackSerializer, M
 
 
 class MatchFilterSet(django_filters.FilterSet):
-    demand = django_filters.NumberFilter(field_name="demand_id", label="需求 id")
-    supply = django_filters.NumberFilter(field_name="supply_id", label="供给 id")
-    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label="最低得分")
+    # Bounded so an absurd id is a 400, not a database overflow (SQLite integers are 64-bit).
+    demand = django_filters.NumberFilter(field_name="demand_id", label="需求 id", min_value=1, max_value=2**62)
+    supply = django_filters.NumberFilter(field_name="supply_id", label="供给 id", min_value=1, max_value=2**62)
+    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label="最低得分",
+                                            min_value=-1000, max_value=1000)
 
     class Meta:
         model = Match

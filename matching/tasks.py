@@ -18,7 +18,12 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max":
 
 @shared_task(name="matching.tasks.refresh_demand", **RETRY)
 def refresh_demand(demand_id):
-    return services.match_demand_refresh(demand_id=int(demand_id))
+    result = services.match_demand_refresh(demand_id=int(demand_id))
+    # Subscribers whose supplies now score above their threshold hear about the demand (once).
+    from notifications.services import subscriptions_notify_for_demand
+
+    subscriptions_notify_for_demand(int(demand_id))
+    return result
 
 
 @shared_task(name="matching.tasks.refresh_supply", **RETRY)
