@@ -64,17 +64,22 @@ class RegionFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# Both filters resolve the subtree to ids first: `chain_id IN (…)` uses the index, where the
+# equivalent OR across a join scanned up to 100k rows for the capped count.
+
 def filter_chain(queryset, name, value):
     if not value:
         return queryset
-    return queryset.filter(Q(chain=value) | Q(chain__parent=value))
+    segments = IndustryChain.objects.filter(parent=value).values_list("pk", flat=True)
+    return queryset.filter(chain_id__in=[value.pk, *segments])
 
 
 def filter_region(queryset, name, value):
     if not value:
         return queryset
     # Regions are at most three levels deep (省 → 市 → 区县).
-    return queryset.filter(Q(region=value) | Q(region__parent=value) | Q(region__parent__parent=value))
+    below = Region.objects.filter(Q(parent=value) | Q(parent__parent=value)).values_list("pk", flat=True)
+    return queryset.filter(region_id__in=[value.pk, *below])
 
 
 def filter_search(queryset, name, value):
