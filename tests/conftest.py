@@ -19,6 +19,25 @@ def _isolated_settings(settings, tmp_path):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Re-seed the 产业链 taxonomy and regions before every transactional test.
+
+    A transactional test ends with a flush that empties every table, reference data included;
+    re-running the data migration's (idempotent) seed is simpler and safer than
+    serialized_rollback, which collides with the content types post_migrate recreates.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("catalog.migrations.0002_seed_reference_data").seed(apps, None)
+
+
 @pytest.fixture
 def park_org(db):
     return factories.OrganizationFactory(name="济宁高新区管委会", kind="park")

@@ -30,7 +30,7 @@ def _sqlite_blocker():
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_locked_sqlite_database_gives_the_busy_page_and_writes_nothing(client, owner, demand_list):
     client.force_login(owner)
     url = reverse("catalog:demand_create")
@@ -61,7 +61,7 @@ def test_locked_sqlite_database_gives_the_busy_page_and_writes_nothing(client, o
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_locked_sqlite_database_answers_the_api_with_a_json_503(client, owner, demand_list):
     client.force_login(owner)
     connection.ensure_connection()
@@ -98,7 +98,7 @@ def _terminate(pid):
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgres_connection_killed_in_the_middle_of_a_write(client, owner, demand_list, monkeypatch):
     """The demand row is inserted, then the backend dies before commit: 503 page, no demand, no outbox row."""
     _postgres_or_skip()
@@ -131,7 +131,7 @@ def test_postgres_connection_killed_in_the_middle_of_a_write(client, owner, dema
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgres_connection_killed_between_requests_is_replaced(live_server, settings, owner, demand_list):
     """A persistent connection killed while idle (server restart, failover) is noticed and replaced
     at the start of the next request (CONN_HEALTH_CHECKS), so the user sees no error at all.
@@ -165,7 +165,7 @@ def test_postgres_connection_killed_between_requests_is_replaced(live_server, se
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgres_unreachable_gives_the_busy_page(client, owner, demand_list):
     _postgres_or_skip()
     client.force_login(owner)

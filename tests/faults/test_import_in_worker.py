@@ -12,7 +12,7 @@ from tests.catalog.files import csv_bytes, demand_rows
 from tests.faults.worker_harness import Worker, _database_url, shared_broker, wait_for
 from tests.faults.worker_harness import django_db_modify_db_settings  # noqa: F401 - file database for the worker
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROWS = 20_000
 

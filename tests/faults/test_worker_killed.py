@@ -30,7 +30,7 @@ from tests import factories
 from tests.faults.worker_harness import Worker, _database_url, shared_broker, wait_for
 from tests.faults.worker_harness import django_db_modify_db_settings  # noqa: F401 - file database for the worker
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 N_DEMANDS, N_SUPPLIES, TOP_K, BLOCK = 600, 120, 10, 256  # 3 blocks of demands per rematch
 OLD_MODEL, NEW_MODEL = "previous-run", HashingBackend().name
