@@ -34,6 +34,16 @@ if [ "$#" -eq 0 ]; then
     "$PY" -m pytest -q -ra tests/e2e
     rc_e2e=$?
     if [ "$rc" -eq 0 ]; then rc=$rc_e2e; fi
+    case "${DATABASE_URL:-sqlite}" in
+        sqlite*)
+            # On SQLite the worker-kill fault tests also need a file test database of their own
+            # (on PostgreSQL they already ran in the main invocation).
+            say "pytest worker fault tests (real worker, SIGKILL mid-rematch / mid-import)"
+            "$PY" -m pytest -q -ra tests/faults/test_worker_killed.py tests/faults/test_import_in_worker.py
+            rc_faults=$?
+            if [ "$rc" -eq 0 ]; then rc=$rc_faults; fi
+            ;;
+    esac
 else
     say "pytest $*"
     "$PY" -m pytest -q -ra "$@"
