@@ -60,18 +60,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "e2e-test.sqlite3")
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """The 产业链 taxonomy and regions seeded by catalog's data migration.
-
-    Transactional tests end with a flush that empties every table, reference data included, so
-    each browser test re-seeds it (idempotent; the same function the migration runs).
-    """
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("catalog.migrations.0002_seed_reference_data").seed(apps, None)
+# Reference data (产业链, regions) is re-seeded before each transactional test by
+# tests/conftest.py::_reference_data_for_transactional_tests; every journey is transactional.
 
 
 @pytest.fixture(autouse=True)
