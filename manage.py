@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for the 京鲁供需对接平台."""
+
 import os
 import sys
 

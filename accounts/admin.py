@@ -1,4 +1,5 @@
 """Django admin for platform staff: users and platform roles, organisations and their verification."""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +37,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(PlatformAdminAccessMixin, DjangoUserAdmin):
-    list_display = ["username", "display_name", "email", "phone", "platform_role", "is_staff", "is_active", "date_joined"]
+    list_display = [
+        "username",
+        "display_name",
+        "email",
+        "phone",
+        "platform_role",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["platform_role", "is_staff", "is_active", "responsible_regions"]
     search_fields = ["username", "display_name", "email", "phone"]
     filter_horizontal = ["responsible_regions", "groups", "user_permissions"]
@@ -67,7 +77,15 @@ class OrganizationAdmin(PlatformAdminAccessMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_verified", ("region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "credit_code"]
     raw_id_fields = ["region"]
-    readonly_fields = ["is_verified", "verified_at", "verified_by", "rejected_at", "rejection_reason", "created_at", "updated_at"]
+    readonly_fields = [
+        "is_verified",
+        "verified_at",
+        "verified_by",
+        "rejected_at",
+        "rejection_reason",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [MembershipInline]
     actions = ["verify_selected", "unverify_selected"]
 
@@ -85,7 +103,9 @@ class OrganizationAdmin(PlatformAdminAccessMixin, admin.ModelAdmin):
             try:
                 service(organization=org, actor=request.user)
             except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{org.name}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+                self.message_user(
+                    request, f"{org.name}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
             else:
                 done += 1
         if done:
@@ -115,7 +135,9 @@ class MembershipAdmin(PlatformAdminAccessMixin, admin.ModelAdmin):
             try:
                 service(membership=membership, actor=request.user)
             except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{membership}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+                self.message_user(
+                    request, f"{membership}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
             else:
                 done += 1
         if done:

@@ -1,4 +1,5 @@
 """REST API of the accounts app: organisations (public fields), token for integrations, current user."""
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
@@ -14,8 +15,12 @@ from portal.api import error_response
 
 
 @extend_schema_view(
-    list=extend_schema(summary="单位列表", description="已认证的单位对所有人公开；未认证的单位仅本单位成员和对接专员可见。"
-                       "统一社会信用代码仅对接专员、平台管理员和本单位成员可见。", tags=["单位与账号"]),
+    list=extend_schema(
+        summary="单位列表",
+        description="已认证的单位对所有人公开；未认证的单位仅本单位成员和对接专员可见。"
+        "统一社会信用代码仅对接专员、平台管理员和本单位成员可见。",
+        tags=["单位与账号"],
+    ),
     retrieve=extend_schema(summary="单位详情", description="无权查看的单位返回 404。", tags=["单位与账号"]),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -39,10 +44,13 @@ class TokenObtainView(APIView):
     @extend_schema(
         summary="获取接口令牌",
         description="用用户名和密码换取令牌，供对接系统调用接口（请求头 Authorization: Token <令牌>）。"
-                    "同一用户名和来源地址多次失败后会被暂时锁定，锁定期间返回 429。",
+        "同一用户名和来源地址多次失败后会被暂时锁定，锁定期间返回 429。",
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="用户名或密码不正确"),
-                   429: OpenApiResponse(description="失败次数过多，已暂时锁定")},
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="用户名或密码不正确"),
+            429: OpenApiResponse(description="失败次数过多，已暂时锁定"),
+        },
         tags=["单位与账号"],
     )
     def post(self, request):
@@ -67,7 +75,11 @@ class MeView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(summary="当前用户", description="当前登录用户的资料、平台角色、负责地区和所属单位（含待审核申请）。",
-                   responses=MeSerializer, tags=["单位与账号"])
+    @extend_schema(
+        summary="当前用户",
+        description="当前登录用户的资料、平台角色、负责地区和所属单位（含待审核申请）。",
+        responses=MeSerializer,
+        tags=["单位与账号"],
+    )
     def get(self, request):
         return Response(MeSerializer(request.user).data)

@@ -1,4 +1,5 @@
 """REST API routes of the accounts app."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

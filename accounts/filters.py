@@ -1,4 +1,5 @@
 """Filters for organisation lists (API)."""
+
 import django_filters
 
 from accounts.models import Organization

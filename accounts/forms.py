@@ -1,4 +1,5 @@
 """Forms of the accounts pages: they parse input; accounts.services decides and writes."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -26,10 +27,12 @@ class BootstrapMixin:
 class LoginForm(BootstrapMixin, AuthenticationForm):
     """Django's login form, in Chinese, authenticating through the login limiter."""
 
-    username = forms.CharField(label="用户名", max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label="密码", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="用户名", max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     error_messages = {
         "invalid_login": services.INVALID_LOGIN_MESSAGE,
@@ -59,11 +62,15 @@ class OrganizationFieldsMixin(forms.Form):
     """The fields that describe a new organisation (shared by sign-up and 创建单位)."""
 
     org_name = forms.CharField(label="单位名称", max_length=120, required=False)
-    org_kind = forms.ChoiceField(label="单位类型", choices=[("", "请选择")] + list(Organization.Kind.choices), required=False)
-    org_region = forms.CharField(label="所在地区", max_length=60, required=False,
-                                 help_text="写到市或区县，如“济宁市任城区”“北京市海淀区”。")
-    org_credit_code = forms.CharField(label="统一社会信用代码", max_length=30, required=False,
-                                      help_text="选填，18 位，见营业执照。")
+    org_kind = forms.ChoiceField(
+        label="单位类型", choices=[("", "请选择")] + list(Organization.Kind.choices), required=False
+    )
+    org_region = forms.CharField(
+        label="所在地区", max_length=60, required=False, help_text="写到市或区县，如“济宁市任城区”“北京市海淀区”。"
+    )
+    org_credit_code = forms.CharField(
+        label="统一社会信用代码", max_length=30, required=False, help_text="选填，18 位，见营业执照。"
+    )
 
     def clean_org_credit_code(self):
         return services.credit_code_validate(self.cleaned_data.get("org_credit_code"))
@@ -73,8 +80,11 @@ class OrganizationFieldsMixin(forms.Form):
 
     def require_org_fields(self):
         """Called when the user chose to create an organisation."""
-        for field, message in (("org_name", "请填写单位名称。"), ("org_kind", "请选择单位类型。"),
-                               ("org_region", "请填写所在地区。")):
+        for field, message in (
+            ("org_name", "请填写单位名称。"),
+            ("org_kind", "请选择单位类型。"),
+            ("org_region", "请填写所在地区。"),
+        ):
             if not self.cleaned_data.get(field) and field not in self.errors:
                 self.add_error(field, message)
         name = (self.cleaned_data.get("org_name") or "").strip()
@@ -83,13 +93,16 @@ class OrganizationFieldsMixin(forms.Form):
 
     def org_kwargs(self):
         data = self.cleaned_data
-        return {"name": data["org_name"], "kind": data["org_kind"], "region_text": data["org_region"],
-                "credit_code": data.get("org_credit_code", "")}
+        return {
+            "name": data["org_name"],
+            "kind": data["org_kind"],
+            "region_text": data["org_region"],
+            "credit_code": data.get("org_credit_code", ""),
+        }
 
 
 class JoinFieldMixin(forms.Form):
-    join_org_name = forms.CharField(label="要加入的单位", max_length=120, required=False,
-                                    help_text="请输入单位全称。")
+    join_org_name = forms.CharField(label="要加入的单位", max_length=120, required=False, help_text="请输入单位全称。")
 
     def require_join_org(self):
         from accounts.selectors import organization_by_name
@@ -106,8 +119,14 @@ class JoinFieldMixin(forms.Form):
 
 # Service error keys → form fields, so a message lands next to the field it is about.
 SERVICE_FIELD_MAP = {
-    "username": "username", "display_name": "display_name", "email": "email", "phone": "phone",
-    "password": "password1", "name": "org_name", "kind": "org_kind", "region": "org_region",
+    "username": "username",
+    "display_name": "display_name",
+    "email": "email",
+    "phone": "phone",
+    "password": "password1",
+    "name": "org_name",
+    "kind": "org_kind",
+    "region": "org_region",
     "credit_code": "org_credit_code",
 }
 
@@ -129,17 +148,37 @@ class SignupForm(BootstrapMixin, OrganizationFieldsMixin, JoinFieldMixin, forms.
     display_name = forms.CharField(label="姓名", max_length=50)
     email = forms.EmailField(label="电子邮箱", error_messages={"invalid": "请输入有效的电子邮箱地址。"})
     phone = forms.CharField(label="手机", max_length=30, required=False)
-    password1 = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text="至少 8 位，不能全是数字，不能与用户名过于相似。")
-    password2 = forms.CharField(label="确认密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字，不能与用户名过于相似。",
+    )
+    password2 = forms.CharField(
+        label="确认密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     org_action = forms.ChoiceField(
-        label="所在单位", widget=forms.RadioSelect, initial=ACTION_CREATE,
+        label="所在单位",
+        widget=forms.RadioSelect,
+        initial=ACTION_CREATE,
         choices=[(ACTION_CREATE, "创建新单位（我是该单位的管理员）"), (ACTION_JOIN, "申请加入已在平台注册的单位")],
         error_messages={"required": "请选择创建新单位或申请加入已有单位。"},
     )
 
-    field_order = ["username", "display_name", "email", "phone", "password1", "password2", "org_action",
-                   "org_name", "org_kind", "org_region", "org_credit_code", "join_org_name"]
+    field_order = [
+        "username",
+        "display_name",
+        "email",
+        "phone",
+        "password1",
+        "password2",
+        "org_action",
+        "org_name",
+        "org_kind",
+        "org_region",
+        "org_credit_code",
+        "join_org_name",
+    ]
 
     def clean_phone(self):
         return services.phone_validate(self.cleaned_data.get("phone"))
@@ -182,8 +221,15 @@ class OrganizationJoinForm(BootstrapMixin, JoinFieldMixin, forms.Form):
 class OrganizationEditForm(BootstrapMixin, forms.Form):
     org_region = forms.CharField(label="所在地区", max_length=60)
     org_credit_code = forms.CharField(label="统一社会信用代码", max_length=30, required=False)
-    description = forms.CharField(label="单位简介", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    website = forms.URLField(label="网址", required=False, assume_scheme="https", error_messages={"invalid": "请输入以 http:// 或 https:// 开头的网址。"})
+    description = forms.CharField(
+        label="单位简介", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    website = forms.URLField(
+        label="网址",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "请输入以 http:// 或 https:// 开头的网址。"},
+    )
 
     def clean_org_credit_code(self):
         return services.credit_code_validate(self.cleaned_data.get("org_credit_code"))
@@ -197,5 +243,9 @@ class MembershipRoleForm(BootstrapMixin, forms.Form):
 
 
 class RejectForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(label="驳回原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": "驳回时请填写原因，便于单位补充材料。"})
+    reason = forms.CharField(
+        label="驳回原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "驳回时请填写原因，便于单位补充材料。"},
+    )

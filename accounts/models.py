@@ -1,7 +1,7 @@
 """Users, organisations (城市/园区/企业/高校院所/投资机构/驻京办) and memberships with a role."""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
 
 
 class User(AbstractUser):
@@ -32,7 +32,9 @@ class User(AbstractUser):
     @property
     def is_liaison(self):
         """Liaison staff and platform admins share the platform-wide read/close rights."""
-        return self.is_active and (self.platform_role in {self.PlatformRole.LIAISON, self.PlatformRole.ADMIN} or self.is_superuser)
+        return self.is_active and (
+            self.platform_role in {self.PlatformRole.LIAISON, self.PlatformRole.ADMIN} or self.is_superuser
+        )
 
 
 class Organization(models.Model):
@@ -46,7 +48,9 @@ class Organization(models.Model):
 
     name = models.CharField("单位名称", max_length=120, unique=True)
     kind = models.CharField("单位类型", max_length=20, choices=Kind.choices)
-    region = models.ForeignKey("catalog.Region", verbose_name="所在地区", on_delete=models.PROTECT, related_name="organizations")
+    region = models.ForeignKey(
+        "catalog.Region", verbose_name="所在地区", on_delete=models.PROTECT, related_name="organizations"
+    )
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     description = models.TextField("单位简介", blank=True, max_length=5000)
     website = models.URLField("网址", blank=True)
@@ -86,7 +90,9 @@ class Membership(models.Model):
         REJECTED = "rejected", "已拒绝"
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, verbose_name="组织", on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, verbose_name="组织", on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
@@ -110,3 +116,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = "登录失败记录"
         verbose_name_plural = "登录失败记录"
+
+    def __str__(self):
+        return f"{self.key}（{self.created_at:%Y-%m-%d %H:%M}）"

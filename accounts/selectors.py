@@ -1,5 +1,20 @@
-"""Reads about who a user is: their organisation, role and platform rights."""
-from accounts.models import Membership, Organization
+"""Reads about who a user is: their organisation, role and platform rights.
+
+The platform roles and what they may do (the role x action matrix; every app's selectors build on
+these functions, services enforce them, and HTML, API, admin and import agree):
+
+| role                  | read                         | act (close, move/assign cases, notes, invite, decide) | edit content |
+|-----------------------|------------------------------|-------------------------------------------------------|--------------|
+| platform admin        | everything (not sealed bids) | everywhere                                            | yes          |
+| liaison staff (专员)  | published content everywhere | only in their responsible regions, or cases they own  | never        |
+| member of an org      | public + own org's           | own org's content and cases                           | own org's    |
+| anonymous             | public                       | nothing                                               | no           |
+
+A liaison's regions are the regions assigned to them (用户 → 负责地区) and every region below
+them: a province covers its cities, a city its districts.
+"""
+
+from accounts.models import Membership, Organization, User
 
 
 def user_active_membership(user):
@@ -22,7 +37,9 @@ def user_org_ids(user):
         return frozenset()
     if not hasattr(user, "_org_ids_cache"):
         user._org_ids_cache = frozenset(
-            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list("organization_id", flat=True)
+            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list(
+                "organization_id", flat=True
+            )
         )
     return user._org_ids_cache
 
@@ -64,6 +81,39 @@ def is_platform_admin(user):
     return bool(getattr(user, "is_authenticated", False) and user.is_platform_admin)
 
 
+def liaison_region_ids(user):
+    """Ids of the regions a liaison acts for: their assigned regions and all regions below them.
+
+    Empty for anyone who is not liaison staff (platform admins act everywhere: see
+    `user_acts_for_region`). Cached on the user object for the request.
+    """
+    if not (
+        getattr(user, "is_authenticated", False) and user.is_active and user.platform_role == User.PlatformRole.LIAISON
+    ):
+        return frozenset()
+    if not hasattr(user, "_liaison_region_ids_cache"):
+        # Region lives in catalog (above accounts): reach it through the relation, not an import.
+        region_model = User._meta.get_field("responsible_regions").related_model
+        covered = set(user.responsible_regions.values_list("pk", flat=True))
+        frontier = set(covered)
+        while frontier:  # three levels at most (省 → 市 → 区县)
+            frontier = set(region_model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - covered
+            covered |= frontier
+        user._liaison_region_ids_cache = frozenset(covered)
+    return user._liaison_region_ids_cache
+
+
+def user_acts_for_region(user, region_id):
+    """May `user` act as staff (close, move cases, notes, invite, decide) on things in this region?
+
+    Platform admins: everywhere. Liaison staff: in their responsible regions (and below). Others: never
+    as staff (their own organisation's rights are checked by each app).
+    """
+    if is_platform_admin(user):
+        return True
+    return region_id is not None and region_id in liaison_region_ids(user)
+
+
 def organizations_visible_to(user):
     """Verified organisations are public; unverified ones only to their members and staff."""
     qs = Organization.objects.select_related("region")
@@ -74,20 +124,20 @@ def organizations_visible_to(user):
 
 def liaison_staff_for_region(region):
     """Liaison staff responsible for `region`, its city or its province (nearest first)."""
-    from accounts.models import User
-
     chain = []
     node = region
     while node is not None:
         chain.append(node.pk)
         node = node.parent
     return User.objects.filter(
-        is_active=True, platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
+        is_active=True,
+        platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
         responsible_regions__in=chain,
     ).distinct()
 
 
 # --- organisation pages (accounts app) --------------------------------------------------------
+
 
 def user_memberships(user):
     """All of a user's memberships (active and pending), organisation loaded, oldest first."""
@@ -123,7 +173,11 @@ def organizations_awaiting_verification():
 
 
 def organizations_rejected():
-    return Organization.objects.select_related("region").filter(is_verified=False, rejected_at__isnull=False).order_by("-rejected_at")
+    return (
+        Organization.objects.select_related("region")
+        .filter(is_verified=False, rejected_at__isnull=False)
+        .order_by("-rejected_at")
+    )
 
 
 def organization_by_name(name):

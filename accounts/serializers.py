@@ -1,4 +1,5 @@
 """Serialisers of the accounts API: public organisation fields, the current user, token requests."""
+
 from rest_framework import serializers
 
 from accounts.models import Membership, Organization, User
@@ -8,12 +9,24 @@ from accounts.selectors import is_liaison, user_org_ids
 class OrganizationSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True, help_text="单位类型（中文）")
     region = serializers.CharField(source="region.full_name", read_only=True, help_text="所在地区全称")
-    credit_code = serializers.CharField(read_only=True, help_text="统一社会信用代码：仅对接专员、平台管理员和本单位成员可见")
+    credit_code = serializers.CharField(
+        read_only=True, help_text="统一社会信用代码：仅对接专员、平台管理员和本单位成员可见"
+    )
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "kind", "kind_display", "region", "is_verified", "verified_at",
-                  "description", "website", "credit_code"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_display",
+            "region",
+            "is_verified",
+            "verified_at",
+            "description",
+            "website",
+            "credit_code",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance):
@@ -47,8 +60,19 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "phone", "platform_role", "platform_role_display",
-                  "is_liaison", "is_platform_admin", "responsible_regions", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "platform_role",
+            "platform_role_display",
+            "is_liaison",
+            "is_platform_admin",
+            "responsible_regions",
+            "memberships",
+        ]
 
     def get_memberships(self, obj) -> list:
         from accounts.selectors import user_memberships

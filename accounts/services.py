@@ -3,6 +3,7 @@
 Every function is keyword-only, atomic and checks the actor's rights itself, so views, the API
 and the admin can all call it without re-implementing the rules.
 """
+
 import re
 from datetime import timedelta
 
@@ -36,7 +37,7 @@ def credit_code_validate(code):
     bad = sorted({ch for ch in code if ch not in CREDIT_CODE_ALPHABET})
     if bad:
         raise ValidationError(f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、S、V、Z）。")
-    total = sum(CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(code[:17], CREDIT_CODE_WEIGHTS))
+    total = sum(CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(code[:17], CREDIT_CODE_WEIGHTS, strict=True))
     expected = CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
     if code[17] != expected:
         raise ValidationError("统一社会信用代码校验位不正确，请核对营业执照上的代码。")
@@ -63,6 +64,7 @@ def region_from_text(text):
 
 
 # --- users ------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def user_signup(*, username, password, display_name, email, phone=""):
@@ -119,6 +121,7 @@ def user_set_platform_role(*, user, role, actor, regions=None):
 
 # --- organisations ----------------------------------------------------------------------------
 
+
 def _org_name_clean(name):
     name = (name or "").strip()
     if not name:
@@ -157,8 +160,12 @@ def organization_create(*, user, name, kind, region_text, credit_code="", descri
     if errors:
         raise ValidationError(errors)
     org = Organization(
-        name=name, kind=kind, region=region, credit_code=credit_code,
-        description=(description or "").strip(), website=(website or "").strip(),
+        name=name,
+        kind=kind,
+        region=region,
+        credit_code=credit_code,
+        description=(description or "").strip(),
+        website=(website or "").strip(),
     )
     org.full_clean()
     org.save()
@@ -176,7 +183,8 @@ def _notify_verifiers_of(org):
         User.objects.filter(is_active=True, platform_role=User.PlatformRole.ADMIN)
     )
     notify(
-        recipients=staff, kind=Notification.Kind.ACCOUNT,
+        recipients=staff,
+        kind=Notification.Kind.ACCOUNT,
         title=f"新单位待认证：{org.name}",
         body=f"{org.get_kind_display()} · {org.region}",
         url=reverse("accounts:verification_queue"),
@@ -250,9 +258,15 @@ def organization_verify(*, organization, actor):
     org.verified_by = actor
     org.rejected_at = None
     org.rejection_reason = ""
-    org.save(update_fields=["is_verified", "verified_at", "verified_by", "rejected_at", "rejection_reason", "updated_at"])
-    _notify_members(org, title=f"{org.name} 已通过认证", body="认证通过：本单位的需求清单和供给菜单现在可以发布了。",
-                    dedup_key=f"org-verified:{org.pk}:{int(org.verified_at.timestamp())}")
+    org.save(
+        update_fields=["is_verified", "verified_at", "verified_by", "rejected_at", "rejection_reason", "updated_at"]
+    )
+    _notify_members(
+        org,
+        title=f"{org.name} 已通过认证",
+        body="认证通过：本单位的需求清单和供给菜单现在可以发布了。",
+        dedup_key=f"org-verified:{org.pk}:{int(org.verified_at.timestamp())}",
+    )
     _audit(actor, org, "verify", {"is_verified": {"before": False, "after": True}})
     return org
 
@@ -271,8 +285,12 @@ def organization_reject(*, organization, actor, reason):
     org.rejected_at = timezone.now()
     org.rejection_reason = reason
     org.save(update_fields=["rejected_at", "rejection_reason", "updated_at"])
-    _notify_members(org, title=f"{org.name} 的认证申请被驳回", body=f"驳回原因：{reason}",
-                    dedup_key=f"org-rejected:{org.pk}:{int(org.rejected_at.timestamp())}")
+    _notify_members(
+        org,
+        title=f"{org.name} 的认证申请被驳回",
+        body=f"驳回原因：{reason}",
+        dedup_key=f"org-rejected:{org.pk}:{int(org.rejected_at.timestamp())}",
+    )
     _audit(actor, org, "reject", {"rejection_reason": {"before": "", "after": reason}})
     return org
 
@@ -289,8 +307,12 @@ def organization_unverify(*, organization, actor):
     org.verified_at = None
     org.verified_by = None
     org.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
-    _notify_members(org, title=f"{org.name} 的认证已被取消", body="本单位的清单和菜单暂不公开，请联系平台管理员。",
-                    dedup_key=f"org-unverified:{org.pk}:{int(timezone.now().timestamp())}")
+    _notify_members(
+        org,
+        title=f"{org.name} 的认证已被取消",
+        body="本单位的清单和菜单暂不公开，请联系平台管理员。",
+        dedup_key=f"org-unverified:{org.pk}:{int(timezone.now().timestamp())}",
+    )
     _audit(actor, org, "unverify", {"is_verified": {"before": True, "after": False}})
     return org
 
@@ -299,8 +321,14 @@ def _notify_members(org, *, title, body, dedup_key):
     from notifications.models import Notification
     from notifications.services import notify_organization
 
-    notify_organization(organization=org, kind=Notification.Kind.ACCOUNT, title=title, body=body,
-                        url=reverse("accounts:my_org"), dedup_key=dedup_key)
+    notify_organization(
+        organization=org,
+        kind=Notification.Kind.ACCOUNT,
+        title=title,
+        body=body,
+        url=reverse("accounts:my_org"),
+        dedup_key=dedup_key,
+    )
 
 
 def _audit(actor, obj, action, changes):
@@ -316,10 +344,13 @@ def _audit(actor, obj, action, changes):
 
 # --- memberships ------------------------------------------------------------------------------
 
+
 def _org_admins(org):
     return User.objects.filter(
-        memberships__organization=org, memberships__status=Membership.Status.ACTIVE,
-        memberships__role=Membership.Role.ADMIN, is_active=True,
+        memberships__organization=org,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role=Membership.Role.ADMIN,
+        is_active=True,
     )
 
 
@@ -351,9 +382,13 @@ def membership_request(*, user, organization):
         # An organisation without an admin (e.g. created by a staff import): platform admins decide
         # in the admin site, and the first member they approve becomes the organisation's admin.
         recipients = list(User.objects.filter(is_active=True, platform_role=User.PlatformRole.ADMIN))
-        url = reverse("admin:accounts_membership_changelist") + f"?status__exact=pending&organization__id__exact={organization.pk}"
+        url = (
+            reverse("admin:accounts_membership_changelist")
+            + f"?status__exact=pending&organization__id__exact={organization.pk}"
+        )
     notify(
-        recipients=recipients, kind=Notification.Kind.ACCOUNT,
+        recipients=recipients,
+        kind=Notification.Kind.ACCOUNT,
         title=f"{user} 申请加入 {organization.name}",
         body=f"申请人：{user.display_name or user.username}（{user.email}）。请在“我的组织”页面审核。",
         url=url,
@@ -368,7 +403,9 @@ def _require_org_admin(actor, org):
 
 
 def _lock_membership(membership):
-    return Membership.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=membership.pk)
+    return (
+        Membership.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=membership.pk)
+    )
 
 
 @transaction.atomic
@@ -393,17 +430,21 @@ def membership_reject(*, membership, actor):
         raise ValidationError("该申请已处理过。")
     membership.status = Membership.Status.REJECTED
     membership.save(update_fields=["status"])
-    _notify_user(membership, f"加入 {membership.organization.name} 的申请未通过", "如有疑问请联系该单位管理员。", "join-rejected")
+    _notify_user(
+        membership, f"加入 {membership.organization.name} 的申请未通过", "如有疑问请联系该单位管理员。", "join-rejected"
+    )
     return membership
 
 
 def _active_admin_count(org):
     # Lock the admin rows so two admins demoting each other at once cannot leave none.
-    return len(list(
-        Membership.objects.select_for_update()
-        .filter(organization=org, status=Membership.Status.ACTIVE, role=Membership.Role.ADMIN)
-        .values_list("pk", flat=True)
-    ))
+    return len(
+        list(
+            Membership.objects.select_for_update()
+            .filter(organization=org, status=Membership.Status.ACTIVE, role=Membership.Role.ADMIN)
+            .values_list("pk", flat=True)
+        )
+    )
 
 
 @transaction.atomic
@@ -422,8 +463,12 @@ def membership_set_role(*, membership, role, actor):
     membership.role = role
     membership.save(update_fields=["role"])
     _audit(actor, membership, "set_role", {"role": {"before": before, "after": role}})
-    _notify_user(membership, f"您在 {membership.organization.name} 的角色已变为{membership.get_role_display()}", "",
-                 f"role-{role}")
+    _notify_user(
+        membership,
+        f"您在 {membership.organization.name} 的角色已变为{membership.get_role_display()}",
+        "",
+        f"role-{role}",
+    )
     return membership
 
 
@@ -433,8 +478,11 @@ def membership_remove(*, membership, actor):
     membership = _lock_membership(membership)
     if membership.user_id != getattr(actor, "pk", None):
         _require_org_admin(actor, membership.organization)
-    if (membership.status == Membership.Status.ACTIVE and membership.role == Membership.Role.ADMIN
-            and _active_admin_count(membership.organization) <= 1):
+    if (
+        membership.status == Membership.Status.ACTIVE
+        and membership.role == Membership.Role.ADMIN
+        and _active_admin_count(membership.organization) <= 1
+    ):
         raise ValidationError("不能移除最后一位管理员：请先把另一位成员设为管理员。")
     org, user = membership.organization, membership.user
     _audit(actor, membership, "remove", {"status": {"before": membership.status, "after": None}})
@@ -443,8 +491,14 @@ def membership_remove(*, membership, actor):
         from notifications.models import Notification
         from notifications.services import notify
 
-        notify(recipients=[user], kind=Notification.Kind.ACCOUNT, title=f"您已被移出 {org.name}",
-               body="", url="", dedup_key=f"member-removed:{org.pk}:{user.pk}:{int(timezone.now().timestamp())}")
+        notify(
+            recipients=[user],
+            kind=Notification.Kind.ACCOUNT,
+            title=f"您已被移出 {org.name}",
+            body="",
+            url="",
+            dedup_key=f"member-removed:{org.pk}:{user.pk}:{int(timezone.now().timestamp())}",
+        )
     return org
 
 
@@ -452,12 +506,18 @@ def _notify_user(membership, title, body, tag):
     from notifications.models import Notification
     from notifications.services import notify
 
-    notify(recipients=[membership.user], kind=Notification.Kind.ACCOUNT, title=title, body=body,
-           url=reverse("accounts:my_org"),
-           dedup_key=f"{tag}:{membership.pk}:{int(timezone.now().timestamp())}")
+    notify(
+        recipients=[membership.user],
+        kind=Notification.Kind.ACCOUNT,
+        title=title,
+        body=body,
+        url=reverse("accounts:my_org"),
+        dedup_key=f"{tag}:{membership.pk}:{int(timezone.now().timestamp())}",
+    )
 
 
 # --- API tokens -------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def api_token_rotate(*, user):
@@ -478,6 +538,7 @@ def api_token_revoke(*, user):
 
 
 # --- login rate limiting ----------------------------------------------------------------------
+
 
 def _login_key(username, ip):
     return f"{(username or '').strip().lower()[:150]}|{ip or '-'}"

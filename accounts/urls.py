@@ -1,4 +1,5 @@
 """HTML pages of the accounts app."""
+
 from django.urls import path
 
 from accounts import views

@@ -1,4 +1,5 @@
 """HTML pages: sign-up, login/logout, my organisation, and the verification queue for staff."""
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -46,8 +47,11 @@ def signup(request):
             # One transaction: if the organisation part fails, no account is left behind.
             with transaction.atomic():
                 user = services.user_signup(
-                    username=data["username"], password=data["password1"], display_name=data["display_name"],
-                    email=data["email"], phone=data.get("phone", ""),
+                    username=data["username"],
+                    password=data["password1"],
+                    display_name=data["display_name"],
+                    email=data["email"],
+                    phone=data.get("phone", ""),
                 )
                 if data["org_action"] == SignupForm.ACTION_CREATE:
                     org = services.organization_create(user=user, **form.org_kwargs())
@@ -89,19 +93,28 @@ def _render_my_org(request, *, org_id=None, new_token=None, edit_form=None):
 
         org = current.organization
         is_admin = current.role == Membership.Role.ADMIN
-        context.update({
-            "org": org,
-            "is_admin": is_admin,
-            "members": selectors.organization_memberships(org, status=Membership.Status.ACTIVE),
-            "pending": selectors.organization_memberships(org, status=Membership.Status.PENDING) if is_admin else [],
-            "demand_lists": DemandList.objects.filter(organization=org).order_by("-created_at"),
-            "supply_menus": SupplyMenu.objects.filter(organization=org).order_by("-created_at"),
-            "role_choices": Membership.Role.choices,
-            "edit_form": edit_form or OrganizationEditForm(initial={
-                "org_region": org.region.full_name, "org_credit_code": org.credit_code,
-                "description": org.description, "website": org.website,
-            }),
-        })
+        context.update(
+            {
+                "org": org,
+                "is_admin": is_admin,
+                "members": selectors.organization_memberships(org, status=Membership.Status.ACTIVE),
+                "pending": selectors.organization_memberships(org, status=Membership.Status.PENDING)
+                if is_admin
+                else [],
+                "demand_lists": DemandList.objects.filter(organization=org).order_by("-created_at"),
+                "supply_menus": SupplyMenu.objects.filter(organization=org).order_by("-created_at"),
+                "role_choices": Membership.Role.choices,
+                "edit_form": edit_form
+                or OrganizationEditForm(
+                    initial={
+                        "org_region": org.region.full_name,
+                        "org_credit_code": org.credit_code,
+                        "description": org.description,
+                        "website": org.website,
+                    }
+                ),
+            }
+        )
         from rest_framework.authtoken.models import Token
 
         context["token"] = Token.objects.filter(user=request.user).first()
@@ -121,7 +134,9 @@ def organization_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"已创建「{org.name}」，您是该单位管理员。认证通过前可以起草清单，认证后才能发布。")
+            messages.success(
+                request, f"已创建「{org.name}」，您是该单位管理员。认证通过前可以起草清单，认证后才能发布。"
+            )
             return redirect(_my_org_url(org.pk))
     return render(request, "accounts/organization_form.html", {"form": form, "mode": "create"})
 
@@ -155,8 +170,11 @@ def organization_edit(request, pk):
     if form.is_valid():
         try:
             services.organization_update(
-                organization=org, actor=request.user, region_text=form.cleaned_data["org_region"],
-                credit_code=form.cleaned_data["org_credit_code"], description=form.cleaned_data["description"],
+                organization=org,
+                actor=request.user,
+                region_text=form.cleaned_data["org_region"],
+                credit_code=form.cleaned_data["org_credit_code"],
+                description=form.cleaned_data["description"],
                 website=form.cleaned_data["website"],
             )
         except PermissionDenied as exc:
@@ -176,8 +194,11 @@ def organization_edit(request, pk):
 @require_POST
 def organization_resubmit(request, pk):
     org = _own_org_or_404(request.user, pk)
-    _run(request, lambda: services.organization_resubmit(organization=org, actor=request.user),
-         "已重新提交认证申请，对接专员审核后会通知您。")
+    _run(
+        request,
+        lambda: services.organization_resubmit(organization=org, actor=request.user),
+        "已重新提交认证申请，对接专员审核后会通知您。",
+    )
     return redirect(_my_org_url(org.pk))
 
 
@@ -195,8 +216,11 @@ def _run(request, action, success_message):
 def _membership_in_my_org_or_404(user, pk):
     """Memberships of organisations the user belongs to (others: 404; rights checked by the service)."""
     membership = get_object_or_404(Membership.objects.select_related("organization", "user"), pk=pk)
-    if (membership.user_id != user.pk and membership.organization_id not in selectors.user_org_ids(user)
-            and not selectors.is_platform_admin(user)):
+    if (
+        membership.user_id != user.pk
+        and membership.organization_id not in selectors.user_org_ids(user)
+        and not selectors.is_platform_admin(user)
+    ):
         raise Http404("未找到该成员。")
     return membership
 
@@ -205,8 +229,11 @@ def _membership_in_my_org_or_404(user, pk):
 @require_POST
 def membership_approve(request, pk):
     membership = _membership_in_my_org_or_404(request.user, pk)
-    _run(request, lambda: services.membership_approve(membership=membership, actor=request.user),
-         f"已批准 {membership.user} 加入。")
+    _run(
+        request,
+        lambda: services.membership_approve(membership=membership, actor=request.user),
+        f"已批准 {membership.user} 加入。",
+    )
     return redirect(_my_org_url(membership.organization_id))
 
 
@@ -214,8 +241,11 @@ def membership_approve(request, pk):
 @require_POST
 def membership_reject(request, pk):
     membership = _membership_in_my_org_or_404(request.user, pk)
-    _run(request, lambda: services.membership_reject(membership=membership, actor=request.user),
-         f"已拒绝 {membership.user} 的加入申请。")
+    _run(
+        request,
+        lambda: services.membership_reject(membership=membership, actor=request.user),
+        f"已拒绝 {membership.user} 的加入申请。",
+    )
     return redirect(_my_org_url(membership.organization_id))
 
 
@@ -228,8 +258,11 @@ def membership_set_role(request, pk):
         messages.error(request, "请选择有效的角色（管理员或成员）。")
     else:
         role = form.cleaned_data["role"]
-        _run(request, lambda: services.membership_set_role(membership=membership, role=role, actor=request.user),
-             f"已将 {membership.user} 的角色设为{Membership.Role(role).label}。")
+        _run(
+            request,
+            lambda: services.membership_set_role(membership=membership, role=role, actor=request.user),
+            f"已将 {membership.user} 的角色设为{Membership.Role(role).label}。",
+        )
     return redirect(_my_org_url(membership.organization_id))
 
 
@@ -238,8 +271,11 @@ def membership_set_role(request, pk):
 def membership_remove(request, pk):
     membership = _membership_in_my_org_or_404(request.user, pk)
     leaving = membership.user_id == request.user.pk
-    ok = _run(request, lambda: services.membership_remove(membership=membership, actor=request.user),
-              f"您已退出「{membership.organization}」。" if leaving else f"已将 {membership.user} 移出本单位。")
+    ok = _run(
+        request,
+        lambda: services.membership_remove(membership=membership, actor=request.user),
+        f"您已退出「{membership.organization}」。" if leaving else f"已将 {membership.user} 移出本单位。",
+    )
     if ok and leaving:
         return redirect("accounts:my_org")
     return redirect(_my_org_url(membership.organization_id))
@@ -266,6 +302,7 @@ def api_token_revoke(request):
 
 # --- staff: verification queue ---------------------------------------------------------------
 
+
 def _require_staff(request):
     if not selectors.is_liaison(request.user):
         raise Http404("未找到该页面。")
@@ -282,9 +319,11 @@ def verification_queue(request):
     )
     awaiting = list(awaiting)
     admins = {}
-    for membership in Membership.objects.select_related("user").filter(
-        organization__in=awaiting, status=Membership.Status.ACTIVE, role=Membership.Role.ADMIN
-    ).order_by("created_at"):
+    for membership in (
+        Membership.objects.select_related("user")
+        .filter(organization__in=awaiting, status=Membership.Status.ACTIVE, role=Membership.Role.ADMIN)
+        .order_by("created_at")
+    ):
         admins.setdefault(membership.organization_id, []).append(membership.user)
     for org in awaiting:
         org.admin_users = admins.get(org.pk, [])
@@ -300,8 +339,11 @@ def verification_queue(request):
 def organization_verify(request, pk):
     _require_staff(request)
     org = get_object_or_404(Organization, pk=pk)
-    _run(request, lambda: services.organization_verify(organization=org, actor=request.user),
-         f"「{org.name}」已认证通过，已通知该单位成员。")
+    _run(
+        request,
+        lambda: services.organization_verify(organization=org, actor=request.user),
+        f"「{org.name}」已认证通过，已通知该单位成员。",
+    )
     return redirect("accounts:verification_queue")
 
 
@@ -313,7 +355,11 @@ def organization_reject(request, pk):
     if not form.is_valid():
         messages.error(request, "驳回时请填写原因，便于单位补充材料。")
     else:
-        _run(request, lambda: services.organization_reject(organization=org, actor=request.user,
-                                                           reason=form.cleaned_data["reason"]),
-             f"已驳回「{org.name}」的认证申请，已通知该单位成员。")
+        _run(
+            request,
+            lambda: services.organization_reject(
+                organization=org, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            f"已驳回「{org.name}」的认证申请，已通知该单位成员。",
+        )
     return redirect("accounts:verification_queue")

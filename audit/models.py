@@ -1,4 +1,5 @@
 """Append-only audit trail: who changed what, when, with the values before and after."""
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -23,7 +24,12 @@ class AuditEntry(models.Model):
         OTHER = "other", "其他"
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Kept even if the user is later deleted: the trail must still say who it was.
     actor_repr = models.CharField("操作人名称", max_length=150, blank=True)
@@ -44,6 +50,14 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_repr or '系统'} {self.action_label} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除。")
 
     @property
     def action_label(self):
@@ -69,11 +83,3 @@ class AuditEntry(models.Model):
             before, after = (change or {}).get("before"), (change or {}).get("after")
             rows.append((label, choices.get(str(before), before), choices.get(str(after), after)))
         return rows
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("审计记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计记录只能追加，不能删除。")

@@ -1,4 +1,5 @@
 """Reads of the audit trail (staff only: views check is_liaison before calling these)."""
+
 from django.contrib.contenttypes.models import ContentType
 
 from audit.models import AuditEntry

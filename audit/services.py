@@ -1,4 +1,5 @@
 """Writing the audit trail. Services of every app call audit_record after a change that matters."""
+
 import datetime
 from decimal import Decimal
 
@@ -38,11 +39,7 @@ def diff_fields(before, after, fields):
     """
     old = before if isinstance(before, dict) else snapshot(before, fields)
     new = snapshot(after, fields)
-    return {
-        name: {"before": old.get(name), "after": new[name]}
-        for name in fields
-        if old.get(name) != new[name]
-    }
+    return {name: {"before": old.get(name), "after": new[name]} for name in fields if old.get(name) != new[name]}
 
 
 def audit_record(*, actor, obj, action, changes=None):

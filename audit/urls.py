@@ -1,4 +1,5 @@
 """Audit trail pages (staff only)."""
+
 from django.urls import path
 
 from audit import views

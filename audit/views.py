@@ -1,4 +1,5 @@
 """Staff-only page: the audit trail, globally or for one object, with filters."""
+
 import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -41,7 +42,14 @@ def entry_list(request):
     content_types = ContentType.objects.filter(
         pk__in=AuditEntry.objects.order_by().values("content_type").distinct()
     ).order_by("app_label", "model")
-    return render(request, "audit/entry_list.html", {
-        "page": page, "filters": filters, "query": query.urlencode(), "content_types": content_types,
-        "filter_errors": errors,
-    })
+    return render(
+        request,
+        "audit/entry_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "content_types": content_types,
+            "filter_errors": errors,
+        },
+    )

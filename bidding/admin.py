@@ -1,4 +1,5 @@
 """Staff admin for bids: read-only decision trail, filters by status and reason."""
+
 from django.contrib import admin
 
 from bidding.models import Bid, BidAttachment

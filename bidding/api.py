@@ -3,6 +3,7 @@
 A bid the caller may not read (another company's, or any bid on a sealed demand) answers 404,
 exactly like a bid that does not exist; list counts and filters only ever cover visible bids.
 """
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
@@ -73,7 +74,8 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return self._reply(bid, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="修改意向书", description="截止前修改本单位的意向书；「待确认」的意向书修改后恢复为「已提交」。",
+        summary="修改意向书",
+        description="截止前修改本单位的意向书；「待确认」的意向书修改后恢复为「已提交」。",
         request={"application/json": BidUpdateSerializer, "multipart/form-data": BidUpdateSerializer},
         responses={200: BidSerializer, **ERRORS},
     )
@@ -82,16 +84,27 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         serializer = BidUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        bid = services.bid_update(bid=bid, user=request.user, remove_attachment_ids=data.pop("remove_attachments"), **data)
+        bid = services.bid_update(
+            bid=bid, user=request.user, remove_attachment_ids=data.pop("remove_attachments"), **data
+        )
         return self._reply(bid)
 
-    @extend_schema(summary="撤回意向书", description="截止前撤回；撤回后可重新提交。", request=None, responses={200: BidSerializer, **ERRORS})
+    @extend_schema(
+        summary="撤回意向书",
+        description="截止前撤回；撤回后可重新提交。",
+        request=None,
+        responses={200: BidSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._reply(services.bid_withdraw(bid=self._own(), user=request.user))
 
-    @extend_schema(summary="确认意向书", description="需求发生实质变更后，确认原意向书继续有效（待确认 → 已提交）。",
-                   request=None, responses={200: BidSerializer, **ERRORS})
+    @extend_schema(
+        summary="确认意向书",
+        description="需求发生实质变更后，确认原意向书继续有效（待确认 → 已提交）。",
+        request=None,
+        responses={200: BidSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         return self._reply(services.bid_confirm(bid=self._own(), user=request.user))
@@ -99,7 +112,8 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(
         summary="处理意向书",
         description="需求发布单位在截止后处理：shortlist 入围、reject 未采纳（须给出原因）、accept 接受（自动建立对接项目）。每次处理都会通知投标单位。",
-        request=BidDecisionSerializer, responses={200: BidSerializer, **ERRORS},
+        request=BidDecisionSerializer,
+        responses={200: BidSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):

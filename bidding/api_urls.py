@@ -1,4 +1,5 @@
 """REST API routes of the bidding app."""
+
 from rest_framework.routers import SimpleRouter
 
 from bidding import api

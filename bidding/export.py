@@ -1,9 +1,10 @@
 """The owner's .xlsx export of a demand's bids (formula injection neutralised)."""
+
 import io
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from django.utils import timezone
 
 HEADERS = ["投标单位", "报价（万元）", "交付周期（天）", "状态", "未采纳原因", "方案说明", "附件数", "提交时间"]
 # A spreadsheet treats text starting with these as a formula (=cmd|' /C calc'!A0 and friends).
@@ -26,17 +27,19 @@ def bids_xlsx(demand, bids):
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for bid in bids:
-        ws.append([
-            safe_cell(bid.organization.name),
-            float(bid.price_wan),
-            bid.delivery_days,
-            bid.get_status_display(),
-            bid.get_reject_reason_display() if bid.reject_reason else "",
-            safe_cell(bid.proposal),
-            len(bid.attachments.all()),
-            timezone.localtime(bid.submitted_at).strftime("%Y-%m-%d %H:%M"),
-        ])
-    for column, width in zip("ABCDEFGH", (30, 14, 14, 10, 12, 60, 8, 18)):
+        ws.append(
+            [
+                safe_cell(bid.organization.name),
+                float(bid.price_wan),
+                bid.delivery_days,
+                bid.get_status_display(),
+                bid.get_reject_reason_display() if bid.reject_reason else "",
+                safe_cell(bid.proposal),
+                len(bid.attachments.all()),
+                timezone.localtime(bid.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    for column, width in zip("ABCDEFGH", (30, 14, 14, 10, 12, 60, 8, 18), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)

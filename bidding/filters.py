@@ -1,4 +1,5 @@
 """Filters of the bids API. Only filters that narrow the caller's own visible bids; nothing on price."""
+
 import django_filters
 
 from bidding.models import Bid

@@ -1,4 +1,5 @@
 """Forms of the bidding pages: the bid itself and the owner's decision."""
+
 from django import forms
 
 from bidding.models import Bid
@@ -23,21 +24,36 @@ class MultipleFileField(forms.FileField):
 
 class BidForm(forms.Form):
     proposal = forms.CharField(
-        label="方案说明", max_length=PROPOSAL_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 8}),
+        label="方案说明",
+        max_length=PROPOSAL_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "请填写方案说明。", "max_length": f"方案说明最多 {PROPOSAL_MAX_CHARS} 字。"},
     )
     price_wan = forms.DecimalField(
-        label="报价（万元）", min_value=0, max_digits=12, decimal_places=2,
-        error_messages={"required": "请填写报价（万元）。", "invalid": "报价须为数字（单位：万元）。",
-                        "min_value": "报价（万元）不能为负数。"},
+        label="报价（万元）",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "required": "请填写报价（万元）。",
+            "invalid": "报价须为数字（单位：万元）。",
+            "min_value": "报价（万元）不能为负数。",
+        },
     )
     delivery_days = forms.IntegerField(
-        label="交付周期（天）", min_value=1, max_value=3650,
-        error_messages={"required": "请填写交付周期（天）。", "invalid": "交付周期须为整数天数。",
-                        "min_value": "交付周期应在 1 到 3650 天之间。", "max_value": "交付周期应在 1 到 3650 天之间。"},
+        label="交付周期（天）",
+        min_value=1,
+        max_value=3650,
+        error_messages={
+            "required": "请填写交付周期（天）。",
+            "invalid": "交付周期须为整数天数。",
+            "min_value": "交付周期应在 1 到 3650 天之间。",
+            "max_value": "交付周期应在 1 到 3650 天之间。",
+        },
     )
     attachments = MultipleFileField(
-        label="附件", required=False,
+        label="附件",
+        required=False,
         help_text=f"可选，最多 {MAX_ATTACHMENTS_PER_BID} 个：PDF、DOCX、XLSX、PNG、JPEG，单个不超过大小上限。",
     )
 
@@ -46,7 +62,9 @@ class BidForm(forms.Form):
         # Existing attachments a bidder may remove while editing.
         if attachments:
             self.fields["remove_attachments"] = forms.MultipleChoiceField(
-                label="删除附件", required=False, widget=forms.CheckboxSelectMultiple,
+                label="删除附件",
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
                 choices=[(str(a.pk), a.original_name) for a in attachments],
             )
         for name, field in self.fields.items():
@@ -55,6 +73,8 @@ class BidForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="处理结果", choices=[("shortlist", "入围"), ("accept", "接受"), ("reject", "未采纳")])
+    decision = forms.ChoiceField(
+        label="处理结果", choices=[("shortlist", "入围"), ("accept", "接受"), ("reject", "未采纳")]
+    )
     reason = forms.ChoiceField(label="未采纳原因", required=False, choices=[("", "—")] + list(Bid.RejectReason.choices))
     note = forms.CharField(label="说明", required=False, max_length=500)

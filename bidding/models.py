@@ -1,4 +1,5 @@
 """意向书/报价 (bids) on a demand: sealed until the demand's deadline, one active bid per organisation."""
+
 import uuid
 
 from django.conf import settings
@@ -25,8 +26,12 @@ class Bid(models.Model):
     # A UUID, not a sequence: sequential ids would let a bidder estimate how many bids others sent.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     demand = models.ForeignKey("catalog.Demand", verbose_name="需求", on_delete=models.PROTECT, related_name="bids")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="投标单位", on_delete=models.CASCADE, related_name="bids")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="投标单位", on_delete=models.CASCADE, related_name="bids"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     proposal = models.TextField("方案说明", validators=[MaxLengthValidator(5000)])
     price_wan = models.DecimalField("报价（万元）", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     delivery_days = models.PositiveIntegerField("交付周期（天）", validators=[MinValueValidator(1)])
@@ -35,13 +40,26 @@ class Bid(models.Model):
     demand_terms = models.CharField("对应需求版本", max_length=64, editable=False)
     reject_reason = models.CharField("未采纳原因", max_length=15, choices=RejectReason.choices, blank=True)
     decision_note = models.CharField("处理说明", max_length=500, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
-    ACTIVE_STATUSES = (Status.SUBMITTED, Status.PENDING_CONFIRMATION, Status.SHORTLISTED, Status.REJECTED, Status.ACCEPTED)
+    ACTIVE_STATUSES = (
+        Status.SUBMITTED,
+        Status.PENDING_CONFIRMATION,
+        Status.SHORTLISTED,
+        Status.REJECTED,
+        Status.ACCEPTED,
+    )
     EDITABLE_STATUSES = (Status.SUBMITTED, Status.PENDING_CONFIRMATION)
     DECIDABLE_STATUSES = (Status.SUBMITTED, Status.PENDING_CONFIRMATION, Status.SHORTLISTED)
 

@@ -11,6 +11,7 @@ Sealing rules (意向书默认密封):
 
 The deadline is the 截止日期 inclusive: bids are accepted until 23:59:59 Asia/Shanghai that day.
 """
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -111,7 +112,9 @@ def bids_visible_to(user):
         return qs
     orgs = user_org_ids(user)
     unsealed = Q(demand__is_open_bidding=True) | Q(demand__deadline__lt=last_closed_date())
-    return qs.filter(Q(organization_id__in=orgs) | (Q(demand__organization_id__in=orgs) & unsealed & ~Q(status=Bid.Status.WITHDRAWN)))
+    return qs.filter(
+        Q(organization_id__in=orgs) | (Q(demand__organization_id__in=orgs) & unsealed & ~Q(status=Bid.Status.WITHDRAWN))
+    )
 
 
 def bids_for_demand(user, demand):

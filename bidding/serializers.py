@@ -1,4 +1,5 @@
 """DRF serializers of the bids API."""
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -26,8 +27,20 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = [
-            "id", "demand", "demand_title", "organization", "proposal", "price_wan", "delivery_days", "status",
-            "reject_reason", "decision_note", "attachments", "submitted_at", "updated_at", "decided_at",
+            "id",
+            "demand",
+            "demand_title",
+            "organization",
+            "proposal",
+            "price_wan",
+            "delivery_days",
+            "status",
+            "reject_reason",
+            "decision_note",
+            "attachments",
+            "submitted_at",
+            "updated_at",
+            "decided_at",
         ]
         read_only_fields = fields
 
@@ -37,7 +50,9 @@ class _BidInputSerializer(serializers.Serializer):
     price_wan = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, help_text="报价（万元）")
     delivery_days = serializers.IntegerField(min_value=1, max_value=3650, help_text="交付周期（天）")
     attachments = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list,
+        child=serializers.FileField(),
+        required=False,
+        default=list,
         help_text="附件（multipart 上传，可多个）：PDF、DOCX、XLSX、PNG、JPEG；按文件内容校验类型与大小",
     )
 
@@ -57,7 +72,10 @@ class BidDecisionSerializer(serializers.Serializer):
         choices=[("shortlist", "入围"), ("reject", "未采纳"), ("accept", "接受")], help_text="处理结果"
     )
     reason = serializers.ChoiceField(
-        choices=Bid.RejectReason.choices, required=False, allow_blank=True, default="",
+        choices=Bid.RejectReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="未采纳原因（decision=reject 时必填）：price 价格 / technical 技术不符 / qualification 资质 / other 其他",
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", help_text="说明")

@@ -3,6 +3,7 @@
 Every deadline decision reads the server clock *after* locking the demand row, so two requests
 racing the deadline are decided one after the other against the same clock.
 """
+
 import hashlib
 import os
 from decimal import Decimal, InvalidOperation
@@ -50,6 +51,7 @@ def _deadline_text(demand):
 
 
 # --- input checks --------------------------------------------------------------------------------
+
 
 def _check_fields(*, proposal, price_wan, delivery_days):
     errors = {}
@@ -108,14 +110,18 @@ def _check_attachments(uploads, existing=0):
 def _save_attachments(bid, checked):
     for upload, ext, content_type in checked:
         attachment = BidAttachment(
-            bid=bid, original_name=os.path.basename(upload.name)[:200], extension=ext,
-            content_type=content_type, size=upload.size,
+            bid=bid,
+            original_name=os.path.basename(upload.name)[:200],
+            extension=ext,
+            content_type=content_type,
+            size=upload.size,
         )
         attachment.file.save(upload.name, upload, save=False)
         attachment.save()
 
 
 # --- bidder actions ------------------------------------------------------------------------------
+
 
 def _lock_demand(demand_id):
     demand = Demand.objects.select_for_update().get(pk=demand_id)
@@ -165,8 +171,14 @@ def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=
                 f"贵单位本月已提交 {used} 份意向书，已达每月 {quota} 份的上限。请下月再提交，或先撤回尚未截止的意向书。"
             )
         bid = Bid.objects.create(
-            demand=demand, organization=org, submitted_by=user, proposal=proposal, price_wan=price_wan,
-            delivery_days=delivery_days, demand_terms=demand_terms_hash(demand), submitted_at=at,
+            demand=demand,
+            organization=org,
+            submitted_by=user,
+            proposal=proposal,
+            price_wan=price_wan,
+            delivery_days=delivery_days,
+            demand_terms=demand_terms_hash(demand),
+            submitted_at=at,
         )
         _save_attachments(bid, checked)
     return bid
@@ -253,7 +265,9 @@ def bid_decide(*, bid, user, decision, reason="", note=""):
     from followups.services import case_open
 
     if decision not in DECISIONS:
-        raise ValidationError({"decision": ["处理结果无效：可选 shortlist（入围）、reject（未采纳）、accept（接受）。"]})
+        raise ValidationError(
+            {"decision": ["处理结果无效：可选 shortlist（入围）、reject（未采纳）、accept（接受）。"]}
+        )
     if decision == "reject" and reason not in Bid.RejectReason.values:
         raise ValidationError({"reason": ["请选择未采纳原因：价格、技术不符、资质或其他。"]})
     if len(note or "") > 500:
@@ -280,12 +294,22 @@ def bid_decide(*, bid, user, decision, reason="", note=""):
         if note:
             body += f"说明：{note}"
         notify_organization(
-            organization=bid.organization, kind=Notification.Kind.BID, title=f"意向书{label}：{demand.title}",
-            body=body, url=_demand_url(demand), dedup_key=f"bid-decision:{bid.pk}:{bid.status}",
+            organization=bid.organization,
+            kind=Notification.Kind.BID,
+            title=f"意向书{label}：{demand.title}",
+            body=body,
+            url=_demand_url(demand),
+            dedup_key=f"bid-decision:{bid.pk}:{bid.status}",
         )
         if decision == "accept":
-            case_open(demand=demand, supply_org=bid.organization, origin="bid", origin_ref=str(bid.pk), actor=user,
-                      next_action="联系双方落实意向书")
+            case_open(
+                demand=demand,
+                supply_org=bid.organization,
+                origin="bid",
+                origin_ref=str(bid.pk),
+                actor=user,
+                next_action="联系双方落实意向书",
+            )
             if demand.status == Demand.Status.COLLECTING:
                 Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.MATCHING)
     return bid
@@ -312,11 +336,15 @@ def bids_flag_material_change(*, demand_id):
             bid.status = Bid.Status.PENDING_CONFIRMATION
             bid.save(update_fields=["status", "updated_at"])
             notify_organization(
-                organization=bid.organization, kind=Notification.Kind.DEMAND_CHANGED,
+                organization=bid.organization,
+                kind=Notification.Kind.DEMAND_CHANGED,
                 title=f"需求已变更，请确认意向书：{demand.title}",
-                body=(f"发布单位修改了需求「{demand.title}」的描述、预算或截止日期（现截止 {_deadline_text(demand)}）。"
-                      "您单位的意向书已转为「待确认」，请在截止前确认或修改。"),
-                url=_demand_url(demand), dedup_key=f"bid-terms:{bid.pk}:{terms[:16]}",
+                body=(
+                    f"发布单位修改了需求「{demand.title}」的描述、预算或截止日期（现截止 {_deadline_text(demand)}）。"
+                    "您单位的意向书已转为「待确认」，请在截止前确认或修改。"
+                ),
+                url=_demand_url(demand),
+                dedup_key=f"bid-terms:{bid.pk}:{terms[:16]}",
             )
     return len(stale)
 
@@ -344,13 +372,22 @@ def demands_close_due():
             Demand.objects.filter(pk=demand.pk).update(status=demand.status)
             enqueue("matching.tasks.refresh_demand", demand.pk)
             if count:
-                title, body = (f"意向书已开封：{demand.title}",
-                               f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，共收到 {count} 份意向书，现在可以查看并处理。")
+                title, body = (
+                    f"意向书已开封：{demand.title}",
+                    f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，共收到 {count} 份意向书，现在可以查看并处理。",
+                )
             else:
-                title, body = (f"需求已截止：{demand.title}",
-                               f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，未收到意向书，状态已改为「已关闭」。")
-            notify_organization(organization=demand.organization, kind=Notification.Kind.BID, title=title, body=body,
-                                url=_demand_url(demand), dedup_key=f"bids-open:{demand.pk}")
+                title, body = (
+                    f"需求已截止：{demand.title}",
+                    f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，未收到意向书，状态已改为「已关闭」。",
+                )
+            notify_organization(
+                organization=demand.organization,
+                kind=Notification.Kind.BID,
+                title=title,
+                body=body,
+                url=_demand_url(demand),
+                dedup_key=f"bids-open:{demand.pk}",
+            )
             moved.append(demand.pk)
     return moved
-

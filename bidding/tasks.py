@@ -1,4 +1,5 @@
 """Bidding background work: close demands at their deadline, flag bids after material changes."""
+
 from celery import shared_task
 
 from bidding import services

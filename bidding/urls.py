@@ -1,4 +1,5 @@
 """HTML pages of the bidding app: a demand's 意向书/报价 tab, bid actions, my bids, attachments."""
+
 from django.urls import path
 
 from bidding import views

@@ -1,4 +1,5 @@
 """HTML pages of bidding: the demand's 意向书/报价 tab, bid edit/withdraw/confirm, decisions, export."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,8 +26,12 @@ def _form_error(form, exc):
 
 def _bid_data(form):
     data = form.cleaned_data
-    return {"proposal": data["proposal"], "price_wan": data["price_wan"], "delivery_days": data["delivery_days"],
-            "attachments": data.get("attachments") or []}
+    return {
+        "proposal": data["proposal"],
+        "price_wan": data["price_wan"],
+        "delivery_days": data["delivery_days"],
+        "attachments": data.get("attachments") or [],
+    }
 
 
 def demand_bids(request, pk):
@@ -53,7 +58,11 @@ def demand_bids(request, pk):
     sees_all = selectors.can_see_all_bids(user, demand)
     bids = []
     if sees_all:
-        bids = selectors.bids_for_demand(user, demand).prefetch_related("attachments").order_by(*SORTS.get(sort, SORTS[""]))
+        bids = (
+            selectors.bids_for_demand(user, demand)
+            .prefetch_related("attachments")
+            .order_by(*SORTS.get(sort, SORTS[""]))
+        )
     context = {
         "demand": demand,
         "own_bid": own,
@@ -85,16 +94,22 @@ def bid_edit(request, bid_id):
         form = BidForm(request.POST, request.FILES, attachments=attachments)
         if form.is_valid():
             try:
-                services.bid_update(bid=bid, user=request.user, **_bid_data(form),
-                                    remove_attachment_ids=form.cleaned_data.get("remove_attachments") or [])
+                services.bid_update(
+                    bid=bid,
+                    user=request.user,
+                    **_bid_data(form),
+                    remove_attachment_ids=form.cleaned_data.get("remove_attachments") or [],
+                )
             except ValidationError as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, "意向书已修改。")
                 return redirect("bidding:demand_bids", pk=bid.demand_id)
     else:
-        form = BidForm(initial={"proposal": bid.proposal, "price_wan": bid.price_wan, "delivery_days": bid.delivery_days},
-                       attachments=attachments)
+        form = BidForm(
+            initial={"proposal": bid.proposal, "price_wan": bid.price_wan, "delivery_days": bid.delivery_days},
+            attachments=attachments,
+        )
     return render(request, "bidding/bid_edit.html", {"bid": bid, "demand": bid.demand, "form": form})
 
 
@@ -132,7 +147,9 @@ def bid_decide(request, bid_id):
         return redirect("bidding:demand_bids", pk=bid.demand_id)
     data = form.cleaned_data
     try:
-        services.bid_decide(bid=bid, user=request.user, decision=data["decision"], reason=data["reason"], note=data["note"])
+        services.bid_decide(
+            bid=bid, user=request.user, decision=data["decision"], reason=data["reason"], note=data["note"]
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -153,7 +170,7 @@ def bids_export(request, pk):
     response = HttpResponse(
         bids_xlsx(demand, bids), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f"attachment; filename=\"bids-{demand.pk}.xlsx\""
+    response["Content-Disposition"] = f'attachment; filename="bids-{demand.pk}.xlsx"'
     return response
 
 
@@ -169,7 +186,9 @@ def attachment_download(request, pk):
     if not selectors.bids_visible_to(request.user).filter(pk=attachment.bid_id).exists():
         raise Http404
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
         content_type=services.ATTACHMENT_TYPES.get(attachment.extension, "application/octet-stream"),
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -1,4 +1,5 @@
 """Django admin for staff: taxonomy, regions, demand lists/demands, supply menus/supplies, import jobs."""
+
 from django.contrib import admin
 
 from catalog.models import Demand, DemandList, ImportJob, IndustryChain, Region, Supply, SupplyMenu
@@ -89,12 +90,35 @@ class SupplyAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "kind", "status", "organization", "created_by", "total_rows", "processed_rows", "created_at", "finished_at")
+    list_display = (
+        "original_name",
+        "kind",
+        "status",
+        "organization",
+        "created_by",
+        "total_rows",
+        "processed_rows",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status", "kind")
     search_fields = ("original_name", "organization__name", "created_by__username")
     list_select_related = ("organization", "created_by")
-    readonly_fields = ("file", "original_name", "kind", "status", "organization", "created_by", "total_rows",
-                       "processed_rows", "errors", "summary", "is_cancel_requested", "created_at", "finished_at")
+    readonly_fields = (
+        "file",
+        "original_name",
+        "kind",
+        "status",
+        "organization",
+        "created_by",
+        "total_rows",
+        "processed_rows",
+        "errors",
+        "summary",
+        "is_cancel_requested",
+        "created_at",
+        "finished_at",
+    )
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -4,6 +4,7 @@ Objects a caller may not see (drafts of other organisations) answer 404; a visib
 may not change answers 403. Token authentication lets a city's own system push its list:
 create a 需求清单, add 需求, then publish.
 """
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, viewsets
@@ -18,7 +19,7 @@ from catalog.filters import DemandFilterSet, SupplyFilterSet
 from catalog.serializers import DemandListSerializer, DemandSerializer, SupplyMenuSerializer, SupplySerializer
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(description="输入有误：{\"error\": {\"code\", \"message\", \"fields\"}}"),
+    400: OpenApiResponse(description='输入有误：{"error": {"code", "message", "fields"}}'),
     403: OpenApiResponse(description="未登录或无权执行此操作"),
     404: OpenApiResponse(description="对象不存在或您无权访问"),
 }
@@ -38,18 +39,30 @@ def _organization_for(request, data):
     return org
 
 
-class _CatalogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class _CatalogViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
 
 
 # --- 需求清单 ----------------------------------------------------------------------------------
 
+
 @extend_schema_view(
-    list=extend_schema(summary="需求清单列表", description="当前用户可见的需求清单：已发布清单对所有人可见，草稿仅本单位与对接专员可见。"),
+    list=extend_schema(
+        summary="需求清单列表",
+        description="当前用户可见的需求清单：已发布清单对所有人可见，草稿仅本单位与对接专员可见。",
+    ),
     retrieve=extend_schema(summary="需求清单详情", responses={200: DemandListSerializer, 404: ERROR_RESPONSES[404]}),
-    create=extend_schema(summary="新建需求清单", description="新建的清单为草稿；需登录并属于发布单位（Token 认证可用于地市系统推送）。",
-                         responses={201: DemandListSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="新建需求清单",
+        description="新建的清单为草稿；需登录并属于发布单位（Token 认证可用于地市系统推送）。",
+        responses={201: DemandListSerializer, **ERROR_RESPONSES},
+    ),
     update=extend_schema(summary="修改需求清单", responses={200: DemandListSerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改需求清单", responses={200: DemandListSerializer, **ERROR_RESPONSES}),
 )
@@ -69,10 +82,16 @@ class DemandListViewSet(_CatalogViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("organization_id", None)
-        serializer.instance = services.demand_list_update(demand_list=serializer.instance, user=self.request.user, data=data)
+        serializer.instance = services.demand_list_update(
+            demand_list=serializer.instance, user=self.request.user, data=data
+        )
 
-    @extend_schema(summary="发布需求清单", description="草稿 → 征集中。仅已认证单位可发布。", request=None,
-                   responses={200: DemandListSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        summary="发布需求清单",
+        description="草稿 → 征集中。仅已认证单位可发布。",
+        request=None,
+        responses={200: DemandListSerializer, **ERROR_RESPONSES},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         demand_list = services.demand_list_publish(demand_list=self.get_object(), user=request.user)
@@ -81,10 +100,15 @@ class DemandListViewSet(_CatalogViewSet):
 
 # --- 供给菜单 ----------------------------------------------------------------------------------
 
+
 @extend_schema_view(
     list=extend_schema(summary="供给菜单列表", description="已发布菜单对所有人可见，草稿仅本单位与对接专员可见。"),
     retrieve=extend_schema(summary="供给菜单详情", responses={200: SupplyMenuSerializer, 404: ERROR_RESPONSES[404]}),
-    create=extend_schema(summary="新建供给菜单", description="新建的菜单为草稿。", responses={201: SupplyMenuSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="新建供给菜单",
+        description="新建的菜单为草稿。",
+        responses={201: SupplyMenuSerializer, **ERROR_RESPONSES},
+    ),
     update=extend_schema(summary="修改供给菜单", responses={200: SupplyMenuSerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改供给菜单", responses={200: SupplyMenuSerializer, **ERROR_RESPONSES}),
 )
@@ -106,8 +130,12 @@ class SupplyMenuViewSet(_CatalogViewSet):
         data.pop("organization_id", None)
         serializer.instance = services.supply_menu_update(menu=serializer.instance, user=self.request.user, data=data)
 
-    @extend_schema(summary="发布供给菜单", description="草稿 → 已发布。仅已认证单位可发布。", request=None,
-                   responses={200: SupplyMenuSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        summary="发布供给菜单",
+        description="草稿 → 已发布。仅已认证单位可发布。",
+        request=None,
+        responses={200: SupplyMenuSerializer, **ERROR_RESPONSES},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         menu = services.supply_menu_publish(menu=self.get_object(), user=request.user)
@@ -123,12 +151,24 @@ FILTER_HELP = (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="需求列表", description="当前用户可见的需求。" + FILTER_HELP + "联系人/电话仅对认证单位成员可见。"),
-    retrieve=extend_schema(summary="需求详情", description="不含意向书数量等投标信息（报价密封）。",
-                           responses={200: DemandSerializer, 404: ERROR_RESPONSES[404]}),
-    create=extend_schema(summary="新增需求", description="在本单位的需求清单中新增一条需求。", responses={201: DemandSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(summary="修改需求", description="修改描述、预算或截止日期后，已提交的意向书转为「待确认」。",
-                         responses={200: DemandSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="需求列表", description="当前用户可见的需求。" + FILTER_HELP + "联系人/电话仅对认证单位成员可见。"
+    ),
+    retrieve=extend_schema(
+        summary="需求详情",
+        description="不含意向书数量等投标信息（报价密封）。",
+        responses={200: DemandSerializer, 404: ERROR_RESPONSES[404]},
+    ),
+    create=extend_schema(
+        summary="新增需求",
+        description="在本单位的需求清单中新增一条需求。",
+        responses={201: DemandSerializer, **ERROR_RESPONSES},
+    ),
+    update=extend_schema(
+        summary="修改需求",
+        description="修改描述、预算或截止日期后，已提交的意向书转为「待确认」。",
+        responses={200: DemandSerializer, **ERROR_RESPONSES},
+    ),
     partial_update=extend_schema(summary="部分修改需求", responses={200: DemandSerializer, **ERROR_RESPONSES}),
 )
 class DemandViewSet(_CatalogViewSet):
@@ -153,7 +193,11 @@ class DemandViewSet(_CatalogViewSet):
 @extend_schema_view(
     list=extend_schema(summary="供给列表", description="当前用户可见的供给。" + FILTER_HELP),
     retrieve=extend_schema(summary="供给详情", responses={200: SupplySerializer, 404: ERROR_RESPONSES[404]}),
-    create=extend_schema(summary="新增供给", description="在本单位的供给菜单中新增一条供给。", responses={201: SupplySerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="新增供给",
+        description="在本单位的供给菜单中新增一条供给。",
+        responses={201: SupplySerializer, **ERROR_RESPONSES},
+    ),
     update=extend_schema(summary="修改供给", responses={200: SupplySerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改供给", responses={200: SupplySerializer, **ERROR_RESPONSES}),
 )

@@ -1,4 +1,5 @@
 """REST API routes of the catalog app."""
+
 from rest_framework.routers import SimpleRouter
 
 from catalog import api

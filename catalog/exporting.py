@@ -4,6 +4,7 @@ downloadable import templates.
 Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
 apostrophe; the importer strips it again, so a round trip keeps the text as typed.
 """
+
 import io
 from datetime import date
 
@@ -15,7 +16,10 @@ from catalog.importing import DEMAND_HEADERS, FORMULA_PREFIXES, SUPPLY_HEADERS
 from catalog.models import DemandType, IndustryChain, SupplyType
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COLUMN_WIDTHS = {"demands": [28, 24, 16, 28, 60, 16, 12, 12, 14, 10, 16], "supplies": [28, 24, 16, 28, 60, 16, 12, 14, 10, 16]}
+COLUMN_WIDTHS = {
+    "demands": [28, 24, 16, 28, 60, 16, 12, 12, 14, 10, 16],
+    "supplies": [28, 24, 16, 28, 60, 16, 12, 14, 10, 16],
+}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="B3261E")
 
@@ -34,19 +38,32 @@ def _region_text(region):
 
 def demand_row(demand, *, include_contacts):
     return [
-        demand.demand_list.name, demand.organization.name, _region_text(demand.region), demand.title,
-        demand.description, demand.chain.name, demand.demand_type,
-        float(demand.budget_wan) if demand.budget_wan is not None else None, demand.deadline,
-        demand.contact_name if include_contacts else "", demand.contact_phone if include_contacts else "",
+        demand.demand_list.name,
+        demand.organization.name,
+        _region_text(demand.region),
+        demand.title,
+        demand.description,
+        demand.chain.name,
+        demand.demand_type,
+        float(demand.budget_wan) if demand.budget_wan is not None else None,
+        demand.deadline,
+        demand.contact_name if include_contacts else "",
+        demand.contact_phone if include_contacts else "",
     ]
 
 
 def supply_row(supply, *, include_contacts):
     return [
-        supply.menu.name, supply.organization.name, _region_text(supply.region), supply.title,
-        supply.description, supply.chain.name, supply.supply_type,
+        supply.menu.name,
+        supply.organization.name,
+        _region_text(supply.region),
+        supply.title,
+        supply.description,
+        supply.chain.name,
+        supply.supply_type,
         float(supply.price_wan) if supply.price_wan is not None else None,
-        supply.contact_name if include_contacts else "", supply.contact_phone if include_contacts else "",
+        supply.contact_name if include_contacts else "",
+        supply.contact_phone if include_contacts else "",
     ]
 
 
@@ -91,15 +108,30 @@ def export_xlsx(kind, items, *, contacts_allowed):
 
 TEMPLATE_EXAMPLES = {
     "demands": [
-        "济宁市机器人产业需求清单（2027）", "济宁高新区管委会", "济宁市任城区", "汽车零部件柔性装配协作机器人",
+        "济宁市机器人产业需求清单（2027）",
+        "济宁高新区管委会",
+        "济宁市任城区",
+        "汽车零部件柔性装配协作机器人",
         "园区内汽车零部件企业需要在装配线上引入协作机器人，实现视觉引导的柔性装配，节拍不低于每分钟6件，"
         "希望与北京机器人企业合作完成工艺验证和产线改造。",
-        "协作机器人", "技术攻关", 200, date(2027, 8, 7), "王主任", "0537-2345678",
+        "协作机器人",
+        "技术攻关",
+        200,
+        date(2027, 8, 7),
+        "王主任",
+        "0537-2345678",
     ],
     "supplies": [
-        "北京机器人企业供给菜单（2027）", "北京智元协作机器人有限公司", "北京市海淀区", "视觉引导协作机器人装配工作站",
+        "北京机器人企业供给菜单（2027）",
+        "北京智元协作机器人有限公司",
+        "北京市海淀区",
+        "视觉引导协作机器人装配工作站",
         "基于3D视觉与力控的协作机器人装配工作站，支持多品种小批量柔性切换，已在汽车零部件行业量产应用。",
-        "机器人", "解决方案", 150, "李经理", "010-62345678",
+        "机器人",
+        "解决方案",
+        150,
+        "李经理",
+        "010-62345678",
     ],
 }
 
@@ -126,8 +158,14 @@ def template_xlsx(kind):
 
     headers = DEMAND_HEADERS if kind == "demands" else SUPPLY_HEADERS
     list_col, org_col = headers[0], headers[1]
-    line("填写说明", "第一个工作表的第1行是表头，必须保持不变（列名与顺序都不能改）；从第2行起每行一条。示例行请删除或改成您的内容。")
-    line(list_col, f"同一{list_col}的行归入同一份清单/菜单；再次导入同一文件会按“单位 + {list_col} + 名称”原地更新，不会重复。")
+    line(
+        "填写说明",
+        "第一个工作表的第1行是表头，必须保持不变（列名与顺序都不能改）；从第2行起每行一条。示例行请删除或改成您的内容。",
+    )
+    line(
+        list_col,
+        f"同一{list_col}的行归入同一份清单/菜单；再次导入同一文件会按“单位 + {list_col} + 名称”原地更新，不会重复。",
+    )
     line(org_col, "单位全称。平台工作人员导入时，系统中没有的单位会自动创建（待认证）；单位成员只能导入本单位的数据。")
     line("所在地区", "写到市或区县，如“济宁市任城区”“北京市海淀区”“山东省青岛市”。")
     line("描述", "不超过 5000 个字符。")
@@ -139,7 +177,9 @@ def template_xlsx(kind):
     types = DemandType.values if kind == "demands" else SupplyType.values
     line(headers[6] + "（可选值）", "、".join(types))
     line("产业链（可选值）", "填写产业链名称，或其下的环节名称：")
-    chains = IndustryChain.objects.filter(parent__isnull=True).prefetch_related("segments").order_by("sort_order", "name")
+    chains = (
+        IndustryChain.objects.filter(parent__isnull=True).prefetch_related("segments").order_by("sort_order", "name")
+    )
     for chain in chains:
         segments = "、".join(s.name for s in chain.segments.all())
         line(chain.name, f"环节：{segments}" if segments else "")

@@ -5,16 +5,27 @@ filters only narrow it. A chain includes its 环节; a region includes its sub-r
 includes its districts, a province its cities and districts); `q` is the Chinese word search of
 catalog.search and orders results by relevance.
 """
+
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.db.models import Q
 
 from accounts.models import Organization
 from catalog import search
-from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Region, Supply, SupplyMenu, SupplyType
+from catalog.models import (
+    Demand,
+    DemandList,
+    DemandType,
+    IndustryChain,
+    Maturity,
+    Region,
+    Supply,
+    SupplyMenu,
+    SupplyType,
+)
 
 
 class FastSelect(forms.Select):
@@ -29,7 +40,9 @@ class FastSelect(forms.Select):
                 parts.append(format_html('<optgroup label="{}">', group_name))
             for option in options:
                 value = "" if option["value"] is None else option["value"]
-                parts.append(format_html('<option value="{}"{}>{}</option>', value, flatatt(option["attrs"]), option["label"]))
+                parts.append(
+                    format_html('<option value="{}"{}>{}</option>', value, flatatt(option["attrs"]), option["label"])
+                )
             if group_name:
                 parts.append("</optgroup>")
         parts.append("</select>")
@@ -66,6 +79,7 @@ class RegionFilter(django_filters.ModelChoiceFilter):
 
 # Both filters resolve the subtree to ids first: `chain_id IN (…)` uses the index, where the
 # equivalent OR across a join scanned up to 100k rows for the capped count.
+
 
 def filter_chain(queryset, name, value):
     if not value:
@@ -122,10 +136,18 @@ class _CatalogFilterSet(django_filters.FilterSet):
 
 
 class DemandFilterSet(_CatalogFilterSet):
-    demand_type = django_filters.ChoiceFilter(label="需求类型", choices=DemandType.choices, empty_label="全部类型", widget=FastSelect)
-    status = django_filters.ChoiceFilter(label="状态", choices=Demand.Status.choices, empty_label="全部状态", widget=FastSelect)
-    budget_min = django_filters.NumberFilter(label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0)
-    budget_max = django_filters.NumberFilter(label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0)
+    demand_type = django_filters.ChoiceFilter(
+        label="需求类型", choices=DemandType.choices, empty_label="全部类型", widget=FastSelect
+    )
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=Demand.Status.choices, empty_label="全部状态", widget=FastSelect
+    )
+    budget_min = django_filters.NumberFilter(
+        label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0
+    )
+    budget_max = django_filters.NumberFilter(
+        label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0
+    )
     deadline_after = django_filters.DateFilter(
         label="截止日期不早于", field_name="deadline", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -138,21 +160,52 @@ class DemandFilterSet(_CatalogFilterSet):
 
     class Meta:
         model = Demand
-        fields = ["q", "chain", "region", "demand_type", "status", "budget_min", "budget_max",
-                  "deadline_after", "deadline_before", "organization", "demand_list"]
+        fields = [
+            "q",
+            "chain",
+            "region",
+            "demand_type",
+            "status",
+            "budget_min",
+            "budget_max",
+            "deadline_after",
+            "deadline_before",
+            "organization",
+            "demand_list",
+        ]
 
 
 class SupplyFilterSet(_CatalogFilterSet):
-    supply_type = django_filters.ChoiceFilter(label="供给类型", choices=SupplyType.choices, empty_label="全部类型", widget=FastSelect)
-    maturity = django_filters.ChoiceFilter(label="成熟度", choices=Maturity.choices, empty_label="全部", widget=FastSelect)
-    status = django_filters.ChoiceFilter(label="状态", choices=Supply.Status.choices, empty_label="全部状态", widget=FastSelect)
-    price_min = django_filters.NumberFilter(label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0)
-    price_max = django_filters.NumberFilter(label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0)
+    supply_type = django_filters.ChoiceFilter(
+        label="供给类型", choices=SupplyType.choices, empty_label="全部类型", widget=FastSelect
+    )
+    maturity = django_filters.ChoiceFilter(
+        label="成熟度", choices=Maturity.choices, empty_label="全部", widget=FastSelect
+    )
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=Supply.Status.choices, empty_label="全部状态", widget=FastSelect
+    )
+    price_min = django_filters.NumberFilter(
+        label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0
+    )
+    price_max = django_filters.NumberFilter(
+        label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0
+    )
     menu = django_filters.ModelChoiceFilter(
         label="供给菜单", queryset=SupplyMenu.objects.all(), field_name="menu", widget=forms.HiddenInput
     )
 
     class Meta:
         model = Supply
-        fields = ["q", "chain", "region", "supply_type", "maturity", "status", "price_min", "price_max",
-                  "organization", "menu"]
+        fields = [
+            "q",
+            "chain",
+            "region",
+            "supply_type",
+            "maturity",
+            "status",
+            "price_min",
+            "price_max",
+            "organization",
+            "menu",
+        ]

@@ -1,4 +1,5 @@
 """Forms of the catalog pages: they validate input; catalog.services does the writing."""
+
 from django import forms
 from django.utils import timezone
 
@@ -21,8 +22,12 @@ class BootstrapFormMixin:
 
 class ChainField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(queryset=IndustryChain.objects.order_by("sort_order", "name"), label="产业链",
-                         empty_label="请选择产业链或环节", **kwargs)
+        super().__init__(
+            queryset=IndustryChain.objects.order_by("sort_order", "name"),
+            label="产业链",
+            empty_label="请选择产业链或环节",
+            **kwargs,
+        )
 
     def label_from_instance(self, obj):
         return f"　└ {obj.name}" if obj.parent_id else obj.name
@@ -30,9 +35,13 @@ class ChainField(forms.ModelChoiceField):
 
 def _description_field(label, required=True):
     return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": 6}),
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 6}),
         max_length=DESCRIPTION_MAX,
-        error_messages={"max_length": f"{label}不能超过 {DESCRIPTION_MAX} 个字符（当前 %(show_value)d 个），请精简后再提交。"},
+        error_messages={
+            "max_length": f"{label}不能超过 {DESCRIPTION_MAX} 个字符（当前 %(show_value)d 个），请精简后再提交。"
+        },
         help_text=f"不超过 {DESCRIPTION_MAX} 字",
     )
 
@@ -43,7 +52,8 @@ class OrganizationChoiceMixin:
     def _set_organizations(self, organizations):
         organizations = list(organizations)
         self.fields["organization"] = forms.ModelChoiceField(
-            label="发布单位", queryset=Organization.objects.filter(pk__in=[o.pk for o in organizations]),
+            label="发布单位",
+            queryset=Organization.objects.filter(pk__in=[o.pk for o in organizations]),
             initial=organizations[0].pk if organizations else None,
         )
         if len(organizations) == 1:
@@ -76,13 +86,23 @@ class SupplyMenuForm(DemandListForm):
 class DemandForm(BootstrapFormMixin, forms.ModelForm):
     description = _description_field("需求描述")
     chain = ChainField()
-    region = forms.CharField(label="所在地区", required=False, max_length=60,
-                             help_text="如“济宁市任城区”；留空则使用发布单位所在地区")
+    region = forms.CharField(
+        label="所在地区", required=False, max_length=60, help_text="如“济宁市任城区”；留空则使用发布单位所在地区"
+    )
 
     class Meta:
         model = Demand
-        fields = ["title", "description", "chain", "demand_type", "budget_wan", "deadline",
-                  "contact_name", "contact_phone", "is_open_bidding"]
+        fields = [
+            "title",
+            "description",
+            "chain",
+            "demand_type",
+            "budget_wan",
+            "deadline",
+            "contact_name",
+            "contact_phone",
+            "is_open_bidding",
+        ]
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, demand_lists=None, **kwargs):
@@ -91,7 +111,8 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
             self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
         if demand_lists is not None:
             self.fields["demand_list"] = forms.ModelChoiceField(
-                label="所属需求清单", queryset=demand_lists, empty_label="请选择需求清单")
+                label="所属需求清单", queryset=demand_lists, empty_label="请选择需求清单"
+            )
             self.order_fields(["demand_list"])
         self._style()
 
@@ -99,19 +120,30 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
 class SupplyForm(BootstrapFormMixin, forms.ModelForm):
     description = _description_field("供给描述")
     chain = ChainField()
-    region = forms.CharField(label="所在地区", required=False, max_length=60,
-                             help_text="如“北京市海淀区”；留空则使用供给单位所在地区")
+    region = forms.CharField(
+        label="所在地区", required=False, max_length=60, help_text="如“北京市海淀区”；留空则使用供给单位所在地区"
+    )
 
     class Meta:
         model = Supply
-        fields = ["title", "description", "chain", "supply_type", "price_wan", "maturity",
-                  "contact_name", "contact_phone"]
+        fields = [
+            "title",
+            "description",
+            "chain",
+            "supply_type",
+            "price_wan",
+            "maturity",
+            "contact_name",
+            "contact_phone",
+        ]
 
     def __init__(self, *args, menus=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
         if menus is not None:
-            self.fields["menu"] = forms.ModelChoiceField(label="所属供给菜单", queryset=menus, empty_label="请选择供给菜单")
+            self.fields["menu"] = forms.ModelChoiceField(
+                label="所属供给菜单", queryset=menus, empty_label="请选择供给菜单"
+            )
             self.order_fields(["menu"])
         self._style()

@@ -1,4 +1,5 @@
 """The upload form of the import page: size, extension and content (magic bytes) checked before saving."""
+
 from django import forms
 from django.conf import settings
 
@@ -26,7 +27,9 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
         if not name.endswith((".xlsx", ".csv")):
-            raise forms.ValidationError("只支持 Excel（.xlsx）和 CSV（.csv）文件。旧版 .xls 请在 Excel 中“另存为 .xlsx”。")
+            raise forms.ValidationError(
+                "只支持 Excel（.xlsx）和 CSV（.csv）文件。旧版 .xls 请在 Excel 中“另存为 .xlsx”。"
+            )
         if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(size_error(upload.size))
         if upload.size == 0:

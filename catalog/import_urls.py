@@ -1,4 +1,5 @@
 """Import/export pages (Excel/CSV intake with preview, templates, filtered exports)."""
+
 from django.urls import path
 
 from catalog import import_views

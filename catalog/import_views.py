@@ -1,4 +1,5 @@
 """Pages of the Excel/CSV intake (upload → preview → confirm → progress) and the xlsx exports/templates."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -62,15 +63,29 @@ def import_upload(request):
         else:
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
-                job = importing.import_job_create(uploaded_file=form.cleaned_data["file"], user=request.user, organization=organization)
+                job = importing.import_job_create(
+                    uploaded_file=form.cleaned_data["file"], user=request.user, organization=organization
+                )
                 if job.status == ImportJob.Status.PENDING:
-                    messages.info(request, _("文件较大（约 %(rows)d 行），正在后台逐行检查，完成后本页显示预检结果。") % {"rows": job.total_rows})
+                    messages.info(
+                        request,
+                        _("文件较大（约 %(rows)d 行），正在后台逐行检查，完成后本页显示预检结果。")
+                        % {"rows": job.total_rows},
+                    )
                 return redirect("catalog:import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
-    return render(request, "catalog/import_upload.html", {
-        "form": form, "upload_error": upload_error, "organization": organization, "is_staff": is_staff, "jobs": jobs,
-        "async_threshold": importing.async_threshold_rows(),
-    })
+    return render(
+        request,
+        "catalog/import_upload.html",
+        {
+            "form": form,
+            "upload_error": upload_error,
+            "organization": organization,
+            "is_staff": is_staff,
+            "jobs": jobs,
+            "async_threshold": importing.async_threshold_rows(),
+        },
+    )
 
 
 @login_required
@@ -78,16 +93,22 @@ def import_upload(request):
 def import_job(request, pk):
     job = _job_or_404(request, pk)
     errors = job.errors or []
-    return render(request, "catalog/import_job.html", {
-        "job": job, "errors": errors[:1000], "hidden_errors": max(0, len(errors) - 1000),
-        "summary_lines": (job.summary or {}).get("lines", []),
-        "notes": (job.summary or {}).get("notes", []),
-        "is_finished": job.status in FINISHED,
-        "is_running": job.status in IN_PROGRESS,
-        "percent": _percent(job),
-        "status_message": _status_message(job),
-        "async_threshold": importing.async_threshold_rows(),
-    })
+    return render(
+        request,
+        "catalog/import_job.html",
+        {
+            "job": job,
+            "errors": errors[:1000],
+            "hidden_errors": max(0, len(errors) - 1000),
+            "summary_lines": (job.summary or {}).get("lines", []),
+            "notes": (job.summary or {}).get("notes", []),
+            "is_finished": job.status in FINISHED,
+            "is_running": job.status in IN_PROGRESS,
+            "percent": _percent(job),
+            "status_message": _status_message(job),
+            "async_threshold": importing.async_threshold_rows(),
+        },
+    )
 
 
 def _percent(job):
@@ -102,17 +123,19 @@ def _percent(job):
 @require_GET
 def import_job_status(request, pk):
     job = _job_or_404(request, pk)
-    return JsonResponse({
-        "id": job.pk,
-        "status": job.status,
-        "status_display": job.get_status_display(),
-        "processed_rows": job.processed_rows,
-        "total_rows": job.total_rows,
-        "percent": _percent(job),
-        "is_cancel_requested": job.is_cancel_requested,
-        "finished": job.status not in IN_PROGRESS,
-        "message": _status_message(job),
-    })
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "processed_rows": job.processed_rows,
+            "total_rows": job.total_rows,
+            "percent": _percent(job),
+            "is_cancel_requested": job.is_cancel_requested,
+            "finished": job.status not in IN_PROGRESS,
+            "message": _status_message(job),
+        }
+    )
 
 
 def _status_message(job):
@@ -138,7 +161,9 @@ def import_confirm(request, pk):
     if outcome is None:
         messages.warning(request, _("该导入已经确认过或已结束，无需重复提交。"))
     elif outcome == "queued":
-        messages.info(request, _("文件较大（%(rows)d 行），已转入后台导入，可在本页查看进度。") % {"rows": job.total_rows})
+        messages.info(
+            request, _("文件较大（%(rows)d 行），已转入后台导入，可在本页查看进度。") % {"rows": job.total_rows}
+        )
     else:
         job.refresh_from_db()
         if job.status == ImportJob.Status.SUCCEEDED:
@@ -176,8 +201,11 @@ def _export(request, *, kind, queryset, filterset_class, list_url_name):
     items = filterset.qs
     count = items.count()
     if count > EXPORT_MAX_ROWS:
-        messages.error(request, _("符合条件的记录有 %(count)d 条，超过单次导出上限 %(limit)d 条：请增加筛选条件后再导出。")
-                       % {"count": count, "limit": EXPORT_MAX_ROWS})
+        messages.error(
+            request,
+            _("符合条件的记录有 %(count)d 条，超过单次导出上限 %(limit)d 条：请增加筛选条件后再导出。")
+            % {"count": count, "limit": EXPORT_MAX_ROWS},
+        )
         query = request.GET.urlencode()
         return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
     user = request.user
@@ -190,11 +218,21 @@ def _export(request, *, kind, queryset, filterset_class, list_url_name):
 
 @require_GET
 def demand_export(request):
-    return _export(request, kind="demands", queryset=demands_visible_to(request.user),
-                   filterset_class=DemandFilterSet, list_url_name="catalog:demand_list")
+    return _export(
+        request,
+        kind="demands",
+        queryset=demands_visible_to(request.user),
+        filterset_class=DemandFilterSet,
+        list_url_name="catalog:demand_list",
+    )
 
 
 @require_GET
 def supply_export(request):
-    return _export(request, kind="supplies", queryset=supplies_visible_to(request.user),
-                   filterset_class=SupplyFilterSet, list_url_name="catalog:supply_list")
+    return _export(
+        request,
+        kind="supplies",
+        queryset=supplies_visible_to(request.user),
+        filterset_class=SupplyFilterSet,
+        list_url_name="catalog:supply_list",
+    )

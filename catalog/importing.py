@@ -4,6 +4,7 @@
 `import_catalog` command and the demo loader). Nothing is written unless the whole file is
 valid; problems come back as "第N行「列名」: …" with the spreadsheet's own row numbers.
 """
+
 import csv
 import io
 import re
@@ -19,12 +20,35 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from catalog.models import Demand, DemandList, DemandType, IndustryChain, Region, Supply, SupplyMenu, SupplyType
+from catalog.models import Demand, DemandList, DemandType, IndustryChain, Supply, SupplyMenu, SupplyType
 from catalog.regions import parse_region, region_resolve
 from catalog.taxonomy import CHAIN_ALIASES
 
-DEMAND_HEADERS = ["清单名称", "发布单位", "所在地区", "需求名称", "需求描述", "产业链", "需求类型", "预算（万元）", "截止日期", "联系人", "联系电话"]
-SUPPLY_HEADERS = ["菜单名称", "供给单位", "所在地区", "供给名称", "供给描述", "产业链", "供给类型", "参考价格（万元）", "联系人", "联系电话"]
+DEMAND_HEADERS = [
+    "清单名称",
+    "发布单位",
+    "所在地区",
+    "需求名称",
+    "需求描述",
+    "产业链",
+    "需求类型",
+    "预算（万元）",
+    "截止日期",
+    "联系人",
+    "联系电话",
+]
+SUPPLY_HEADERS = [
+    "菜单名称",
+    "供给单位",
+    "所在地区",
+    "供给名称",
+    "供给描述",
+    "产业链",
+    "供给类型",
+    "参考价格（万元）",
+    "联系人",
+    "联系电话",
+]
 
 DESCRIPTION_MAX_CHARS = 5000
 BATCH_SIZE = 500
@@ -44,6 +68,7 @@ def _max_uncompressed_bytes():
 def async_threshold_rows():
     """Confirmed files with more rows than this run in the worker, with a progress bar."""
     return getattr(settings, "IMPORT_ASYNC_THRESHOLD_ROWS", 2000)
+
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
@@ -101,8 +126,10 @@ class ImportReport:
             f"{verb}新增 {c.get('created', 0)} 条，更新 {c.get('updated', 0)} 条，未变化 {c.get('unchanged', 0)} 条。",
         ]
         if c.get("lists_created") and self.new_list_status:
-            lines.append(f"新建的{self.list_label}状态为「{self.new_list_status}」。"
-                         + ("（单位尚未认证：认证后才能发布。）" if self.new_list_status == "草稿" else ""))
+            lines.append(
+                f"新建的{self.list_label}状态为「{self.new_list_status}」。"
+                + ("（单位尚未认证：认证后才能发布。）" if self.new_list_status == "草稿" else "")
+            )
         if c.get("organizations_created"):
             names = "、".join(self.new_organizations[:10]) + ("等" if len(self.new_organizations) > 10 else "")
             lines.append(f"{verb}新建 {c['organizations_created']} 个单位（未认证）：{names}。")
@@ -123,6 +150,7 @@ class ImportReport:
 
 
 # --- kinds ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Spec:
@@ -147,26 +175,84 @@ class _Spec:
 
 SPECS = {
     "demands": _Spec(
-        kind="demands", headers=DEMAND_HEADERS, list_model=DemandList, item_model=Demand, list_fk="demand_list",
-        type_field="demand_type", amount_field="budget_wan", type_values=tuple(DemandType.values),
-        published_status=DemandList.Status.COLLECTING, has_deadline=True, item_word="需求", list_word="需求清单",
+        kind="demands",
+        headers=DEMAND_HEADERS,
+        list_model=DemandList,
+        item_model=Demand,
+        list_fk="demand_list",
+        type_field="demand_type",
+        amount_field="budget_wan",
+        type_values=tuple(DemandType.values),
+        published_status=DemandList.Status.COLLECTING,
+        has_deadline=True,
+        item_word="需求",
+        list_word="需求清单",
     ),
     "supplies": _Spec(
-        kind="supplies", headers=SUPPLY_HEADERS, list_model=SupplyMenu, item_model=Supply, list_fk="menu",
-        type_field="supply_type", amount_field="price_wan", type_values=tuple(SupplyType.values),
-        published_status=SupplyMenu.Status.PUBLISHED, has_deadline=False, item_word="供给", list_word="供给菜单",
+        kind="supplies",
+        headers=SUPPLY_HEADERS,
+        list_model=SupplyMenu,
+        item_model=Supply,
+        list_fk="menu",
+        type_field="supply_type",
+        amount_field="price_wan",
+        type_values=tuple(SupplyType.values),
+        published_status=SupplyMenu.Status.PUBLISHED,
+        has_deadline=False,
+        item_word="供给",
+        list_word="供给菜单",
     ),
 }
 # Column positions shared by both layouts (the supply sheet simply has no 截止日期).
 KEYS = {
-    "demands": ["list_name", "org_name", "region", "title", "description", "chain", "item_type", "amount", "deadline",
-                "contact_name", "contact_phone"],
-    "supplies": ["list_name", "org_name", "region", "title", "description", "chain", "item_type", "amount",
-                 "contact_name", "contact_phone"],
+    "demands": [
+        "list_name",
+        "org_name",
+        "region",
+        "title",
+        "description",
+        "chain",
+        "item_type",
+        "amount",
+        "deadline",
+        "contact_name",
+        "contact_phone",
+    ],
+    "supplies": [
+        "list_name",
+        "org_name",
+        "region",
+        "title",
+        "description",
+        "chain",
+        "item_type",
+        "amount",
+        "contact_name",
+        "contact_phone",
+    ],
 }
-MAX_LENGTHS = {"list_name": 120, "org_name": 120, "title": 200, "contact_name": 50, "contact_phone": 30,
-               "description": DESCRIPTION_MAX_CHARS, "region": 120, "chain": 50, "item_type": 20}
-REQUIRED = {"list_name", "org_name", "region", "title", "description", "chain", "item_type", "contact_name", "contact_phone"}
+MAX_LENGTHS = {
+    "list_name": 120,
+    "org_name": 120,
+    "title": 200,
+    "contact_name": 50,
+    "contact_phone": 30,
+    "description": DESCRIPTION_MAX_CHARS,
+    "region": 120,
+    "chain": 50,
+    "item_type": 20,
+}
+REQUIRED = {
+    "list_name",
+    "org_name",
+    "region",
+    "title",
+    "description",
+    "chain",
+    "item_type",
+    "contact_name",
+    "contact_phone",
+}
 
 
 def _normalise_header(value):
@@ -176,6 +262,7 @@ def _normalise_header(value):
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 @dataclass
 class _Cell:
@@ -201,7 +288,9 @@ def _check_zip(data):
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ImportFileError(f"{NOT_XLSX}：文件已损坏或只是改了扩展名，请在 Excel 中“另存为 .xlsx”后再上传。") from None
+        raise ImportFileError(
+            f"{NOT_XLSX}：文件已损坏或只是改了扩展名，请在 Excel 中“另存为 .xlsx”后再上传。"
+        ) from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise ImportFileError(f"{NOT_XLSX}：压缩包内文件数量异常（{len(infos)} 个）。")
     total, limit = sum(info.file_size for info in infos), _max_uncompressed_bytes()
@@ -271,7 +360,9 @@ def _read_xlsx(data):
         except ImportFileError:
             raise
         except Exception:  # malformed XML, entity bombs (refused by expat), bad cell references…
-            raise ImportFileError(f"{NOT_XLSX}：工作表内容已损坏或含有不安全的 XML 结构，请在 Excel 中“另存为 .xlsx”后再上传。") from None
+            raise ImportFileError(
+                f"{NOT_XLSX}：工作表内容已损坏或含有不安全的 XML 结构，请在 Excel 中“另存为 .xlsx”后再上传。"
+            ) from None
         finally:
             workbook.close()
 
@@ -293,7 +384,9 @@ def _decode_csv(data, notes):
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ImportFileError(f"{NOT_CSV}：无法识别文件编码，请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再上传。") from None
+        raise ImportFileError(
+            f"{NOT_CSV}：无法识别文件编码，请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再上传。"
+        ) from None
     notes.append("文件编码为 GBK/GB18030（Excel 中文版默认的 CSV 编码），已自动转换为 UTF-8。")
     return text
 
@@ -310,7 +403,9 @@ def _read_csv(data, notes):
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise ImportFileError(f"第{reader.line_num}行: CSV 格式错误或单元格内容过长（{exc}），请检查引号是否成对。") from None
+                raise ImportFileError(
+                    f"第{reader.line_num}行: CSV 格式错误或单元格内容过长（{exc}），请检查引号是否成对。"
+                ) from None
             number += 1
             # A quoted cell may span lines; Excel counts it as one row, and so do we.
             yield number, [_Cell(value) for value in row]
@@ -356,6 +451,7 @@ def estimate_rows(fileobj, filename):
 
 
 # --- cell parsing ----------------------------------------------------------------------------
+
 
 def _text(value):
     if value is None:
@@ -422,6 +518,7 @@ def parse_amount(value):
 
 # --- validation ---------------------------------------------------------------------------------
 
+
 @dataclass
 class _Row:
     number: int
@@ -451,8 +548,11 @@ def _detect_kind(header):
         kind = max(scores, key=scores.get)
         if scores[kind] < 3:
             raise ImportFileError(
-                "第1行（表头）: 无法识别表头。需求清单的表头应为：" + ",".join(DEMAND_HEADERS)
-                + "；供给菜单的表头应为：" + ",".join(SUPPLY_HEADERS) + "。请下载导入模板对照填写。"
+                "第1行（表头）: 无法识别表头。需求清单的表头应为："
+                + ",".join(DEMAND_HEADERS)
+                + "；供给菜单的表头应为："
+                + ",".join(SUPPLY_HEADERS)
+                + "。请下载导入模板对照填写。"
             )
     expected = SPECS[kind].headers
     if names == expected:
@@ -497,7 +597,9 @@ class _Validator:
         for alias, canonical in CHAIN_ALIASES.items():
             if self._key(canonical) in lookup:
                 lookup.setdefault(self._key(alias), lookup[self._key(canonical)])
-        self.root_chain_names = [c.name for c in IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name")]
+        self.root_chain_names = [
+            c.name for c in IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name")
+        ]
         return lookup
 
     def error(self, number, column, message):
@@ -519,14 +621,20 @@ class _Validator:
         spec, headers, keys = self.spec, self.spec.headers, KEYS[self.spec.kind]
         before = len(self.errors)
         values = {}
-        for index, (key, column) in enumerate(zip(keys, headers)):
+        for index, (key, column) in enumerate(zip(keys, headers, strict=True)):
             cell = cells[index] if index < len(cells) else _Cell(None)
             if cell.is_formula:
-                self.error(number, column, f"不支持公式「{_text(cell.value)[:50]}」：请把公式单元格复制后“选择性粘贴为数值”。")
+                self.error(
+                    number, column, f"不支持公式「{_text(cell.value)[:50]}」：请把公式单元格复制后“选择性粘贴为数值”。"
+                )
                 values[key] = None
                 continue
             raw = cell.value
-            if key in ("amount", "deadline") and isinstance(raw, (int, float, date, datetime)) and not isinstance(raw, bool):
+            if (
+                key in ("amount", "deadline")
+                and isinstance(raw, (int, float, date, datetime))
+                and not isinstance(raw, bool)
+            ):
                 values[key] = raw
                 continue
             text = _text(raw)
@@ -545,18 +653,29 @@ class _Validator:
             if extra:
                 from openpyxl.utils import get_column_letter
 
-                self.error(number, f"第{index + 1}列（{get_column_letter(index + 1)}列）",
-                           f"表头之外多出内容「{extra[:30]}」：请删除多余的列。")
+                self.error(
+                    number,
+                    f"第{index + 1}列（{get_column_letter(index + 1)}列）",
+                    f"表头之外多出内容「{extra[:30]}」：请删除多余的列。",
+                )
                 break
 
         chain = None
         if values.get("chain"):
             chain = self.chains.get(self._key(values["chain"]))
             if chain is None:
-                self.error(number, headers[5], f"未知的产业链「{values['chain'][:30]}」。可选值：{'、'.join(self.root_chain_names)}"
-                           "（也可填写其下的环节名称，如“协作机器人”“碳化硅”）。")
+                self.error(
+                    number,
+                    headers[5],
+                    f"未知的产业链「{values['chain'][:30]}」。可选值：{'、'.join(self.root_chain_names)}"
+                    "（也可填写其下的环节名称，如“协作机器人”“碳化硅”）。",
+                )
         if values.get("item_type") and values["item_type"] not in spec.type_values:
-            self.error(number, headers[6], f"未知的{spec.item_word}类型「{values['item_type'][:30]}」。可选值：{'、'.join(spec.type_values)}。")
+            self.error(
+                number,
+                headers[6],
+                f"未知的{spec.item_word}类型「{values['item_type'][:30]}」。可选值：{'、'.join(spec.type_values)}。",
+            )
 
         amount = None
         raw_amount = values.get("amount")
@@ -568,14 +687,22 @@ class _Validator:
                 elif amount >= AMOUNT_LIMIT:
                     self.error(number, headers[7], f"金额「{_text(raw_amount)}」过大：单位是万元，请检查。")
             except ValueError:
-                self.error(number, headers[7], f"「{_text(raw_amount)[:30]}」不是有效的数字：请填写以万元为单位的数字，如 120 或 85.5，没有可留空。")
+                self.error(
+                    number,
+                    headers[7],
+                    f"「{_text(raw_amount)[:30]}」不是有效的数字：请填写以万元为单位的数字，如 120 或 85.5，没有可留空。",
+                )
 
         deadline = None
         if spec.has_deadline and values.get("deadline") not in (None, ""):
             try:
                 deadline = parse_date(values["deadline"])
             except (ValueError, OverflowError):
-                self.error(number, headers[8], f"「{_text(values['deadline'])[:30]}」不是有效的日期：请写成 2027-08-07、2027/8/7 或 2027年8月7日。")
+                self.error(
+                    number,
+                    headers[8],
+                    f"「{_text(values['deadline'])[:30]}」不是有效的日期：请写成 2027-08-07、2027/8/7 或 2027年8月7日。",
+                )
 
         region_full = None
         if values.get("region"):
@@ -589,28 +716,46 @@ class _Validator:
         if title and values.get("list_name") and org_name:
             key = (org_name, values["list_name"], title)
             if key in self.seen_titles:
-                self.error(number, headers[3], f"与第{self.seen_titles[key]}行重复：同一{spec.list_word}内{spec.item_word}名称「{title[:40]}」不能重复。")
+                self.error(
+                    number,
+                    headers[3],
+                    f"与第{self.seen_titles[key]}行重复：同一{spec.list_word}内{spec.item_word}名称「{title[:40]}」不能重复。",
+                )
             else:
                 self.seen_titles[key] = number
 
         if len(self.errors) > before:
             return None
         return _Row(
-            number=number, list_name=values["list_name"], org_name=org_name, region_text=values["region"],
-            region_full=region_full, title=title, description=values["description"], chain=chain,
-            item_type=values["item_type"], amount=amount, deadline=deadline,
-            contact_name=values["contact_name"], contact_phone=values["contact_phone"],
+            number=number,
+            list_name=values["list_name"],
+            org_name=org_name,
+            region_text=values["region"],
+            region_full=region_full,
+            title=title,
+            description=values["description"],
+            chain=chain,
+            item_type=values["item_type"],
+            amount=amount,
+            deadline=deadline,
+            contact_name=values["contact_name"],
+            contact_phone=values["contact_phone"],
         )
 
     def _check_org(self, number, column, name, region_text):
         if self.organization is not None and name != self.organization.name:
-            self.error(number, column, f"您只能导入本单位「{self.organization.name}」的{self.spec.item_word}，不能填写「{name[:40]}」。")
+            self.error(
+                number,
+                column,
+                f"您只能导入本单位「{self.organization.name}」的{self.spec.item_word}，不能填写「{name[:40]}」。",
+            )
             return
         if name not in self.org_regions:
             self.org_regions[name] = region_text
 
 
 # --- the entry point ------------------------------------------------------------------------------
+
 
 def _actor_is_staff(actor):
     from accounts.selectors import is_liaison
@@ -631,8 +776,18 @@ def _acting_organization(actor, organization):
     return membership.organization if membership else None
 
 
-def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry_run=False, progress=None,
-                        should_cancel=None, finalize=None, expected_rows=0):
+def import_catalog_file(
+    fileobj,
+    *,
+    filename,
+    actor=None,
+    organization=None,
+    dry_run=False,
+    progress=None,
+    should_cancel=None,
+    finalize=None,
+    expected_rows=0,
+):
     """Validate and (unless `dry_run`) write a demand or supply sheet; see the module docstring.
 
     `actor` None means the command line (full rights). Staff (liaison, platform admin) may name any
@@ -649,6 +804,7 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     if not is_staff and acting_org is None:
         report.errors.append("您还没有加入任何单位（或加入申请尚未通过），不能导入。")
         return report
+
     # Progress is in row-equivalents: a dry run reports rows checked; a real run reports half of
     # (rows checked + rows prepared), so one bar covers both passes and ends at the write.
     def validation_progress(done, total):
@@ -662,14 +818,20 @@ def import_catalog_file(fileobj, *, filename, actor=None, organization=None, dry
     try:
         rows, merged = _open_table(fileobj, filename, report.notes)
         valid_rows, org_regions = _validate_table(
-            rows, merged, report, organization=None if is_staff else acting_org,
-            progress=validation_progress, should_cancel=should_cancel, expected_rows=expected_rows,
+            rows,
+            merged,
+            report,
+            organization=None if is_staff else acting_org,
+            progress=validation_progress,
+            should_cancel=should_cancel,
+            expected_rows=expected_rows,
         )
         if report.errors:
             return report
         spec = SPECS[report.kind]
-        writer = _Writer(spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff,
-                         org_regions=org_regions)
+        writer = _Writer(
+            spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions
+        )
         if dry_run:
             writer.plan()
             return report
@@ -735,9 +897,10 @@ def _column_index(letters):
 
 # --- planning and writing ---------------------------------------------------------------------------
 
+
 def _chunks(items, size=BATCH_SIZE):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class _Writer:
@@ -751,7 +914,9 @@ class _Writer:
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.acting_org = acting_org
         self.is_staff = is_staff
-        self.compare_fields = self.ITEM_FIELDS + (spec.type_field, spec.amount_field) + (("deadline",) if spec.has_deadline else ())
+        self.compare_fields = (
+            self.ITEM_FIELDS + (spec.type_field, spec.amount_field) + (("deadline",) if spec.has_deadline else ())
+        )
 
     # Reads shared by the dry run (preview) and the real run.
     def _load(self):
@@ -770,7 +935,9 @@ class _Writer:
         self.items = {}
         if self.lists:
             by_id = {lst.pk: key for key, lst in self.lists.items()}
-            existing_items = spec.item_model.objects.filter(**{f"{spec.list_fk}_id__in": list(by_id)}).select_related("region")
+            existing_items = spec.item_model.objects.filter(**{f"{spec.list_fk}_id__in": list(by_id)}).select_related(
+                "region"
+            )
             for item in existing_items:
                 list_key = by_id[getattr(item, f"{spec.list_fk}_id")]
                 self.items[(list_key, item.title)] = item
@@ -806,13 +973,20 @@ class _Writer:
         elif item.region.full_name != region_full:
             return True
         current = {
-            "description": item.description, "chain_id": item.chain_id, "contact_name": item.contact_name,
-            "contact_phone": item.contact_phone, spec.type_field: getattr(item, spec.type_field),
+            "description": item.description,
+            "chain_id": item.chain_id,
+            "contact_name": item.contact_name,
+            "contact_phone": item.contact_phone,
+            spec.type_field: getattr(item, spec.type_field),
             spec.amount_field: getattr(item, spec.amount_field),
         }
         wanted = {
-            "description": row.description, "chain_id": row.chain.pk, "contact_name": row.contact_name,
-            "contact_phone": row.contact_phone, spec.type_field: row.item_type, spec.amount_field: row.amount,
+            "description": row.description,
+            "chain_id": row.chain.pk,
+            "contact_name": row.contact_name,
+            "contact_phone": row.contact_phone,
+            spec.type_field: row.item_type,
+            spec.amount_field: row.amount,
         }
         if spec.has_deadline:
             current["deadline"], wanted["deadline"] = item.deadline, row.deadline
@@ -821,7 +995,12 @@ class _Writer:
     def plan(self):
         """Dry run: count what would be created/updated without writing anything."""
         self._load()
-        changed = [k for k in self._row_keys() if k in self.items and self._differs(self.items[k], self._row_by_key[k], region_full=self._row_by_key[k].region_full)]
+        changed = [
+            k
+            for k in self._row_keys()
+            if k in self.items
+            and self._differs(self.items[k], self._row_by_key[k], region_full=self._row_by_key[k].region_full)
+        ]
         self._count(changed)
 
     def _row_keys(self):
@@ -841,7 +1020,7 @@ class _Writer:
         for start in range(0, total, BATCH_SIZE):
             if should_cancel and should_cancel():
                 raise ImportCancelled
-            for row in self.rows[start:start + BATCH_SIZE]:
+            for row in self.rows[start : start + BATCH_SIZE]:
                 item = self.items.get(((row.org_name, row.list_name), row.title))
                 if item is not None and item.search_tokens and item.description == row.description:
                     row.search_tokens = item.search_tokens
@@ -861,7 +1040,9 @@ class _Writer:
                 regions[row.region_text] = region_resolve(row.region_text)
         # Organisations (found by name, else created unverified).
         new_orgs = [
-            Organization(name=name, kind=spec.new_org_kind(name), region=regions[self.org_regions[name]], is_verified=False)
+            Organization(
+                name=name, kind=spec.new_org_kind(name), region=regions[self.org_regions[name]], is_verified=False
+            )
             for name in self.new_org_names
         ]
         Organization.objects.bulk_create(new_orgs)
@@ -873,7 +1054,10 @@ class _Writer:
             first_rows.setdefault((row.org_name, row.list_name), row)
         new_lists = [
             spec.list_model(
-                name=name, organization=self.orgs[org_name], status=status, created_by=self.actor,
+                name=name,
+                organization=self.orgs[org_name],
+                status=status,
+                created_by=self.actor,
                 year=_year_for(name, first_rows[(org_name, name)]),
             )
             for org_name, name in self.new_list_keys
@@ -893,7 +1077,9 @@ class _Writer:
                 org = self.orgs[row.org_name]
                 item = self.items.get((list_key, row.title))
                 if item is None:
-                    item = spec.item_model(**{spec.list_fk: self.lists[list_key]}, title=row.title, created_by=self.actor)
+                    item = spec.item_model(
+                        **{spec.list_fk: self.lists[list_key]}, title=row.title, created_by=self.actor
+                    )
                     self._fill(item, row, region, org)
                     to_create.append(item)
                 elif self._differs(item, row, region_id=region.pk) or item.search_tokens != row.search_tokens:
@@ -978,7 +1164,9 @@ def import_job_create(*, uploaded_file, user, organization):
     from portal.outbox import enqueue
 
     extension = os.path.splitext(uploaded_file.name)[1].lower()
-    job = ImportJob(original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization)
+    job = ImportJob(
+        original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization
+    )
     job.file.save(f"{uuid.uuid4().hex}{extension}", File(uploaded_file), save=False)
     with job.file.open("rb") as handle:
         job.total_rows = estimate_rows(handle, job.original_name)
@@ -1024,11 +1212,20 @@ def import_job_preview(*, job_id):
         return job  # cancelled meanwhile, or a duplicate delivery
     progress, should_cancel = _job_callbacks(job_id)
     with job.file.open("rb") as handle:
-        report = import_catalog_file(handle, filename=job.original_name, actor=job.created_by, organization=job.organization,
-                                     dry_run=True, progress=progress, should_cancel=should_cancel,
-                                     expected_rows=job.total_rows)
+        report = import_catalog_file(
+            handle,
+            filename=job.original_name,
+            actor=job.created_by,
+            organization=job.organization,
+            dry_run=True,
+            progress=progress,
+            should_cancel=should_cancel,
+            expected_rows=job.total_rows,
+        )
     fields = {
-        "kind": report.kind, "total_rows": report.total_rows, "processed_rows": report.total_rows,
+        "kind": report.kind,
+        "total_rows": report.total_rows,
+        "processed_rows": report.total_rows,
         "errors": report.errors,
         "summary": report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes},
     }
@@ -1103,18 +1300,32 @@ def import_job_run(*, job_id):
     progress, should_cancel = _job_callbacks(job_id)
 
     def finalize(report):
-        jobs.update(status=Status.SUCCEEDED, processed_rows=report.total_rows, total_rows=report.total_rows,
-                    summary=report.as_summary(), errors=[], finished_at=timezone.now())
+        jobs.update(
+            status=Status.SUCCEEDED,
+            processed_rows=report.total_rows,
+            total_rows=report.total_rows,
+            summary=report.as_summary(),
+            errors=[],
+            finished_at=timezone.now(),
+        )
 
     try:
         with job.file.open("rb") as handle:
             report = import_catalog_file(
-                handle, filename=job.original_name, actor=job.created_by, organization=job.organization,
-                progress=progress, should_cancel=should_cancel, finalize=finalize, expected_rows=job.total_rows,
+                handle,
+                filename=job.original_name,
+                actor=job.created_by,
+                organization=job.organization,
+                progress=progress,
+                should_cancel=should_cancel,
+                finalize=finalize,
+                expected_rows=job.total_rows,
             )
     except Exception as exc:  # a bug or a lost database: nothing was committed, say so
         logging.getLogger(__name__).exception("import job %s failed", job_id)
-        return finish(Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"])
+        return finish(
+            Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"]
+        )
     if report.cancelled:
         return finish(Status.CANCELLED)
     if not report.ok:

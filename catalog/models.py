@@ -1,4 +1,5 @@
 """产业链 taxonomy, regions, 需求清单/需求 and 供给菜单/供给."""
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
@@ -13,7 +14,9 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=50)
     full_name = models.CharField("全称", max_length=120, unique=True)
     level = models.CharField("级别", max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         verbose_name = "地区"
@@ -36,7 +39,9 @@ class IndustryChain(models.Model):
     """Two levels: a chain (parent is null) and its 环节."""
 
     name = models.CharField("名称", max_length=50, unique=True)
-    parent = models.ForeignKey("self", verbose_name="所属产业链", null=True, blank=True, on_delete=models.PROTECT, related_name="segments")
+    parent = models.ForeignKey(
+        "self", verbose_name="所属产业链", null=True, blank=True, on_delete=models.PROTECT, related_name="segments"
+    )
     is_priority = models.BooleanField("十大重点产业链", default=False)
     is_future = models.BooleanField("未来产业", default=False)
     keywords = models.TextField("关键词", blank=True, help_text="以空格分隔，供中文分词与匹配使用")
@@ -92,11 +97,20 @@ class DemandList(models.Model):
         CLOSED = "closed", "已关闭"
 
     name = models.CharField("清单名称", max_length=120)
-    organization = models.ForeignKey("accounts.Organization", verbose_name="发布单位", on_delete=models.CASCADE, related_name="demand_lists")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="发布单位", on_delete=models.CASCADE, related_name="demand_lists"
+    )
     year = models.PositiveIntegerField("年度")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     description = models.TextField("说明", blank=True, validators=description_validators)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -118,15 +132,21 @@ class Demand(models.Model):
         LANDED = "landed", "已落地"
         CLOSED = "closed", "已关闭"
 
-    demand_list = models.ForeignKey(DemandList, verbose_name="需求清单", on_delete=models.CASCADE, related_name="demands")
+    demand_list = models.ForeignKey(
+        DemandList, verbose_name="需求清单", on_delete=models.CASCADE, related_name="demands"
+    )
     # Denormalised from demand_list for permission filters; services keep it equal.
-    organization = models.ForeignKey("accounts.Organization", verbose_name="发布单位", on_delete=models.CASCADE, related_name="demands")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="发布单位", on_delete=models.CASCADE, related_name="demands"
+    )
     region = models.ForeignKey(Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="demands")
     title = models.CharField("需求名称", max_length=200)
     description = models.TextField("需求描述", validators=description_validators)
     chain = models.ForeignKey(IndustryChain, verbose_name="产业链", on_delete=models.PROTECT, related_name="demands")
     demand_type = models.CharField("需求类型", max_length=10, choices=DemandType.choices)
-    budget_wan = models.DecimalField("预算（万元）", max_digits=12, decimal_places=2, null=True, blank=True, validators=money_validators)
+    budget_wan = models.DecimalField(
+        "预算（万元）", max_digits=12, decimal_places=2, null=True, blank=True, validators=money_validators
+    )
     deadline = models.DateField("截止日期", null=True, blank=True)
     contact_name = models.CharField("联系人", max_length=50)
     contact_phone = models.CharField("联系电话", max_length=30)
@@ -134,7 +154,14 @@ class Demand(models.Model):
     is_open_bidding = models.BooleanField("公开报价", default=False, help_text="默认密封：截止前发布方看不到报价")
     # jieba tokens of title + description (space separated), maintained by catalog.search.
     search_tokens = models.TextField("分词索引", blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -166,11 +193,20 @@ class SupplyMenu(models.Model):
         CLOSED = "closed", "已关闭"
 
     name = models.CharField("菜单名称", max_length=120)
-    organization = models.ForeignKey("accounts.Organization", verbose_name="供给单位", on_delete=models.CASCADE, related_name="supply_menus")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="供给单位", on_delete=models.CASCADE, related_name="supply_menus"
+    )
     year = models.PositiveIntegerField("年度", null=True, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     description = models.TextField("说明", blank=True, validators=description_validators)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -190,19 +226,30 @@ class Supply(models.Model):
         CLOSED = "closed", "已下架"
 
     menu = models.ForeignKey(SupplyMenu, verbose_name="供给菜单", on_delete=models.CASCADE, related_name="supplies")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="供给单位", on_delete=models.CASCADE, related_name="supplies")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="供给单位", on_delete=models.CASCADE, related_name="supplies"
+    )
     region = models.ForeignKey(Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="supplies")
     title = models.CharField("供给名称", max_length=200)
     description = models.TextField("供给描述", validators=description_validators)
     chain = models.ForeignKey(IndustryChain, verbose_name="产业链", on_delete=models.PROTECT, related_name="supplies")
     supply_type = models.CharField("供给类型", max_length=10, choices=SupplyType.choices)
-    price_wan = models.DecimalField("参考价格（万元）", max_digits=12, decimal_places=2, null=True, blank=True, validators=money_validators)
+    price_wan = models.DecimalField(
+        "参考价格（万元）", max_digits=12, decimal_places=2, null=True, blank=True, validators=money_validators
+    )
     maturity = models.CharField("成熟度", max_length=10, choices=Maturity.choices, blank=True)
     contact_name = models.CharField("联系人", max_length=50)
     contact_phone = models.CharField("联系电话", max_length=30)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     search_tokens = models.TextField("分词索引", blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -244,8 +291,22 @@ class ImportJob(models.Model):
     original_name = models.CharField("原文件名", max_length=255)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
-    organization = models.ForeignKey("accounts.Organization", verbose_name="所属单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     total_rows = models.PositiveIntegerField("总行数", default=0)
     processed_rows = models.PositiveIntegerField("已处理行数", default=0)
     errors = models.JSONField("问题列表", default=list, blank=True)

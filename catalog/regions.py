@@ -1,4 +1,5 @@
 """Turn a 所在地区 string ("泰安市岱岳区", "北京市顺义区", "济宁高新区") into Region rows."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -17,20 +18,20 @@ def parse_region(text):
     province = ""
     match = PROVINCE_RE.match(raw)
     if match:
-        province, raw = match.group("prov"), raw[match.end():]
+        province, raw = match.group("prov"), raw[match.end() :]
     for municipality in MUNICIPALITIES:
         short = municipality[:-1]
         if raw.startswith(municipality) or raw == short or (raw.startswith(short) and not raw.startswith(municipality)):
-            rest = raw[len(municipality):] if raw.startswith(municipality) else raw[len(short):]
+            rest = raw[len(municipality) :] if raw.startswith(municipality) else raw[len(short) :]
             return "", municipality, rest
     city, rest = "", raw
     if "市" in raw:
         index = raw.index("市")
-        city, rest = raw[: index + 1], raw[index + 1:]
+        city, rest = raw[: index + 1], raw[index + 1 :]
     else:
         for candidate in SHANDONG_CITIES:
             if raw.startswith(candidate[:-1]):
-                city, rest = candidate, raw[len(candidate) - 1:]
+                city, rest = candidate, raw[len(candidate) - 1 :]
                 break
     if not city:
         if province:
@@ -46,9 +47,15 @@ def region_resolve(text):
     province, city, district = parse_region(text)
     parent = None
     full = ""
-    for name, level in ((province, Region.Level.PROVINCE), (city, Region.Level.CITY), (district, Region.Level.DISTRICT)):
+    for name, level in (
+        (province, Region.Level.PROVINCE),
+        (city, Region.Level.CITY),
+        (district, Region.Level.DISTRICT),
+    ):
         if not name:
             continue
         full += name
-        parent, _ = Region.objects.get_or_create(full_name=full, defaults={"name": name, "level": level, "parent": parent})
+        parent, _ = Region.objects.get_or_create(
+            full_name=full, defaults={"name": name, "level": level, "parent": parent}
+        )
     return parent

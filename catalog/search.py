@@ -5,6 +5,7 @@ Documents are indexed in jieba's search mode (precise words plus their dictionar
 tokens (" 机器人 " inside " … "), never raw substrings, so a query for "人" does not match every
 text that happens to contain the character. Works the same on SQLite and PostgreSQL.
 """
+
 import re
 import tempfile
 import threading
@@ -147,7 +148,7 @@ def highlight(text, q):
     parts = []
     last = 0
     for match in pattern.finditer(text):
-        parts.append(escape(text[last:match.start()]))
+        parts.append(escape(text[last : match.start()]))
         parts.append(f'<mark class="hit">{escape(match.group(0))}</mark>')
         last = match.end()
     parts.append(escape(text[last:]))

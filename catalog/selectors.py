@@ -14,6 +14,7 @@ Permission matrix (objects = 需求清单/需求, 供给菜单/供给):
 
 "Published" = the list/menu is not a draft and the owning organisation is verified.
 """
+
 from django.db.models import Q
 
 from accounts.selectors import (
@@ -30,11 +31,15 @@ SUPPLY_RELATED = ("organization", "region", "chain", "menu")
 
 
 def _published_demand_q(prefix=""):
-    return Q(**{f"{prefix}organization__is_verified": True}) & ~Q(**{f"{prefix}demand_list__status": DemandList.Status.DRAFT})
+    return Q(**{f"{prefix}organization__is_verified": True}) & ~Q(
+        **{f"{prefix}demand_list__status": DemandList.Status.DRAFT}
+    )
 
 
 def _published_supply_q(prefix=""):
-    return Q(**{f"{prefix}organization__is_verified": True}) & Q(**{f"{prefix}menu__status": SupplyMenu.Status.PUBLISHED})
+    return Q(**{f"{prefix}organization__is_verified": True}) & Q(
+        **{f"{prefix}menu__status": SupplyMenu.Status.PUBLISHED}
+    )
 
 
 def demands_visible_to(user):
@@ -56,7 +61,8 @@ def demand_lists_visible_to(user):
     if is_liaison(user):
         return qs
     return qs.filter(
-        (Q(organization__is_verified=True) & ~Q(status=DemandList.Status.DRAFT)) | Q(organization_id__in=user_org_ids(user))
+        (Q(organization__is_verified=True) & ~Q(status=DemandList.Status.DRAFT))
+        | Q(organization_id__in=user_org_ids(user))
     )
 
 
@@ -65,7 +71,8 @@ def supply_menus_visible_to(user):
     if is_liaison(user):
         return qs
     return qs.filter(
-        (Q(organization__is_verified=True) & Q(status=SupplyMenu.Status.PUBLISHED)) | Q(organization_id__in=user_org_ids(user))
+        (Q(organization__is_verified=True) & Q(status=SupplyMenu.Status.PUBLISHED))
+        | Q(organization_id__in=user_org_ids(user))
     )
 
 
@@ -80,6 +87,7 @@ def published_supplies():
 
 # --- object-level rights ---------------------------------------------------------------------
 # `obj` is any catalog object with an `organization_id` (list, demand, menu, supply).
+
 
 def can_view_contacts(user, obj):
     return is_liaison(user) or obj.organization_id in user_org_ids(user) or user_is_verified_member(user)

@@ -1,4 +1,5 @@
 """DRF serializers of the catalog API. Contacts are filled only for callers who may see them."""
+
 from rest_framework import serializers
 
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Supply, SupplyMenu, SupplyType
@@ -31,6 +32,7 @@ class ContactsMixin:
 
 # --- 需求清单 / 供给菜单 -------------------------------------------------------------------------
 
+
 class DemandListSerializer(serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, help_text="发布单位")
     organization_id = serializers.IntegerField(
@@ -40,7 +42,17 @@ class DemandListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DemandList
-        fields = ["id", "name", "organization", "organization_id", "year", "status", "description", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "organization",
+            "organization_id",
+            "year",
+            "status",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "name": {"help_text": "清单名称，同一单位内唯一"},
@@ -63,15 +75,19 @@ class SupplyMenuSerializer(DemandListSerializer):
 
 # --- 需求 / 供给 --------------------------------------------------------------------------------
 
+
 class _ItemSerializer(ContactsMixin, serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, help_text="发布单位/供给单位")
     chain = serializers.SlugRelatedField(
-        slug_field="name", queryset=IndustryChain.objects.all(),
+        slug_field="name",
+        queryset=IndustryChain.objects.all(),
         help_text="产业链或环节名称，如「机器人」「集成电路」",
         error_messages={"does_not_exist": "未知的产业链「{value}」。", "invalid": "产业链须为名称文本。"},
     )
     region = serializers.CharField(
-        source="region.full_name", required=False, help_text="所在地区全称，如「山东省济宁市任城区」；写入时可填「济宁市任城区」，不填用单位所在地"
+        source="region.full_name",
+        required=False,
+        help_text="所在地区全称，如「山东省济宁市任城区」；写入时可填「济宁市任城区」，不填用单位所在地",
     )
 
     def to_internal_value(self, data):
@@ -86,14 +102,30 @@ class DemandSerializer(_ItemSerializer):
         queryset=DemandList.objects.all(), help_text="所属需求清单编号（创建后不可更改）"
     )
     demand_type = serializers.ChoiceField(choices=DemandType.choices, help_text="需求类型")
-    status = serializers.CharField(read_only=True, help_text="状态：collecting 征集中 / matching 对接中 / signed 已签约 / landed 已落地 / closed 已关闭")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="状态：collecting 征集中 / matching 对接中 / signed 已签约 / landed 已落地 / closed 已关闭",
+    )
 
     class Meta:
         model = Demand
         fields = [
-            "id", "demand_list", "organization", "region", "title", "description", "chain", "demand_type",
-            "budget_wan", "deadline", "contact_name", "contact_phone", "status", "is_open_bidding",
-            "created_at", "updated_at",
+            "id",
+            "demand_list",
+            "organization",
+            "region",
+            "title",
+            "description",
+            "chain",
+            "demand_type",
+            "budget_wan",
+            "deadline",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "is_open_bidding",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services, with a Chinese message naming the title
@@ -118,7 +150,9 @@ class DemandSerializer(_ItemSerializer):
 
 
 class SupplySerializer(_ItemSerializer):
-    menu = serializers.PrimaryKeyRelatedField(queryset=SupplyMenu.objects.all(), help_text="所属供给菜单编号（创建后不可更改）")
+    menu = serializers.PrimaryKeyRelatedField(
+        queryset=SupplyMenu.objects.all(), help_text="所属供给菜单编号（创建后不可更改）"
+    )
     supply_type = serializers.ChoiceField(choices=SupplyType.choices, help_text="供给类型")
     maturity = serializers.ChoiceField(choices=Maturity.choices, required=False, allow_blank=True, help_text="成熟度")
     status = serializers.CharField(read_only=True, help_text="状态：active 可对接 / closed 已下架")
@@ -126,8 +160,21 @@ class SupplySerializer(_ItemSerializer):
     class Meta:
         model = Supply
         fields = [
-            "id", "menu", "organization", "region", "title", "description", "chain", "supply_type",
-            "price_wan", "maturity", "contact_name", "contact_phone", "status", "created_at", "updated_at",
+            "id",
+            "menu",
+            "organization",
+            "region",
+            "title",
+            "description",
+            "chain",
+            "supply_type",
+            "price_wan",
+            "maturity",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services
@@ -147,4 +194,3 @@ class SupplySerializer(_ItemSerializer):
 
             self.fields["menu"].queryset = supply_menus_visible_to(request.user)
         self.fields["menu"].error_messages["does_not_exist"] = "供给菜单不存在或您无权访问。"
-

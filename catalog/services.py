@@ -4,6 +4,7 @@ Every function takes keyword arguments only. `data` is a dict of cleaned field v
 form's or serializer's `cleaned_data` holds); unknown keys are ignored. Errors reach the user:
 PermissionDenied / ValidationError carry Chinese messages (ValidationError keyed by field).
 """
+
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,12 +25,25 @@ DESCRIPTION_MAX = 5000
 DEMAND_LIST_FIELDS = ("name", "year", "description")
 SUPPLY_MENU_FIELDS = ("name", "year", "description")
 DEMAND_FIELDS = (
-    "title", "description", "chain", "demand_type", "budget_wan", "deadline",
-    "contact_name", "contact_phone", "is_open_bidding",
+    "title",
+    "description",
+    "chain",
+    "demand_type",
+    "budget_wan",
+    "deadline",
+    "contact_name",
+    "contact_phone",
+    "is_open_bidding",
 )
 SUPPLY_FIELDS = (
-    "title", "description", "chain", "supply_type", "price_wan", "maturity",
-    "contact_name", "contact_phone",
+    "title",
+    "description",
+    "chain",
+    "supply_type",
+    "price_wan",
+    "maturity",
+    "contact_name",
+    "contact_phone",
 )
 # Changing these after bids arrived is a material change for the bidders.
 MATERIAL_DEMAND_FIELDS = ("description", "budget_wan", "deadline")
@@ -40,6 +54,7 @@ AUDIT_SUPPLY_FIELDS = SUPPLY_FIELDS + ("region", "status")
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 class _OrgScope:
     """Stands in for a not-yet-created object when asking the selectors about rights."""
@@ -127,6 +142,7 @@ def _check_deadline(deadline, previous=None):
 
 # --- 需求清单 ----------------------------------------------------------------------------------
 
+
 def _list_name_taken(organization, name):
     return f"本单位已有名为「{name}」的需求清单，请换一个清单名称。"
 
@@ -134,8 +150,9 @@ def _list_name_taken(organization, name):
 @transaction.atomic
 def demand_list_create(*, organization, user, data):
     _require(can_edit, user, _OrgScope(organization), "您不是该单位的成员，不能为其创建需求清单。")
-    demand_list = DemandList(organization=organization, created_by=user if user.is_authenticated else None,
-                             status=DemandList.Status.DRAFT)
+    demand_list = DemandList(
+        organization=organization, created_by=user if user.is_authenticated else None, status=DemandList.Status.DRAFT
+    )
     _apply(demand_list, data, DEMAND_LIST_FIELDS)
     _check_description(demand_list.description, "清单说明")
     message = _list_name_taken(organization, demand_list.name)
@@ -189,6 +206,7 @@ def demand_list_close(*, demand_list, user):
 
 # --- 需求 -------------------------------------------------------------------------------------
 
+
 def _demand_title_taken(title):
     return {"title": f"本清单中已有名为「{title}」的需求，请修改需求名称。"}
 
@@ -209,8 +227,11 @@ def demand_create(*, demand_list, user, data):
     demand_list = _locked(DemandList, demand_list)
     if demand_list.status == DemandList.Status.CLOSED:
         raise ValidationError("该需求清单已关闭，不能再添加需求。")
-    demand = Demand(demand_list=demand_list, organization=demand_list.organization,
-                    created_by=user if user.is_authenticated else None)
+    demand = Demand(
+        demand_list=demand_list,
+        organization=demand_list.organization,
+        created_by=user if user.is_authenticated else None,
+    )
     _apply(demand, data, DEMAND_FIELDS)
     _check_deadline(demand.deadline)
     demand.region = _resolve_region(data.get("region"), demand_list.organization.region)
@@ -275,14 +296,19 @@ def demand_delete(*, demand, user):
     except ProtectedError:
         raise ValidationError("该需求已有关联的意向书或对接项目，不能删除，请改为关闭。") from None
     demand.pk = demand_id  # delete() cleared it; the trail keeps the id
-    audit_record(actor=user, obj=demand, action="delete",
-                 changes={name: {"before": value, "after": None} for name, value in audit_before.items()})
+    audit_record(
+        actor=user,
+        obj=demand,
+        action="delete",
+        changes={name: {"before": value, "after": None} for name, value in audit_before.items()},
+    )
     # Matching drops the stale matches of a demand that no longer exists.
     enqueue("matching.tasks.refresh_demand", demand_id)
     return demand_id
 
 
 # --- 供给菜单 ----------------------------------------------------------------------------------
+
 
 def _menu_name_taken(name):
     return f"本单位已有名为「{name}」的供给菜单，请换一个菜单名称。"
@@ -291,8 +317,9 @@ def _menu_name_taken(name):
 @transaction.atomic
 def supply_menu_create(*, organization, user, data):
     _require(can_edit, user, _OrgScope(organization), "您不是该单位的成员，不能为其创建供给菜单。")
-    menu = SupplyMenu(organization=organization, created_by=user if user.is_authenticated else None,
-                      status=SupplyMenu.Status.DRAFT)
+    menu = SupplyMenu(
+        organization=organization, created_by=user if user.is_authenticated else None, status=SupplyMenu.Status.DRAFT
+    )
     _apply(menu, data, SUPPLY_MENU_FIELDS)
     _check_description(menu.description, "菜单说明")
     message = _menu_name_taken(menu.name)
@@ -342,6 +369,7 @@ def supply_menu_close(*, menu, user):
 
 
 # --- 供给 -------------------------------------------------------------------------------------
+
 
 def _supply_title_taken(title):
     return {"title": f"本菜单中已有名为「{title}」的供给，请修改供给名称。"}
@@ -409,7 +437,11 @@ def supply_delete(*, supply, user):
     except ProtectedError:
         raise ValidationError("该供给已有关联的对接项目，不能删除，请改为下架。") from None
     supply.pk = supply_id
-    audit_record(actor=user, obj=supply, action="delete",
-                 changes={name: {"before": value, "after": None} for name, value in audit_before.items()})
+    audit_record(
+        actor=user,
+        obj=supply,
+        action="delete",
+        changes={name: {"before": value, "after": None} for name, value in audit_before.items()},
+    )
     enqueue("matching.tasks.refresh_supply", supply_id)
     return supply_id

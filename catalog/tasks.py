@@ -1,4 +1,5 @@
 """Worker tasks of the catalog app: previews and imports of large Excel/CSV files (with progress)."""
+
 from celery import shared_task
 
 from catalog.importing import import_job_preview, import_job_run

@@ -1,4 +1,5 @@
 """HTML pages of the catalog app: demand lists, demands, supply menus, supplies (+ import/export)."""
+
 from django.urls import include, path
 
 from catalog import views

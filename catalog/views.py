@@ -1,11 +1,12 @@
 """HTML pages for 需求清单/需求 and 供给菜单/供给: thin views over catalog.selectors/services/filters."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
@@ -42,6 +43,7 @@ class CappedPaginator(Paginator):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _rights(user, obj):
     return {
@@ -95,21 +97,29 @@ def _list_page(request, *, queryset, filterset_class, template, export_url_name,
 
 # --- lists -----------------------------------------------------------------------------------
 
+
 def demand_list(request):
     return _list_page(
-        request, queryset=selectors.demands_visible_to(request.user), filterset_class=DemandFilterSet,
-        template="catalog/demand_list.html", export_url_name="catalog:demand_export",
+        request,
+        queryset=selectors.demands_visible_to(request.user),
+        filterset_class=DemandFilterSet,
+        template="catalog/demand_list.html",
+        export_url_name="catalog:demand_export",
     )
 
 
 def supply_list(request):
     return _list_page(
-        request, queryset=selectors.supplies_visible_to(request.user), filterset_class=SupplyFilterSet,
-        template="catalog/supply_list.html", export_url_name="catalog:supply_export",
+        request,
+        queryset=selectors.supplies_visible_to(request.user),
+        filterset_class=SupplyFilterSet,
+        template="catalog/supply_list.html",
+        export_url_name="catalog:supply_export",
     )
 
 
 # --- details ---------------------------------------------------------------------------------
+
 
 def demand_detail(request, pk):
     demand = _visible_or_404(selectors.demands_visible_to(request.user), pk)
@@ -124,18 +134,23 @@ def supply_detail(request, pk):
 def demandlist_detail(request, pk):
     demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
     items = selectors.demands_visible_to(request.user).filter(demand_list=demand_list).order_by("id")
-    return render(request, "catalog/demandlist_detail.html",
-                  {"demand_list": demand_list, "items": items, **_rights(request.user, demand_list)})
+    return render(
+        request,
+        "catalog/demandlist_detail.html",
+        {"demand_list": demand_list, "items": items, **_rights(request.user, demand_list)},
+    )
 
 
 def supplymenu_detail(request, pk):
     menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
     items = selectors.supplies_visible_to(request.user).filter(menu=menu).order_by("id")
-    return render(request, "catalog/supplymenu_detail.html",
-                  {"menu": menu, "items": items, **_rights(request.user, menu)})
+    return render(
+        request, "catalog/supplymenu_detail.html", {"menu": menu, "items": items, **_rights(request.user, menu)}
+    )
 
 
 # --- 需求清单 / 供给菜单 create, edit, publish, close ---------------------------------------------
+
 
 def _container_create(request, *, form_class, service, template, title):
     orgs = list(_editable_orgs(request.user))
@@ -172,35 +187,63 @@ def _container_edit(request, obj, *, form_class, service, template, title, kwarg
 
 
 def obj_url(obj):
-    names = {DemandList: "catalog:demandlist_detail", SupplyMenu: "catalog:supplymenu_detail",
-             Demand: "catalog:demand_detail", Supply: "catalog:supply_detail"}
+    names = {
+        DemandList: "catalog:demandlist_detail",
+        SupplyMenu: "catalog:supplymenu_detail",
+        Demand: "catalog:demand_detail",
+        Supply: "catalog:supply_detail",
+    }
     return reverse(names[type(obj)], args=[obj.pk])
 
 
 @login_required
 def demandlist_create(request):
-    return _container_create(request, form_class=DemandListForm, service=services.demand_list_create,
-                             template="catalog/container_form.html", title="新建需求清单")
+    return _container_create(
+        request,
+        form_class=DemandListForm,
+        service=services.demand_list_create,
+        template="catalog/container_form.html",
+        title="新建需求清单",
+    )
 
 
 @login_required
 def demandlist_edit(request, pk):
     demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
-    return _container_edit(request, demand_list, form_class=DemandListForm, service=services.demand_list_update,
-                           template="catalog/container_form.html", title="编辑需求清单", kwarg_name="demand_list")
+    return _container_edit(
+        request,
+        demand_list,
+        form_class=DemandListForm,
+        service=services.demand_list_update,
+        template="catalog/container_form.html",
+        title="编辑需求清单",
+        kwarg_name="demand_list",
+    )
 
 
 @login_required
 def supplymenu_create(request):
-    return _container_create(request, form_class=SupplyMenuForm, service=services.supply_menu_create,
-                             template="catalog/container_form.html", title="新建供给菜单")
+    return _container_create(
+        request,
+        form_class=SupplyMenuForm,
+        service=services.supply_menu_create,
+        template="catalog/container_form.html",
+        title="新建供给菜单",
+    )
 
 
 @login_required
 def supplymenu_edit(request, pk):
     menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
-    return _container_edit(request, menu, form_class=SupplyMenuForm, service=services.supply_menu_update,
-                           template="catalog/container_form.html", title="编辑供给菜单", kwarg_name="menu")
+    return _container_edit(
+        request,
+        menu,
+        form_class=SupplyMenuForm,
+        service=services.supply_menu_update,
+        template="catalog/container_form.html",
+        title="编辑供给菜单",
+        kwarg_name="menu",
+    )
 
 
 def _post_action(request, obj, service, kwarg_name, success):
@@ -243,6 +286,7 @@ def supplymenu_close(request, pk):
 
 # --- 需求 / 供给 create, edit, close, delete ----------------------------------------------------
 
+
 def _open_containers(user, queryset):
     if is_platform_admin(user):
         return queryset.exclude(status="closed")
@@ -274,7 +318,11 @@ def demand_create(request, list_pk=None):
         else:
             messages.success(request, f"已添加需求「{demand.title}」。")
             return redirect(obj_url(demand))
-    return render(request, "catalog/item_form.html", {"form": form, "title": "添加需求", "cancel_url": reverse("catalog:demand_list")})
+    return render(
+        request,
+        "catalog/item_form.html",
+        {"form": form, "title": "添加需求", "cancel_url": reverse("catalog:demand_list")},
+    )
 
 
 @login_required
@@ -291,7 +339,11 @@ def demand_edit(request, pk):
         else:
             messages.success(request, "需求已保存。")
             return redirect(obj_url(demand))
-    return render(request, "catalog/item_form.html", {"form": form, "title": "编辑需求", "object": demand, "cancel_url": obj_url(demand)})
+    return render(
+        request,
+        "catalog/item_form.html",
+        {"form": form, "title": "编辑需求", "object": demand, "cancel_url": obj_url(demand)},
+    )
 
 
 @login_required
@@ -315,8 +367,9 @@ def demand_delete(request, pk):
             return redirect(obj_url(demand))
         messages.success(request, f"已删除需求「{demand.title}」。")
         return redirect("catalog:demandlist_detail", list_pk)
-    return render(request, "catalog/confirm_delete.html",
-                  {"object": demand, "kind": "需求", "cancel_url": obj_url(demand)})
+    return render(
+        request, "catalog/confirm_delete.html", {"object": demand, "kind": "需求", "cancel_url": obj_url(demand)}
+    )
 
 
 @login_required
@@ -344,7 +397,11 @@ def supply_create(request, menu_pk=None):
         else:
             messages.success(request, f"已添加供给「{supply.title}」。")
             return redirect(obj_url(supply))
-    return render(request, "catalog/item_form.html", {"form": form, "title": "添加供给", "cancel_url": reverse("catalog:supply_list")})
+    return render(
+        request,
+        "catalog/item_form.html",
+        {"form": form, "title": "添加供给", "cancel_url": reverse("catalog:supply_list")},
+    )
 
 
 @login_required
@@ -361,7 +418,11 @@ def supply_edit(request, pk):
         else:
             messages.success(request, "供给已保存。")
             return redirect(obj_url(supply))
-    return render(request, "catalog/item_form.html", {"form": form, "title": "编辑供给", "object": supply, "cancel_url": obj_url(supply)})
+    return render(
+        request,
+        "catalog/item_form.html",
+        {"form": form, "title": "编辑供给", "object": supply, "cancel_url": obj_url(supply)},
+    )
 
 
 @login_required
@@ -385,5 +446,6 @@ def supply_delete(request, pk):
             return redirect(obj_url(supply))
         messages.success(request, f"已删除供给「{supply.title}」。")
         return redirect("catalog:supplymenu_detail", menu_pk)
-    return render(request, "catalog/confirm_delete.html",
-                  {"object": supply, "kind": "供给", "cancel_url": obj_url(supply)})
+    return render(
+        request, "catalog/confirm_delete.html", {"object": supply, "kind": "供给", "cancel_url": obj_url(supply)}
+    )

@@ -1,4 +1,5 @@
 """Django admin for 对接会 staff: events with their agenda, invitations, pairs, meetings and outcomes."""
+
 from django.contrib import admin
 
 from events.models import AgendaItem, Attendee, Availability, Event, Invitation, Meeting, MeetingOutcome, MeetingRequest

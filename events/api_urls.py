@@ -1,4 +1,5 @@
 """REST API routes of the events app."""
+
 from rest_framework.routers import SimpleRouter
 
 from events import api

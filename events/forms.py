@@ -1,4 +1,5 @@
 """Forms for 对接会 pages: they validate input; events.services does the writing."""
+
 from django import forms
 from django.forms import formset_factory
 
@@ -10,14 +11,20 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, f
 
 class EventForm(forms.ModelForm):
     online_url = forms.URLField(
-        label="线上会议链接", required=False, assume_scheme="https", widget=forms.URLInput(attrs={"class": "form-control"})
+        label="线上会议链接",
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "form-control"}),
     )
     chains = forms.ModelMultipleChoiceField(
-        label="聚焦产业链", required=False, queryset=IndustryChain.objects.filter(parent__isnull=True),
+        label="聚焦产业链",
+        required=False,
+        queryset=IndustryChain.objects.filter(parent__isnull=True),
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
     )
     demand_lists = forms.ModelMultipleChoiceField(
-        label="会前征集的需求清单", required=False,
+        label="会前征集的需求清单",
+        required=False,
         queryset=DemandList.objects.exclude(status=DemandList.Status.DRAFT).select_related("organization"),
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
         help_text="清单的发布单位作为需求方自动参会，清单中的需求用于精准邀约。",
@@ -26,8 +33,18 @@ class EventForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = [
-            "name", "description", "date", "venue", "online_url", "status", "chains", "demand_lists",
-            "slot_minutes", "table_count", "meeting_start", "meeting_end",
+            "name",
+            "description",
+            "date",
+            "venue",
+            "online_url",
+            "status",
+            "chains",
+            "demand_lists",
+            "slot_minutes",
+            "table_count",
+            "meeting_start",
+            "meeting_end",
         ]
         widgets = {
             "name": forms.TextInput(attrs={"class": "form-control"}),
@@ -43,11 +60,15 @@ class EventForm(forms.ModelForm):
 
 
 class AgendaItemForm(forms.Form):
-    kind = forms.ChoiceField(label="环节类型", choices=AgendaItem.Kind.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    kind = forms.ChoiceField(
+        label="环节类型", choices=AgendaItem.Kind.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
     title = forms.CharField(label="议程内容", max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
     starts_at = forms.TimeField(label="开始", widget=TIME_WIDGET)
     ends_at = forms.TimeField(label="结束", widget=TIME_WIDGET)
-    speaker = forms.CharField(label="主讲/发布单位", max_length=120, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    speaker = forms.CharField(
+        label="主讲/发布单位", max_length=120, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
 
     def has_changed(self):
         # A browser always submits the <select>'s first option, so the kind alone does not make an
@@ -77,11 +98,23 @@ def agenda_rows(formset):
 
 class AttendeeForm(forms.Form):
     name = forms.CharField(
-        label="姓名", max_length=50, error_messages={"required": "请填写参会人员姓名。"},
+        label="姓名",
+        max_length=50,
+        error_messages={"required": "请填写参会人员姓名。"},
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "姓名"}),
     )
-    title = forms.CharField(label="职务", max_length=50, required=False, widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "职务"}))
-    phone = forms.CharField(label="手机", max_length=30, required=False, widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "手机"}))
+    title = forms.CharField(
+        label="职务",
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "职务"}),
+    )
+    phone = forms.CharField(
+        label="手机",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "手机"}),
+    )
 
 
 class AvailabilityForm(forms.Form):
@@ -90,20 +123,32 @@ class AvailabilityForm(forms.Form):
 
 
 class MeetingRequestForm(forms.Form):
-    target_org = forms.TypedChoiceField(label="洽谈对象", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
-    note = forms.CharField(label="留言", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    target_org = forms.TypedChoiceField(
+        label="洽谈对象", coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    note = forms.CharField(
+        label="留言", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
 
     def __init__(self, *args, targets=(), scores=None, **kwargs):
         super().__init__(*args, **kwargs)
         scores = scores or {}
         self.fields["target_org"].choices = [
-            (o.pk, f"{o.name}（匹配度 {scores[o.pk][0]}：{scores[o.pk][1]}）" if o.pk in scores else o.name) for o in targets
+            (o.pk, f"{o.name}（匹配度 {scores[o.pk][0]}：{scores[o.pk][1]}）" if o.pk in scores else o.name)
+            for o in targets
         ]
 
 
 class OutcomeForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label="评分", coerce=int, choices=[(i, f"{i} 分") for i in range(5, 0, -1)], widget=forms.Select(attrs={"class": "form-select"})
+        label="评分",
+        coerce=int,
+        choices=[(i, f"{i} 分") for i in range(5, 0, -1)],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    intent = forms.ChoiceField(label="合作意向", choices=MeetingOutcome.Intent.choices, widget=forms.Select(attrs={"class": "form-select"}))
-    next_step = forms.CharField(label="下一步", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    intent = forms.ChoiceField(
+        label="合作意向", choices=MeetingOutcome.Intent.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    next_step = forms.CharField(
+        label="下一步", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )

@@ -1,4 +1,5 @@
 """对接会: events, 精准邀约 invitations, attendees, 1:1 meeting pairs, scheduled meetings and outcomes."""
+
 import datetime
 
 from django.conf import settings
@@ -20,9 +21,13 @@ class Event(models.Model):
     venue = models.CharField("会议地点", max_length=200, blank=True)
     online_url = models.URLField("线上会议链接", blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    chains = models.ManyToManyField("catalog.IndustryChain", verbose_name="聚焦产业链", blank=True, related_name="events")
+    chains = models.ManyToManyField(
+        "catalog.IndustryChain", verbose_name="聚焦产业链", blank=True, related_name="events"
+    )
     # 会前需求征集: the demand lists collected before the event; their owners take part.
-    demand_lists = models.ManyToManyField("catalog.DemandList", verbose_name="会前征集的需求清单", blank=True, related_name="events")
+    demand_lists = models.ManyToManyField(
+        "catalog.DemandList", verbose_name="会前征集的需求清单", blank=True, related_name="events"
+    )
     slot_minutes = models.PositiveSmallIntegerField(
         "每场洽谈时长（分钟）", default=20, validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
@@ -34,7 +39,12 @@ class Event(models.Model):
     scheduled_at = models.DateTimeField("最近排程时间", null=True, blank=True)
     schedule_report = models.JSONField("排程结果摘要", default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -102,7 +112,9 @@ class AgendaItem(models.Model):
         verbose_name_plural = "议程"
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="agendaitem_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="agendaitem_ends_after_start"
+            ),
         ]
 
     def __str__(self):
@@ -122,16 +134,28 @@ class Invitation(models.Model):
         DECLINED = "declined", "已拒绝"
 
     event = models.ForeignKey(Event, verbose_name="对接会", on_delete=models.CASCADE, related_name="invitations")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="受邀单位", on_delete=models.CASCADE, related_name="event_invitations")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="受邀单位", on_delete=models.CASCADE, related_name="event_invitations"
+    )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="邀请人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="邀请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # The match evidence shown to staff when they invited: best score and its reasons.
     proposed_score = models.FloatField("推荐匹配度", null=True, blank=True)
     reasons = models.JSONField("推荐理由", default=list, blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="回复人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="回复人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     responded_at = models.DateTimeField("回复时间", null=True, blank=True)
     created_at = models.DateTimeField("邀请时间", auto_now_add=True)
@@ -150,12 +174,19 @@ class Attendee(models.Model):
     """参会人员 registered by a participating organisation."""
 
     event = models.ForeignKey(Event, verbose_name="对接会", on_delete=models.CASCADE, related_name="attendees")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="event_attendees")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="event_attendees"
+    )
     name = models.CharField("姓名", max_length=50)
     title = models.CharField("职务", max_length=50, blank=True)
     phone = models.CharField("手机", max_length=30, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
@@ -163,7 +194,9 @@ class Attendee(models.Model):
         verbose_name = "参会人员"
         verbose_name_plural = "参会人员"
         ordering = ["organization_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["event", "organization", "name"], name="attendee_unique_event_org_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "organization", "name"], name="attendee_unique_event_org_name")
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.organization}）"
@@ -173,7 +206,9 @@ class Availability(models.Model):
     """The part of the 1:1 window in which an organisation can meet."""
 
     event = models.ForeignKey(Event, verbose_name="对接会", on_delete=models.CASCADE, related_name="availabilities")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="+"
+    )
     available_from = models.TimeField("可洽谈开始")
     available_to = models.TimeField("可洽谈结束")
 
@@ -182,7 +217,9 @@ class Availability(models.Model):
         verbose_name_plural = "可洽谈时段"
         constraints = [
             models.UniqueConstraint(fields=["event", "organization"], name="availability_unique_event_org"),
-            models.CheckConstraint(condition=models.Q(available_to__gt=models.F("available_from")), name="availability_to_after_from"),
+            models.CheckConstraint(
+                condition=models.Q(available_to__gt=models.F("available_from")), name="availability_to_after_from"
+            ),
         ]
 
     def __str__(self):
@@ -202,20 +239,38 @@ class MeetingRequest(models.Model):
         STAFF = "staff", "专员依匹配安排"
 
     event = models.ForeignKey(Event, verbose_name="对接会", on_delete=models.CASCADE, related_name="meeting_requests")
-    requester_org = models.ForeignKey("accounts.Organization", verbose_name="发起单位", on_delete=models.CASCADE, related_name="+")
-    target_org = models.ForeignKey("accounts.Organization", verbose_name="受邀单位", on_delete=models.CASCADE, related_name="+")
+    requester_org = models.ForeignKey(
+        "accounts.Organization", verbose_name="发起单位", on_delete=models.CASCADE, related_name="+"
+    )
+    target_org = models.ForeignKey(
+        "accounts.Organization", verbose_name="受邀单位", on_delete=models.CASCADE, related_name="+"
+    )
     # The demand (and best-matching supply) the pair is about: what an 有意向 outcome opens a case for.
-    demand = models.ForeignKey("catalog.Demand", verbose_name="洽谈需求", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    supply = models.ForeignKey("catalog.Supply", verbose_name="相关供给", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    demand = models.ForeignKey(
+        "catalog.Demand", verbose_name="洽谈需求", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    supply = models.ForeignKey(
+        "catalog.Supply", verbose_name="相关供给", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     score = models.FloatField("匹配度", default=0)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.PARTICIPANT)
     note = models.CharField("留言", max_length=200, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     responded_at = models.DateTimeField("确认时间", null=True, blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
@@ -226,7 +281,9 @@ class MeetingRequest(models.Model):
         ordering = ["-score", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "requester_org", "target_org"], name="meetingrequest_unique_pair"),
-            models.CheckConstraint(condition=~models.Q(requester_org=models.F("target_org")), name="meetingrequest_distinct_orgs"),
+            models.CheckConstraint(
+                condition=~models.Q(requester_org=models.F("target_org")), name="meetingrequest_distinct_orgs"
+            ),
         ]
         indexes = [models.Index(fields=["event", "status"])]
 
@@ -245,7 +302,9 @@ class Meeting(models.Model):
     """A scheduled 1:1 meeting: one accepted pair at one (slot, table)."""
 
     event = models.ForeignKey(Event, verbose_name="对接会", on_delete=models.CASCADE, related_name="meetings")
-    pair = models.OneToOneField(MeetingRequest, verbose_name="洽谈双方", on_delete=models.CASCADE, related_name="meeting")
+    pair = models.OneToOneField(
+        MeetingRequest, verbose_name="洽谈双方", on_delete=models.CASCADE, related_name="meeting"
+    )
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
     table_no = models.PositiveSmallIntegerField("桌号")
@@ -255,7 +314,9 @@ class Meeting(models.Model):
         verbose_name = "洽谈安排"
         verbose_name_plural = "洽谈安排"
         ordering = ["starts_at", "table_no"]
-        constraints = [models.UniqueConstraint(fields=["event", "starts_at", "table_no"], name="meeting_unique_slot_table")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "starts_at", "table_no"], name="meeting_unique_slot_table")
+        ]
 
     def __str__(self):
         return f"{timezone.localtime(self.starts_at):%H:%M} 第{self.table_no}桌 {self.pair}"
@@ -269,13 +330,22 @@ class MeetingOutcome(models.Model):
         NO = "无意向", "无意向"
 
     meeting = models.ForeignKey(Meeting, verbose_name="洽谈", on_delete=models.CASCADE, related_name="outcomes")
-    organization = models.ForeignKey("accounts.Organization", verbose_name="填报单位", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="填报单位", on_delete=models.CASCADE, related_name="+"
+    )
     rating = models.PositiveSmallIntegerField("评分（1–5）", validators=[MinValueValidator(1), MaxValueValidator(5)])
     intent = models.CharField("合作意向", max_length=4, choices=Intent.choices)
     next_step = models.CharField("下一步", max_length=200, blank=True)
-    case = models.ForeignKey("followups.Case", verbose_name="对接项目", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(
+        "followups.Case", verbose_name="对接项目", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="填报人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField("填报时间", auto_now=True)
 

@@ -22,6 +22,7 @@ losing any solution.
 never returns anything worse than greedy; if OR-Tools is missing or finds nothing in time it
 returns the greedy schedule. CP-SAT's proven bound tells whether the answer is optimal.
 """
+
 from __future__ import annotations
 
 import time
@@ -69,7 +70,7 @@ class Schedule:
     objective: int = 0
     bound: int | None = None  # CP-SAT's best bound on the objective
     seconds: float = 0.0
-    baseline: "Schedule | None" = None  # the greedy schedule solve() started from
+    baseline: Schedule | None = None  # the greedy schedule solve() started from
 
     @property
     def count(self):
@@ -165,7 +166,7 @@ def cp_sat(problem, *, time_limit=10.0, workers=2, hint=None):
         by_slot.setdefault(slot, []).append(var)
         for party in problem.pairs[i].parties:
             by_party_slot.setdefault((party, slot), []).append(var)
-    for slot, vars_ in by_slot.items():
+    for vars_ in by_slot.values():
         if len(vars_) > problem.n_tables:
             model.Add(sum(vars_) <= problem.n_tables)
     for vars_ in by_party_slot.values():

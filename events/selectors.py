@@ -12,6 +12,7 @@ Access matrix:
 Participants of an event = owners of its attached demand lists (需求方) + organisations that
 accepted their invitation (受邀供给方).
 """
+
 from collections import defaultdict
 
 from django.db.models import Count, Max, Q
@@ -36,8 +37,14 @@ def events_visible_to(user):
 
 
 def event_list_for(user):
-    return events_visible_to(user).prefetch_related("chains").annotate(
-        invitation_count=Count("invitations", filter=Q(invitations__status=Invitation.Status.ACCEPTED), distinct=True),
+    return (
+        events_visible_to(user)
+        .prefetch_related("chains")
+        .annotate(
+            invitation_count=Count(
+                "invitations", filter=Q(invitations__status=Invitation.Status.ACCEPTED), distinct=True
+            ),
+        )
     )
 
 
@@ -55,12 +62,16 @@ def event_demand_org_ids(event):
 
 
 def event_participant_org_ids(event):
-    accepted = Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list("organization_id", flat=True)
+    accepted = Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list(
+        "organization_id", flat=True
+    )
     return event_demand_org_ids(event) | set(accepted)
 
 
 def event_participants(event):
-    return Organization.objects.filter(pk__in=event_participant_org_ids(event)).select_related("region").order_by("name")
+    return (
+        Organization.objects.filter(pk__in=event_participant_org_ids(event)).select_related("region").order_by("name")
+    )
 
 
 def user_event_org_ids(user, event):
@@ -68,7 +79,9 @@ def user_event_org_ids(user, event):
     mine = user_org_ids(user)
     if not mine:
         return set()
-    invited = set(Invitation.objects.filter(event=event, organization_id__in=mine).values_list("organization_id", flat=True))
+    invited = set(
+        Invitation.objects.filter(event=event, organization_id__in=mine).values_list("organization_id", flat=True)
+    )
     return (event_demand_org_ids(event) & mine) | invited
 
 
@@ -112,6 +125,7 @@ def org_meetings(event, org_id):
 
 
 # --- match explanations ---------------------------------------------------------------------------
+
 
 def match_reasons(explanation, limit=PROPOSAL_REASONS):
     """Readable reasons from a Match.explanation, whatever its exact JSON shape."""
@@ -203,18 +217,20 @@ def invitation_proposals(event, *, limit=30):
             for reason in match_reasons(match.explanation):
                 if reason not in reasons:
                     reasons.append(reason)
-        proposals.append({
-            "organization": orgs[org_id],
-            "best_score": round(row["best_score"], 1),
-            "demand_count": row["demand_count"],
-            "match_count": row["match_count"],
-            "best_demand": best[0].demand.title if best else "",
-            "best_supply": best[0].supply.title if best else "",
-            "top_matches": [
-                {"demand": m.demand.title, "supply": m.supply.title, "score": round(m.score, 1)} for m in best
-            ],
-            "reasons": reasons[:PROPOSAL_REASONS],
-        })
+        proposals.append(
+            {
+                "organization": orgs[org_id],
+                "best_score": round(row["best_score"], 1),
+                "demand_count": row["demand_count"],
+                "match_count": row["match_count"],
+                "best_demand": best[0].demand.title if best else "",
+                "best_supply": best[0].supply.title if best else "",
+                "top_matches": [
+                    {"demand": m.demand.title, "supply": m.supply.title, "score": round(m.score, 1)} for m in best
+                ],
+                "reasons": reasons[:PROPOSAL_REASONS],
+            }
+        )
     return proposals
 
 
@@ -238,13 +254,17 @@ def pair_suggestions(event, *, limit=30):
     One row per organisation pair (its best match), best first — for staff to add as 1:1 pairs.
     """
     accepted = set(
-        Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list("organization_id", flat=True)
+        Invitation.objects.filter(event=event, status=Invitation.Status.ACCEPTED).values_list(
+            "organization_id", flat=True
+        )
     )
     if not accepted:
         return []
     paired = set()
-    for a, b in MeetingRequest.objects.filter(event=event).exclude(status=MeetingRequest.Status.DECLINED).values_list(
-        "requester_org_id", "target_org_id"
+    for a, b in (
+        MeetingRequest.objects.filter(event=event)
+        .exclude(status=MeetingRequest.Status.DECLINED)
+        .values_list("requester_org_id", "target_org_id")
     ):
         paired.add(frozenset((a, b)))
     seen = set()

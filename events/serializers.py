@@ -1,4 +1,5 @@
 """DRF serializers for 对接会 (read-only shapes; writes go through events.services)."""
+
 from rest_framework import serializers
 
 from events.models import AgendaItem, Event, Invitation, Meeting
@@ -17,14 +18,27 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = [
-            "id", "name", "description", "date", "venue", "online_url", "status", "status_display", "chains",
-            "slot_minutes", "table_count", "meeting_start", "meeting_end",
+            "id",
+            "name",
+            "description",
+            "date",
+            "venue",
+            "online_url",
+            "status",
+            "status_display",
+            "chains",
+            "slot_minutes",
+            "table_count",
+            "meeting_start",
+            "meeting_end",
         ]
 
 
 class EventDetailSerializer(EventSerializer):
     agenda_items = AgendaItemSerializer(many=True, read_only=True, help_text="会议议程")
-    demand_list_ids = serializers.PrimaryKeyRelatedField(source="demand_lists", many=True, read_only=True, help_text="会前征集的需求清单编号")
+    demand_list_ids = serializers.PrimaryKeyRelatedField(
+        source="demand_lists", many=True, read_only=True, help_text="会前征集的需求清单编号"
+    )
 
     class Meta(EventSerializer.Meta):
         fields = EventSerializer.Meta.fields + ["agenda_items", "demand_list_ids"]
@@ -38,8 +52,17 @@ class InvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = [
-            "id", "event", "event_name", "organization", "organization_name", "status", "status_display",
-            "proposed_score", "reasons", "created_at", "responded_at",
+            "id",
+            "event",
+            "event_name",
+            "organization",
+            "organization_name",
+            "status",
+            "status_display",
+            "proposed_score",
+            "reasons",
+            "created_at",
+            "responded_at",
         ]
 
 
@@ -60,6 +83,17 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = [
-            "id", "event", "event_name", "starts_at", "ends_at", "table_no", "requester_org", "requester_org_name",
-            "target_org", "target_org_name", "demand", "demand_title", "score",
+            "id",
+            "event",
+            "event_name",
+            "starts_at",
+            "ends_at",
+            "table_no",
+            "requester_org",
+            "requester_org_name",
+            "target_org",
+            "target_org_name",
+            "demand",
+            "demand_title",
+            "score",
         ]

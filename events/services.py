@@ -1,4 +1,5 @@
 """Writes for 对接会: events, invitations, registration, 1:1 pairs, scheduling and outcomes."""
+
 import datetime
 import logging
 import re
@@ -29,8 +30,16 @@ from notifications.services import notify, notify_organization
 logger = logging.getLogger(__name__)
 
 EVENT_FIELDS = (
-    "name", "description", "date", "venue", "online_url", "status",
-    "slot_minutes", "table_count", "meeting_start", "meeting_end",
+    "name",
+    "description",
+    "date",
+    "venue",
+    "online_url",
+    "status",
+    "slot_minutes",
+    "table_count",
+    "meeting_start",
+    "meeting_end",
 )
 
 
@@ -49,6 +58,7 @@ def _event_url(event, name="events:event_detail"):
 
 
 # --- events ---------------------------------------------------------------------------------------
+
 
 def _write_agenda(event, agenda):
     event.agenda_items.all().delete()
@@ -105,6 +115,7 @@ def event_update(*, event, actor, data, agenda=None):
 
 # --- 精准邀约 ------------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def invitation_send(*, event, organization, actor, proposed_score=None, reasons=None):
     """Invite an organisation (one click from the proposals); its members are notified."""
@@ -115,15 +126,19 @@ def invitation_send(*, event, organization, actor, proposed_score=None, reasons=
         raise ValidationError(f"「{organization.name}」是本次对接会的需求方，已自动参会，无需邀请。")
     if proposed_score is None:
         proposal = next(
-            (p for p in selectors.invitation_proposals(event, limit=500) if p["organization"].pk == organization.pk), None
+            (p for p in selectors.invitation_proposals(event, limit=500) if p["organization"].pk == organization.pk),
+            None,
         )
         if proposal:
             proposed_score, reasons = proposal["best_score"], proposal["reasons"]
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
-                event=event, organization=organization, invited_by=actor,
-                proposed_score=proposed_score, reasons=list(reasons or []),
+                event=event,
+                organization=organization,
+                invited_by=actor,
+                proposed_score=proposed_score,
+                reasons=list(reasons or []),
             )
     except IntegrityError:
         raise ValidationError(f"「{organization.name}」已被邀请参加本次对接会。") from None
@@ -141,7 +156,9 @@ def invitation_send(*, event, organization, actor, proposed_score=None, reasons=
 @transaction.atomic
 def invitation_respond(*, invitation, user, accept):
     """The invited organisation accepts or declines; staff who invited are told."""
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("event", "organization").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("event", "organization").get(pk=invitation.pk)
+    )
     _require_member(user, invitation.organization)
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(f"该邀请已{invitation.get_status_display()}，不能重复回复。")
@@ -165,6 +182,7 @@ def invitation_respond(*, invitation, user, accept):
 
 # --- registration ---------------------------------------------------------------------------------
 
+
 def _require_participant(user, event, organization):
     _require_member(user, organization)
     if organization.pk not in selectors.event_participant_org_ids(event):
@@ -183,7 +201,12 @@ def attendee_add(*, event, organization, user, name, title="", phone=""):
     try:
         with transaction.atomic():
             return Attendee.objects.create(
-                event=event, organization=organization, name=name, title=(title or "").strip(), phone=phone, created_by=user
+                event=event,
+                organization=organization,
+                name=name,
+                title=(title or "").strip(),
+                phone=phone,
+                created_by=user,
             )
     except IntegrityError:
         raise ValidationError({"name": f"「{name}」已登记为本单位参会人员。"}) from None
@@ -202,11 +225,14 @@ def availability_set(*, event, organization, user, available_from, available_to)
     if available_to <= available_from:
         raise ValidationError({"available_to": "可洽谈结束时间必须晚于开始时间。"})
     if available_from < event.meeting_start or available_to > event.meeting_end:
-        raise ValidationError({
-            "available_from": f"可洽谈时段必须在一对一洽谈时段 {event.meeting_start:%H:%M}–{event.meeting_end:%H:%M} 之内。"
-        })
+        raise ValidationError(
+            {
+                "available_from": f"可洽谈时段必须在一对一洽谈时段 {event.meeting_start:%H:%M}–{event.meeting_end:%H:%M} 之内。"
+            }
+        )
     availability, _ = Availability.objects.update_or_create(
-        event=event, organization=organization,
+        event=event,
+        organization=organization,
         defaults={"available_from": available_from, "available_to": available_to},
     )
     return availability
@@ -214,16 +240,23 @@ def availability_set(*, event, organization, user, available_from, available_to)
 
 # --- 1:1 pairs --------------------------------------------------------------------------------------
 
+
 def _pair_exists(event, a_id, b_id):
-    return MeetingRequest.objects.filter(event=event).filter(
-        Q(requester_org_id=a_id, target_org_id=b_id) | Q(requester_org_id=b_id, target_org_id=a_id)
-    ).exclude(status=MeetingRequest.Status.DECLINED).exists()
+    return (
+        MeetingRequest.objects.filter(event=event)
+        .filter(Q(requester_org_id=a_id, target_org_id=b_id) | Q(requester_org_id=b_id, target_org_id=a_id))
+        .exclude(status=MeetingRequest.Status.DECLINED)
+        .exists()
+    )
 
 
 def _pair_subject(event, a_id, b_id, demand=None):
     """(demand, supply, score) the pair is about: the given demand, else their best match."""
     if demand is not None:
-        if demand.organization_id not in (a_id, b_id) or not selectors.event_demands(event).filter(pk=demand.pk).exists():
+        if (
+            demand.organization_id not in (a_id, b_id)
+            or not selectors.event_demands(event).filter(pk=demand.pk).exists()
+        ):
             raise ValidationError({"demand": "所选需求不属于洽谈双方在本次对接会上发布的需求。"})
         other = b_id if demand.organization_id == a_id else a_id
         match = selectors.best_match_between(event, a_id, b_id)
@@ -232,7 +265,12 @@ def _pair_subject(event, a_id, b_id, demand=None):
         if supply is None:
             from matching.models import Match
 
-            best = Match.objects.filter(demand=demand, supply__organization_id=other).select_related("supply").order_by("-score").first()
+            best = (
+                Match.objects.filter(demand=demand, supply__organization_id=other)
+                .select_related("supply")
+                .order_by("-score")
+                .first()
+            )
             if best:
                 supply, score = best.supply, best.score
         return demand, supply, float(score or 0)
@@ -257,10 +295,18 @@ def meeting_request_create(*, event, requester_org, target_org, user, demand=Non
     if _pair_exists(event, requester_org.pk, target_org.pk):
         raise ValidationError({"target_org": f"与「{target_org.name}」的洽谈申请已存在。"})
     demand, supply, score = _pair_subject(event, requester_org.pk, target_org.pk, demand)
-    MeetingRequest.objects.filter(event=event, requester_org=requester_org, target_org=target_org).delete()  # a declined one
+    MeetingRequest.objects.filter(
+        event=event, requester_org=requester_org, target_org=target_org
+    ).delete()  # a declined one
     pair = MeetingRequest.objects.create(
-        event=event, requester_org=requester_org, target_org=target_org, demand=demand, supply=supply,
-        score=score, note=(note or "")[:200], requested_by=user,
+        event=event,
+        requester_org=requester_org,
+        target_org=target_org,
+        demand=demand,
+        supply=supply,
+        score=score,
+        note=(note or "")[:200],
+        requested_by=user,
     )
     notify_organization(
         organization=target_org,
@@ -275,7 +321,11 @@ def meeting_request_create(*, event, requester_org, target_org, user, demand=Non
 
 @transaction.atomic
 def meeting_request_respond(*, pair, user, accept):
-    pair = MeetingRequest.objects.select_for_update(of=("self",)).select_related("event", "requester_org", "target_org").get(pk=pair.pk)
+    pair = (
+        MeetingRequest.objects.select_for_update(of=("self",))
+        .select_related("event", "requester_org", "target_org")
+        .get(pk=pair.pk)
+    )
     _require_member(user, pair.target_org)
     if pair.status != MeetingRequest.Status.PENDING:
         raise ValidationError(f"该洽谈申请已{pair.get_status_display()}，不能重复处理。")
@@ -311,9 +361,17 @@ def meeting_pair_add(*, event, org_a, org_b, actor):
     MeetingRequest.objects.filter(event=event, requester_org=org_a, target_org=org_b).delete()  # a declined one
     now = timezone.now()
     pair = MeetingRequest.objects.create(
-        event=event, requester_org=org_a, target_org=org_b, demand=demand, supply=supply, score=score,
-        status=MeetingRequest.Status.ACCEPTED, source=MeetingRequest.Source.STAFF,
-        requested_by=actor, responded_by=actor, responded_at=now,
+        event=event,
+        requester_org=org_a,
+        target_org=org_b,
+        demand=demand,
+        supply=supply,
+        score=score,
+        status=MeetingRequest.Status.ACCEPTED,
+        source=MeetingRequest.Source.STAFF,
+        requested_by=actor,
+        responded_by=actor,
+        responded_at=now,
     )
     for org, other in ((org_a, org_b), (org_b, org_a)):
         notify_organization(
@@ -328,6 +386,7 @@ def meeting_pair_add(*, event, org_a, org_b, actor):
 
 
 # --- scheduling -------------------------------------------------------------------------------------
+
 
 def _normalised_phone(phone):
     """Digits only, without the +86 / 0086 prefix, so one person's two spellings compare equal."""
@@ -352,13 +411,12 @@ def schedule_problem(event, pairs):
     slots = event.slot_starts()
     step = datetime.timedelta(minutes=event.slot_minutes)
     org_ids = {org for pair in pairs for org in (pair.requester_org_id, pair.target_org_id)}
-    windows = {
-        a.organization_id: a for a in Availability.objects.filter(event=event, organization_id__in=org_ids)
-    }
+    windows = {a.organization_id: a for a in Availability.objects.filter(event=event, organization_id__in=org_ids)}
     allowed_by_org = {}
     for org_id, window in windows.items():
         allowed_by_org[org_id] = frozenset(
-            i for i, start in enumerate(slots)
+            i
+            for i, start in enumerate(slots)
             if window.available_from <= timezone.localtime(start).time()
             and _end_time(start, step) <= window.available_to
         )
@@ -378,7 +436,9 @@ def schedule_problem(event, pairs):
         for org in orgs:
             if org in allowed_by_org:
                 allowed = allowed_by_org[org] if allowed is None else allowed & allowed_by_org[org]
-        problem_pairs.append(scheduler.Pair(key=pair.pk, parties=frozenset(parties), score=pair.score, allowed_slots=allowed))
+        problem_pairs.append(
+            scheduler.Pair(key=pair.pk, parties=frozenset(parties), score=pair.score, allowed_slots=allowed)
+        )
     return scheduler.Problem(n_slots=len(slots), n_tables=event.table_count, pairs=problem_pairs), slots
 
 
@@ -389,9 +449,7 @@ def schedule_run(*, event, actor, time_limit=None):
     event = Event.objects.select_for_update().get(pk=event.pk)
     if MeetingOutcome.objects.filter(meeting__event=event).exists():
         raise ValidationError("已有洽谈结果登记，不能重新排程（会改变已进行的洽谈）。")
-    pairs = list(
-        MeetingRequest.objects.filter(event=event, status=MeetingRequest.Status.ACCEPTED).order_by("pk")
-    )
+    pairs = list(MeetingRequest.objects.filter(event=event, status=MeetingRequest.Status.ACCEPTED).order_by("pk"))
     problem, slots = schedule_problem(event, pairs)
     if not slots:
         raise ValidationError("该对接会没有可用的洽谈时段，请先设置洽谈时段和每场时长。")
@@ -402,17 +460,21 @@ def schedule_run(*, event, actor, time_limit=None):
         raise ValidationError("排程结果未通过校验：" + "；".join(problems[:3]))
     Meeting.objects.filter(event=event).delete()
     step = datetime.timedelta(minutes=event.slot_minutes)
-    Meeting.objects.bulk_create([
-        Meeting(event=event, pair_id=key, starts_at=slots[slot], ends_at=slots[slot] + step, table_no=table)
-        for key, (slot, table) in sorted(result.assignments.items(), key=lambda kv: kv[1])
-    ])
+    Meeting.objects.bulk_create(
+        [
+            Meeting(event=event, pair_id=key, starts_at=slots[slot], ends_at=slots[slot] + step, table_no=table)
+            for key, (slot, table) in sorted(result.assignments.items(), key=lambda kv: kv[1])
+        ]
+    )
     summary = result.summary(problem)
     summary["unscheduled"] = sorted(p.key for p in problem.pairs if p.key not in result.assignments)
     event.schedule_report = summary
     event.scheduled_at = timezone.now()
     event.save(update_fields=["schedule_report", "scheduled_at", "updated_at"])
     stamp = int(event.scheduled_at.timestamp())
-    scheduled_orgs = {o for pair in pairs if pair.pk in result.assignments for o in (pair.requester_org_id, pair.target_org_id)}
+    scheduled_orgs = {
+        o for pair in pairs if pair.pk in result.assignments for o in (pair.requester_org_id, pair.target_org_id)
+    }
     for org in Organization.objects.filter(pk__in=scheduled_orgs):
         notify_organization(
             organization=org,
@@ -426,6 +488,7 @@ def schedule_run(*, event, actor, time_limit=None):
 
 
 # --- outcomes -------------------------------------------------------------------------------------
+
 
 def _pipeline_intent(*, meeting, user, outcome):
     """有意向 opens (or finds) the case for the pair's demand and moves it to 意向 when it is at 推荐."""
@@ -448,17 +511,26 @@ def _pipeline_intent(*, meeting, user, outcome):
     )
     case_move = getattr(followups_services, "case_move", None)
     if case_move is not None and case.stage == Case.Stage.RECOMMENDED:
-        case = case_move(
-            case=case, to_stage=Case.Stage.INTENT, actor=user,
-            note=f"对接会「{meeting.event.name}」洽谈后{outcome.organization.name}表示有意向。{outcome.next_step}".strip(),
-        ) or case
+        case = (
+            case_move(
+                case=case,
+                to_stage=Case.Stage.INTENT,
+                actor=user,
+                note=f"对接会「{meeting.event.name}」洽谈后{outcome.organization.name}表示有意向。{outcome.next_step}".strip(),
+            )
+            or case
+        )
     return case
 
 
 @transaction.atomic
 def outcome_record(*, meeting, organization, user, rating, intent, next_step=""):
     """One side records (or corrects) its outcome after the meeting started; 有意向 feeds the pipeline."""
-    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("event", "pair", "pair__demand", "pair__supply").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("event", "pair", "pair__demand", "pair__supply")
+        .get(pk=meeting.pk)
+    )
     _require_member(user, organization)
     if organization.pk not in meeting.pair.org_ids:
         raise PermissionDenied("只有洽谈双方可以填写洽谈结果。")
@@ -473,8 +545,14 @@ def outcome_record(*, meeting, organization, user, rating, intent, next_step="")
     if intent not in MeetingOutcome.Intent.values:
         raise ValidationError({"intent": "请选择「有意向」或「无意向」。"})
     outcome, _ = MeetingOutcome.objects.update_or_create(
-        meeting=meeting, organization=organization,
-        defaults={"rating": rating, "intent": intent, "next_step": (next_step or "").strip()[:200], "recorded_by": user},
+        meeting=meeting,
+        organization=organization,
+        defaults={
+            "rating": rating,
+            "intent": intent,
+            "next_step": (next_step or "").strip()[:200],
+            "recorded_by": user,
+        },
     )
     if intent == MeetingOutcome.Intent.YES:
         case = _pipeline_intent(meeting=meeting, user=user, outcome=outcome)
@@ -485,6 +563,7 @@ def outcome_record(*, meeting, organization, user, rating, intent, next_step="")
 
 
 # --- reminders (beat) ---------------------------------------------------------------------------------
+
 
 def event_reminders_send(*, today=None):
     """Daily: tomorrow's participants get their agenda; yesterday's are asked for missing outcomes.
@@ -500,29 +579,35 @@ def event_reminders_send(*, today=None):
             for org_id in (a, b):
                 counts[org_id] = counts.get(org_id, 0) + 1
         for org in Organization.objects.filter(pk__in=counts):
-            sent["agenda"] += bool(notify_organization(
-                organization=org,
-                kind=Notification.Kind.EVENT,
-                title=f"明日对接会：{event.name}（{counts[org.pk]} 场一对一洽谈）",
-                body=f"{event.date:%m月%d日} {event.location_display}。请打印本单位洽谈日程。",
-                url=reverse("events:agenda", args=[event.pk, org.pk]),
-                dedup_key=f"event-agenda-reminder:{event.pk}:{org.pk}:{tomorrow}",
-            ))
+            sent["agenda"] += bool(
+                notify_organization(
+                    organization=org,
+                    kind=Notification.Kind.EVENT,
+                    title=f"明日对接会：{event.name}（{counts[org.pk]} 场一对一洽谈）",
+                    body=f"{event.date:%m月%d日} {event.location_display}。请打印本单位洽谈日程。",
+                    url=reverse("events:agenda", args=[event.pk, org.pk]),
+                    dedup_key=f"event-agenda-reminder:{event.pk}:{org.pk}:{tomorrow}",
+                )
+            )
     yesterday = today - datetime.timedelta(days=1)
     for event in Event.objects.filter(date=yesterday, status=Event.Status.PUBLISHED):
         recorded = set(MeetingOutcome.objects.filter(meeting__event=event).values_list("meeting_id", "organization_id"))
         missing = {}
-        for meeting_id, a, b in Meeting.objects.filter(event=event).values_list("pk", "pair__requester_org_id", "pair__target_org_id"):
+        for meeting_id, a, b in Meeting.objects.filter(event=event).values_list(
+            "pk", "pair__requester_org_id", "pair__target_org_id"
+        ):
             for org_id in (a, b):
                 if (meeting_id, org_id) not in recorded:
                     missing[org_id] = missing.get(org_id, 0) + 1
         for org in Organization.objects.filter(pk__in=missing):
-            sent["outcome"] += bool(notify_organization(
-                organization=org,
-                kind=Notification.Kind.EVENT,
-                title=f"请填写洽谈结果：{event.name}（{missing[org.pk]} 场待填）",
-                body="有意向的洽谈将转入对接项目跟踪，由对接专员协助推进。",
-                url=reverse("events:participation", args=[event.pk]) + f"?org={org.pk}",
-                dedup_key=f"event-outcome-reminder:{event.pk}:{org.pk}",
-            ))
+            sent["outcome"] += bool(
+                notify_organization(
+                    organization=org,
+                    kind=Notification.Kind.EVENT,
+                    title=f"请填写洽谈结果：{event.name}（{missing[org.pk]} 场待填）",
+                    body="有意向的洽谈将转入对接项目跟踪，由对接专员协助推进。",
+                    url=reverse("events:participation", args=[event.pk]) + f"?org={org.pk}",
+                    dedup_key=f"event-outcome-reminder:{event.pk}:{org.pk}",
+                )
+            )
     return sent

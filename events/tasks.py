@@ -1,4 +1,5 @@
 """Celery tasks of the events app (thin: call the service; safe to run twice)."""
+
 from celery import shared_task
 from django.db import OperationalError
 

@@ -1,4 +1,5 @@
 """HTML pages of the events app."""
+
 from django.urls import path
 
 from events import views

@@ -1,4 +1,5 @@
 """HTML pages for 对接会: public list/detail, staff management, participants' registration and 1:1s."""
+
 import io
 from collections import defaultdict
 from functools import wraps
@@ -70,6 +71,7 @@ def _acting_org(request, event, *, participants_only=False):
 
 # --- public ---------------------------------------------------------------------------------------
 
+
 def event_list(request):
     today = timezone.localdate()
     events = selectors.event_list_for(request.user)
@@ -108,6 +110,7 @@ def event_detail(request, pk):
 
 # --- staff: create / edit -------------------------------------------------------------------------
 
+
 def _event_form_page(request, event=None):
     initial_agenda = []
     if event is not None:
@@ -126,7 +129,9 @@ def _event_form_page(request, event=None):
                     messages.success(request, f"已创建对接会「{event.name}」。")
                 else:
                     had_schedule = event.scheduled_at is not None
-                    event = services.event_update(event=event, actor=request.user, data=data, agenda=agenda_rows(formset))
+                    event = services.event_update(
+                        event=event, actor=request.user, data=data, agenda=agenda_rows(formset)
+                    )
                     messages.success(request, "对接会信息已保存。")
                     if had_schedule and event.scheduled_at is None:
                         messages.warning(request, "洽谈日期、时段、时长或桌数已变更，原排程已作废，请重新排程。")
@@ -155,6 +160,7 @@ def event_update(request, pk):
 
 
 # --- staff: 精准邀约 ----------------------------------------------------------------------------------
+
 
 @staff_required
 def invitations(request, pk):
@@ -204,6 +210,7 @@ def invitation_respond(request, pk):
 
 # --- participants ---------------------------------------------------------------------------------
 
+
 @login_required
 def participation(request, pk):
     event = _event_for(request.user, pk)
@@ -228,7 +235,9 @@ def participation(request, pk):
     context = {
         "event": event,
         "org": org,
-        "my_orgs": Organization.objects.filter(pk__in=selectors.user_event_org_ids(request.user, event)).order_by("name"),
+        "my_orgs": Organization.objects.filter(pk__in=selectors.user_event_org_ids(request.user, event)).order_by(
+            "name"
+        ),
         "invitation": Invitation.objects.filter(event=event, organization=org).first(),
         "is_participant": is_participant,
         "attendees": list(Attendee.objects.filter(event=event, organization=org)),
@@ -319,7 +328,9 @@ def meeting_request_create(request, pk):
 @login_required
 @require_POST
 def meeting_request_respond(request, pk):
-    pair = get_object_or_404(selectors.pairs_visible_to(request.user).filter(target_org_id__in=user_org_ids(request.user)), pk=pk)
+    pair = get_object_or_404(
+        selectors.pairs_visible_to(request.user).filter(target_org_id__in=user_org_ids(request.user)), pk=pk
+    )
     accept = request.POST.get("decision") == "accept"
     try:
         services.meeting_request_respond(pair=pair, user=request.user, accept=accept)
@@ -342,7 +353,9 @@ def outcome_record(request, pk):
         form = OutcomeForm(request.POST)
         if form.is_valid():
             try:
-                outcome = services.outcome_record(meeting=meeting, organization=org, user=request.user, **form.cleaned_data)
+                outcome = services.outcome_record(
+                    meeting=meeting, organization=org, user=request.user, **form.cleaned_data
+                )
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
             else:
@@ -352,13 +365,22 @@ def outcome_record(request, pk):
                 messages.success(request, text)
                 return _back_to_participation(meeting.event, org)
     else:
-        initial = {"rating": existing.rating, "intent": existing.intent, "next_step": existing.next_step} if existing else {}
+        initial = (
+            {"rating": existing.rating, "intent": existing.intent, "next_step": existing.next_step} if existing else {}
+        )
         form = OutcomeForm(initial=initial)
-    context = {"meeting": meeting, "org": org, "other": meeting.pair.other_org(org.pk), "form": form, "existing": existing}
+    context = {
+        "meeting": meeting,
+        "org": org,
+        "other": meeting.pair.other_org(org.pk),
+        "form": form,
+        "existing": existing,
+    }
     return render(request, "events/outcome_form.html", context)
 
 
 # --- staff: 1:1 pairs, scheduling, table plan -------------------------------------------------------
+
 
 @staff_required
 def meetings(request, pk):
@@ -413,7 +435,8 @@ def schedule_run(request, pk):
     else:
         proven = "（已证明最优）" if summary["status"] == "OPTIMAL" else ""
         messages.success(
-            request, f"排程完成：{summary['requested']} 对中排定 {summary['scheduled']} 场{proven}，用时 {summary['seconds']} 秒。"
+            request,
+            f"排程完成：{summary['requested']} 对中排定 {summary['scheduled']} 场{proven}，用时 {summary['seconds']} 秒。",
         )
     return redirect("events:meetings", pk=event.pk)
 
@@ -452,7 +475,9 @@ def _agenda_org(request, pk, org_pk):
 def agenda(request, pk, org_pk):
     event, org, meetings_ = _agenda_org(request, pk, org_pk)
     context = {
-        "event": event, "org": org, "meetings": meetings_,
+        "event": event,
+        "org": org,
+        "meetings": meetings_,
         "agenda": list(event.agenda_items.all()),
         "attendees": list(Attendee.objects.filter(event=event, organization=org)),
     }
@@ -488,12 +513,18 @@ def agenda_xlsx(request, pk, org_pk):
     for cell in ws[4]:
         cell.font = Font(bold=True)
     for m in meetings_:
-        ws.append([
-            f"{timezone.localtime(m.starts_at):%H:%M}", f"{timezone.localtime(m.ends_at):%H:%M}", m.table_no,
-            m.other.name, m.pair.demand.title if m.pair.demand else "", m.pair.supply.title if m.pair.supply else "",
-            round(m.pair.score, 1),
-        ])
-    for column, width in zip("ABCDEFG", (10, 10, 6, 32, 36, 36, 8)):
+        ws.append(
+            [
+                f"{timezone.localtime(m.starts_at):%H:%M}",
+                f"{timezone.localtime(m.ends_at):%H:%M}",
+                m.table_no,
+                m.other.name,
+                m.pair.demand.title if m.pair.demand else "",
+                m.pair.supply.title if m.pair.supply else "",
+                round(m.pair.score, 1),
+            ]
+        )
+    for column, width in zip("ABCDEFG", (10, 10, 6, 32, 36, 36, 8), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=5):
         for cell in row:
@@ -518,9 +549,10 @@ def table_plan_xlsx(request, pk):
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([f"{timezone.localtime(row['start']):%H:%M}"] + [
-            f"{m.pair.requester_org.name}\n↔ {m.pair.target_org.name}" if m else "" for m in row["cells"]
-        ])
+        ws.append(
+            [f"{timezone.localtime(row['start']):%H:%M}"]
+            + [f"{m.pair.requester_org.name}\n↔ {m.pair.target_org.name}" if m else "" for m in row["cells"]]
+        )
     ws.column_dimensions["A"].width = 8
     for index in range(2, len(tables) + 2):
         ws.column_dimensions[get_column_letter(index)].width = 26

@@ -1,4 +1,5 @@
 """Filters of the case list, shared by the HTML list and the .xlsx export."""
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -8,21 +9,29 @@ from accounts.models import User
 from catalog.models import IndustryChain, Region
 from followups.models import Case
 
-
 YES_NO = [("", "全部"), ("true", "是"), ("false", "否")]
 
 
 class CaseFilterSet(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(label="阶段", choices=Case.Stage.choices, empty_label="全部")
     owner = django_filters.ModelChoiceFilter(
-        label="负责人", empty_label="全部",
-        queryset=User.objects.filter(platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN]).order_by("username"),
+        label="负责人",
+        empty_label="全部",
+        queryset=User.objects.filter(platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN]).order_by(
+            "username"
+        ),
     )
     city = django_filters.ModelChoiceFilter(
-        label="城市", empty_label="全部", queryset=Region.objects.filter(level=Region.Level.CITY, parent__name="山东省"), method="filter_city"
+        label="城市",
+        empty_label="全部",
+        queryset=Region.objects.filter(level=Region.Level.CITY, parent__name="山东省"),
+        method="filter_city",
     )
     chain = django_filters.ModelChoiceFilter(
-        label="产业链", empty_label="全部", queryset=IndustryChain.objects.filter(parent__isnull=True), method="filter_chain"
+        label="产业链",
+        empty_label="全部",
+        queryset=IndustryChain.objects.filter(parent__isnull=True),
+        method="filter_chain",
     )
     overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue", widget=forms.Select(choices=YES_NO))
     stale = django_filters.BooleanFilter(label="30天无进展", field_name="is_stale", widget=forms.Select(choices=YES_NO))
@@ -53,5 +62,7 @@ class CaseFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(demand__title__icontains=value) | Q(supply_org__name__icontains=value) | Q(demand__organization__name__icontains=value)
+            Q(demand__title__icontains=value)
+            | Q(supply_org__name__icontains=value)
+            | Q(demand__organization__name__icontains=value)
         )

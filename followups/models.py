@@ -1,4 +1,5 @@
 """对接项目 (cases) followed from 推荐 through 意向、洽谈、签约 to 落地, with their timeline and documents."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -20,18 +21,35 @@ class Case(models.Model):
         MANUAL = "manual", "人工登记"
 
     demand = models.ForeignKey("catalog.Demand", verbose_name="需求", on_delete=models.PROTECT, related_name="cases")
-    supply_org = models.ForeignKey("accounts.Organization", verbose_name="供给单位", on_delete=models.PROTECT, related_name="supply_cases")
-    supply = models.ForeignKey("catalog.Supply", verbose_name="供给", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    supply_org = models.ForeignKey(
+        "accounts.Organization", verbose_name="供给单位", on_delete=models.PROTECT, related_name="supply_cases"
+    )
+    supply = models.ForeignKey(
+        "catalog.Supply", verbose_name="供给", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     origin = models.CharField("来源", max_length=10, choices=Origin.choices)
     origin_ref = models.CharField("来源编号", max_length=50, blank=True, help_text="匹配/意向书/洽谈的编号")
     stage = models.CharField("阶段", max_length=12, choices=Stage.choices, default=Stage.RECOMMENDED)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="负责人", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="负责人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_cases",
+    )
     next_action = models.CharField("下一步", max_length=200, blank=True)
     next_action_at = models.DateField("下一步日期", null=True, blank=True)
-    contract_amount_wan = models.DecimalField("签约金额（万元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    contract_amount_wan = models.DecimalField(
+        "签约金额（万元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     signed_on = models.DateField("签约日期", null=True, blank=True)
-    investment_amount_wan = models.DecimalField("落地投资额（万元）", max_digits=14, decimal_places=2, null=True, blank=True)
-    landed_location = models.ForeignKey("catalog.Region", verbose_name="落地地点", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    investment_amount_wan = models.DecimalField(
+        "落地投资额（万元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    landed_location = models.ForeignKey(
+        "catalog.Region", verbose_name="落地地点", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     landed_on = models.DateField("落地日期", null=True, blank=True)
     termination_reason = models.CharField("终止原因", max_length=200, blank=True)
     # First time the two sides actually met: the case reached 洽谈 or had a 对接会 meeting.
@@ -86,7 +104,14 @@ class CaseDocument(models.Model):
     case = models.ForeignKey(Case, verbose_name="对接项目", on_delete=models.CASCADE, related_name="documents")
     title = models.CharField("文件名称", max_length=200)
     file = models.FileField("文件", upload_to=case_document_path)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
@@ -109,10 +134,19 @@ class CaseActivity(models.Model):
         STAGE = "stage", "阶段变更"
 
     case = models.ForeignKey(Case, verbose_name="对接项目", on_delete=models.CASCADE, related_name="activities")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     text = models.TextField("内容", max_length=2000, blank=True)
-    document = models.ForeignKey(CaseDocument, verbose_name="文件", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+    document = models.ForeignKey(
+        CaseDocument, verbose_name="文件", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
 
     class Meta:

@@ -6,13 +6,22 @@
 | member of the demand owner or supplying org    | own cases  | yes          | one step forward within 推荐→意向→洽谈; 终止 |
 | liaison staff (对接专员), platform admin        | all cases  | yes          | any move, with the gates (backwards: note)   |
 """
+
 from django.db.models import Q
 
 from accounts.selectors import is_liaison, user_org_ids
 from followups.models import Case
 
-CASE_RELATED = ("demand", "demand__region", "demand__region__parent", "demand__chain", "demand__chain__parent",
-                "demand__organization", "supply_org", "owner")
+CASE_RELATED = (
+    "demand",
+    "demand__region",
+    "demand__region__parent",
+    "demand__chain",
+    "demand__chain__parent",
+    "demand__organization",
+    "supply_org",
+    "owner",
+)
 
 
 def cases_visible_to(user):

@@ -13,6 +13,7 @@ Stage rules (case_move):
   reported upwards, so liaison staff record them from the evidence the parties upload.
 Every change is written to the audit trail.
 """
+
 import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,8 +30,18 @@ from followups.models import Case, CaseActivity, CaseDocument
 
 Stage = Case.Stage
 AUDITED_FIELDS = [
-    "stage", "owner", "next_action", "next_action_at", "contract_amount_wan", "signed_on",
-    "investment_amount_wan", "landed_location", "landed_on", "termination_reason", "met_at", "is_stale",
+    "stage",
+    "owner",
+    "next_action",
+    "next_action_at",
+    "contract_amount_wan",
+    "signed_on",
+    "investment_amount_wan",
+    "landed_location",
+    "landed_on",
+    "termination_reason",
+    "met_at",
+    "is_stale",
 ]
 DEFAULT_NEXT_ACTION_DAYS = 7
 MEMBER_STAGES = {Stage.RECOMMENDED, Stage.INTENT, Stage.NEGOTIATING}
@@ -40,6 +51,7 @@ LANDED_FIELDS = ("investment_amount_wan", "landed_location", "landed_on")
 
 
 # --- reading helpers used by views and services -----------------------------------------------
+
 
 def user_is_case_party(user, case):
     orgs = user_org_ids(user)
@@ -51,7 +63,7 @@ def allowed_target_stages(user, case):
     if is_liaison(user):
         # The natural next step first, then the rest of the way forward, 终止, then backwards moves.
         index = case.stage_index
-        forward = Case.FLOW[index + 1:] if index is not None else []
+        forward = Case.FLOW[index + 1 :] if index is not None else []
         backward = [s for s in Case.FLOW if s not in forward and s != case.stage]
         closing = [Stage.TERMINATED] if case.stage != Stage.TERMINATED else []
         return forward + closing + list(reversed(backward))
@@ -66,6 +78,7 @@ def allowed_target_stages(user, case):
 
 
 # --- opening ----------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_action="", actor=None):
@@ -117,6 +130,7 @@ def case_mark_met(*, case, actor=None, at=None, note=""):
 
 # --- moving -----------------------------------------------------------------------------------
 
+
 def _parse_amount(raw, label):
     if raw in (None, ""):
         raise ValidationError(f"请填写{label}。")
@@ -153,7 +167,9 @@ def _parse_region(raw):
         raise ValidationError("请选择落地地点（城市或园区所在区县）。")
     if isinstance(raw, Region):
         return raw
-    region = Region.objects.filter(pk=raw).first() if str(raw).isdigit() else Region.objects.filter(full_name=raw).first()
+    region = (
+        Region.objects.filter(pk=raw).first() if str(raw).isdigit() else Region.objects.filter(full_name=raw).first()
+    )
     if region is None:
         raise ValidationError(f"落地地点「{raw}」不存在。")
     return region
@@ -201,27 +217,35 @@ def case_move(*, case, to_stage, actor, note="", **fields):
     staff = is_liaison(actor)
     if to_stage not in allowed_target_stages(actor, case):
         if staff or user_is_case_party(actor, case):
-            raise ValidationError({"to_stage": f"您不能将项目从「{case.get_stage_display()}」改为「{to_stage.label}」："
-                                               "签约、落地及回退由对接专员登记。"})
+            raise ValidationError(
+                {
+                    "to_stage": f"您不能将项目从「{case.get_stage_display()}」改为「{to_stage.label}」："
+                    "签约、落地及回退由对接专员登记。"
+                }
+            )
         raise PermissionError("无权操作该项目。")
 
     from_index = case.stage_index
     to_index = Case.FLOW.index(to_stage) if to_stage in Case.FLOW else None
     errors = {}
-    is_backwards = case.stage in Case.CLOSED_STAGES and to_stage != Stage.TERMINATED or (
-        from_index is not None and to_index is not None and to_index < from_index
+    is_backwards = (
+        case.stage in Case.CLOSED_STAGES
+        and to_stage != Stage.TERMINATED
+        or (from_index is not None and to_index is not None and to_index < from_index)
     )
     if is_backwards and not note:
         errors["note"] = "回退或重新打开项目必须填写说明。"
     if not is_backwards and to_index is not None and from_index is not None and to_index > from_index + 1 and not note:
-        skipped = "、".join(s.label for s in Case.FLOW[from_index + 1:to_index])
+        skipped = "、".join(s.label for s in Case.FLOW[from_index + 1 : to_index])
         errors["note"] = f"跳过「{skipped}」阶段必须填写说明。"
 
     before = snapshot(case, AUDITED_FIELDS)
     document = fields.get("document")
     needs_signing = to_stage == Stage.SIGNED or (to_stage == Stage.LANDED and case.signed_on is None)
     if needs_signing:
-        amount = _collect(errors, "contract_amount_wan", _parse_amount, fields.get("contract_amount_wan"), "签约金额（万元）")
+        amount = _collect(
+            errors, "contract_amount_wan", _parse_amount, fields.get("contract_amount_wan"), "签约金额（万元）"
+        )
         signed_on = _collect(errors, "signed_on", _parse_date, fields.get("signed_on"), "签约日期")
         if document:
             _collect(errors, "document", validate_document, document)
@@ -229,7 +253,9 @@ def case_move(*, case, to_stage, actor, note="", **fields):
             errors["document"] = "签约须上传合同等文件，或填写说明。"
         case.contract_amount_wan, case.signed_on = amount, signed_on
     if to_stage == Stage.LANDED:
-        case.investment_amount_wan = _collect(errors, "investment_amount_wan", _parse_amount, fields.get("investment_amount_wan"), "落地投资额（万元）")
+        case.investment_amount_wan = _collect(
+            errors, "investment_amount_wan", _parse_amount, fields.get("investment_amount_wan"), "落地投资额（万元）"
+        )
         case.landed_location = _collect(errors, "landed_location", _parse_region, fields.get("landed_location"))
         case.landed_on = _collect(errors, "landed_on", _parse_date, fields.get("landed_on"), "落地日期")
         if case.landed_on and case.signed_on and case.landed_on < case.signed_on:
@@ -332,12 +358,17 @@ def case_assign(*, case, actor, owner):
             from notifications.models import Notification
             from notifications.services import notify
 
-            notify(recipients=[owner], kind=Notification.Kind.FOLLOWUP, title=f"您被指定为对接项目负责人：{case.demand.title}",
-                   url=_case_url(case))
+            notify(
+                recipients=[owner],
+                kind=Notification.Kind.FOLLOWUP,
+                title=f"您被指定为对接项目负责人：{case.demand.title}",
+                url=_case_url(case),
+            )
     return case
 
 
 # --- timeline ---------------------------------------------------------------------------------
+
 
 def _add_activity(*, case, actor, kind, text, document=None):
     return CaseActivity.objects.create(case=case, actor=actor, kind=kind, text=text[:2000], document=document)
@@ -373,16 +404,22 @@ def case_log_activity(*, case, actor, kind, text, file=None):
     case.last_activity_at = activity.created_at
     case.is_stale = False
     case.save(update_fields=["last_activity_at", "is_stale", "updated_at"])
-    audit_record(actor=actor, obj=case, action="activity", changes={
-        "activity": {"before": None, "after": f"{activity.get_kind_display()}：{activity.text[:200]}"},
-        **({"is_stale": {"before": True, "after": False}} if was_stale else {}),
-    })
+    audit_record(
+        actor=actor,
+        obj=case,
+        action="activity",
+        changes={
+            "activity": {"before": None, "after": f"{activity.get_kind_display()}：{activity.text[:200]}"},
+            **({"is_stale": {"before": True, "after": False}} if was_stale else {}),
+        },
+    )
     if not is_liaison(actor):
         _notify_owner(case, actor, f"对接项目有新的跟进记录：{case.demand.title}")
     return activity
 
 
 # --- notifications ----------------------------------------------------------------------------
+
 
 def _case_url(case):
     from django.urls import reverse

@@ -3,6 +3,7 @@
 Each is idempotent: notifications carry a dedup_key (case + day, officer + ISO week), and the
 stale flag is only set once per quiet period, so a task delivered twice sends nothing twice.
 """
+
 import datetime
 
 from celery import shared_task
@@ -31,14 +32,16 @@ def send_overdue_reminders():
     cases = _open_cases().filter(next_action_at__lt=today, owner__isnull=False).select_related("owner", "demand")
     for case in cases.iterator(chunk_size=500):
         days = (today - case.next_action_at).days
-        sent += len(notify(
-            recipients=[case.owner],
-            kind=Notification.Kind.FOLLOWUP,
-            title=f"跟进逾期 {days} 天：{case.demand.title}",
-            body=f"下一步「{case.next_action}」原定 {case.next_action_at:%Y-%m-%d} 完成。请跟进并更新下一步。",
-            url=reverse("followups:case_detail", args=[case.pk]),
-            dedup_key=f"case-overdue:{case.pk}:{today:%Y-%m-%d}",
-        ))
+        sent += len(
+            notify(
+                recipients=[case.owner],
+                kind=Notification.Kind.FOLLOWUP,
+                title=f"跟进逾期 {days} 天：{case.demand.title}",
+                body=f"下一步「{case.next_action}」原定 {case.next_action_at:%Y-%m-%d} 完成。请跟进并更新下一步。",
+                url=reverse("followups:case_detail", args=[case.pk]),
+                dedup_key=f"case-overdue:{case.pk}:{today:%Y-%m-%d}",
+            )
+        )
     return sent
 
 
@@ -50,8 +53,12 @@ def flag_stale_cases():
     ids = list(_open_cases().filter(is_stale=False, last_activity_at__lte=cutoff).values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():
-            case = (Case.objects.select_for_update(of=("self",)).select_related("owner", "demand")
-                    .filter(pk=pk, is_stale=False, last_activity_at__lte=cutoff).first())
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("owner", "demand")
+                .filter(pk=pk, is_stale=False, last_activity_at__lte=cutoff)
+                .first()
+            )
             if case is None:  # activity logged meanwhile, or flagged by a parallel run
                 continue
             case.is_stale = True
@@ -77,7 +84,8 @@ def send_weekly_digests():
     year, week, _ = today.isocalendar()
     week_ago = timezone.now() - datetime.timedelta(days=7)
     officers = User.objects.filter(
-        is_active=True, platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
+        is_active=True,
+        platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN],
         owned_cases__isnull=False,
     ).distinct()
     sent = 0
@@ -97,12 +105,14 @@ def send_weekly_digests():
         if overdue:
             lines.append("逾期项目：")
             lines += [f"· {c.demand.title}（{c.next_action}，原定 {c.next_action_at:%m-%d}）" for c in overdue[:20]]
-        sent += len(notify(
-            recipients=[officer],
-            kind=Notification.Kind.FOLLOWUP,
-            title=f"对接项目周报（{year}年第{week}周）",
-            body="\n".join(lines),
-            url=reverse("followups:case_list") + "?owner=" + str(officer.pk),
-            dedup_key=f"case-weekly:{year}-W{week:02d}",
-        ))
+        sent += len(
+            notify(
+                recipients=[officer],
+                kind=Notification.Kind.FOLLOWUP,
+                title=f"对接项目周报（{year}年第{week}周）",
+                body="\n".join(lines),
+                url=reverse("followups:case_list") + "?owner=" + str(officer.pk),
+                dedup_key=f"case-weekly:{year}-W{week:02d}",
+            )
+        )
     return sent

@@ -1,4 +1,5 @@
 """HTML pages of the followups app."""
+
 from django.urls import path
 
 from followups import views

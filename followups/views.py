@@ -1,4 +1,5 @@
 """HTML pages of the follow-up pipeline: Kanban board, filtered list + .xlsx export, case page."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -39,7 +40,9 @@ def case_board(request):
         # Most urgent first: overdue next actions float to the top of each column.
         cards = list(base.filter(stage=stage).order_by("next_action_at", "-updated_at")[:BOARD_CARDS_PER_STAGE])
         columns.append({"stage": stage, "cards": cards, "count": counts.get(stage.value, 0)})
-    return render(request, "followups/case_board.html", {"columns": columns, "mine": mine, "per_stage": BOARD_CARDS_PER_STAGE})
+    return render(
+        request, "followups/case_board.html", {"columns": columns, "mine": mine, "per_stage": BOARD_CARDS_PER_STAGE}
+    )
 
 
 def _filtered(request):
@@ -54,28 +57,72 @@ def case_list(request):
     page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "followups/case_list.html", {
-        "filter": filterset, "page": page, "cases": page.object_list, "query": query.urlencode(),
-        "is_staff_view": is_liaison(request.user),
-    })
+    return render(
+        request,
+        "followups/case_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "cases": page.object_list,
+            "query": query.urlencode(),
+            "is_staff_view": is_liaison(request.user),
+        },
+    )
 
 
 @login_required
 def case_export(request):
     filterset, qs = _filtered(request)
     qs = qs.select_related("landed_location")
-    header = ["编号", "需求名称", "需求单位", "城市", "产业链", "供给单位", "来源", "阶段", "负责人", "下一步", "下一步日期",
-              "逾期", "30天无进展", "签约金额（万元）", "签约日期", "落地投资额（万元）", "落地地点", "落地日期", "终止原因", "更新时间"]
+    header = [
+        "编号",
+        "需求名称",
+        "需求单位",
+        "城市",
+        "产业链",
+        "供给单位",
+        "来源",
+        "阶段",
+        "负责人",
+        "下一步",
+        "下一步日期",
+        "逾期",
+        "30天无进展",
+        "签约金额（万元）",
+        "签约日期",
+        "落地投资额（万元）",
+        "落地地点",
+        "落地日期",
+        "终止原因",
+        "更新时间",
+    ]
 
     def rows():
         for c in qs[:EXPORT_MAX_ROWS]:
             city = c.demand.region.city
             chain = c.demand.chain.root
-            yield [c.pk, c.demand.title, c.demand.organization.name, city.name if city else "", chain.name, c.supply_org.name,
-                   c.get_origin_display(), c.get_stage_display(), str(c.owner) if c.owner else "", c.next_action,
-                   c.next_action_at, c.is_overdue, c.is_stale, c.contract_amount_wan, c.signed_on, c.investment_amount_wan,
-                   str(c.landed_location) if c.landed_location_id else "", c.landed_on, c.termination_reason,
-                   timezone.localtime(c.updated_at)]
+            yield [
+                c.pk,
+                c.demand.title,
+                c.demand.organization.name,
+                city.name if city else "",
+                chain.name,
+                c.supply_org.name,
+                c.get_origin_display(),
+                c.get_stage_display(),
+                str(c.owner) if c.owner else "",
+                c.next_action,
+                c.next_action_at,
+                c.is_overdue,
+                c.is_stale,
+                c.contract_amount_wan,
+                c.signed_on,
+                c.investment_amount_wan,
+                str(c.landed_location) if c.landed_location_id else "",
+                c.landed_on,
+                c.termination_reason,
+                timezone.localtime(c.updated_at),
+            ]
 
     return xlsx_response(f"对接项目_{timezone.localdate():%Y%m%d}.xlsx", [("对接项目", header, rows())])
 
@@ -94,11 +141,19 @@ def _detail(request, case, *, status=200, move_errors=None, activity_errors=None
         "activity_kinds": [k for k in CaseActivity.Kind if k != CaseActivity.Kind.STAGE],
         "is_staff_view": staff,
         "audit_entries": entries_for(case)[:100] if staff else [],
-        "regions": Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.DISTRICT], full_name__startswith="山东省")
-        if staff else [],
-        "officers": User.objects.filter(platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN], is_active=True)
-        if staff else [],
-        "move_errors": move_errors or {}, "activity_errors": activity_errors or {}, "next_errors": next_errors or {},
+        "regions": Region.objects.filter(
+            level__in=[Region.Level.CITY, Region.Level.DISTRICT], full_name__startswith="山东省"
+        )
+        if staff
+        else [],
+        "officers": User.objects.filter(
+            platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN], is_active=True
+        )
+        if staff
+        else [],
+        "move_errors": move_errors or {},
+        "activity_errors": activity_errors or {},
+        "next_errors": next_errors or {},
         "form": request.POST if request.method == "POST" else {},
         "today": timezone.localdate(),
     }
@@ -110,8 +165,14 @@ def case_detail(request, pk):
     return _detail(request, _get_case(request, pk))
 
 
-MOVE_FIELDS = ("contract_amount_wan", "signed_on", "investment_amount_wan", "landed_location", "landed_on",
-               "termination_reason")
+MOVE_FIELDS = (
+    "contract_amount_wan",
+    "signed_on",
+    "investment_amount_wan",
+    "landed_location",
+    "landed_on",
+    "termination_reason",
+)
 
 
 @login_required
@@ -125,8 +186,13 @@ def case_move(request, pk):
         fields["next_action"] = request.POST.get("next_action", "")
         fields["next_action_at"] = request.POST.get("next_action_at", "")
     try:
-        case = services.case_move(case=case, to_stage=request.POST.get("to_stage", ""), actor=request.user,
-                                  note=request.POST.get("note", ""), **fields)
+        case = services.case_move(
+            case=case,
+            to_stage=request.POST.get("to_stage", ""),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            **fields,
+        )
     except ValidationError as exc:
         messages.error(request, "阶段未变更：请按提示补充信息。")
         return _detail(request, case, status=400, move_errors=exc.message_dict)
@@ -141,8 +207,13 @@ def case_move(request, pk):
 def case_activity(request, pk):
     case = _get_case(request, pk)
     try:
-        services.case_log_activity(case=case, actor=request.user, kind=request.POST.get("kind", ""),
-                                   text=request.POST.get("text", ""), file=request.FILES.get("file"))
+        services.case_log_activity(
+            case=case,
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+            file=request.FILES.get("file"),
+        )
     except ValidationError as exc:
         messages.error(request, "跟进记录未保存：请按提示修改。")
         return _detail(request, case, status=400, activity_errors=exc.message_dict)
@@ -157,8 +228,12 @@ def case_next_action(request, pk):
     if not can_manage_case(request.user, case):
         raise Http404
     try:
-        services.case_set_next_action(case=case, actor=request.user, next_action=request.POST.get("next_action", ""),
-                                      next_action_at=request.POST.get("next_action_at", ""))
+        services.case_set_next_action(
+            case=case,
+            actor=request.user,
+            next_action=request.POST.get("next_action", ""),
+            next_action_at=request.POST.get("next_action_at", ""),
+        )
         owner_id = request.POST.get("owner")
         if owner_id is not None and str(case.owner_id or "") != owner_id:
             owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None

@@ -1,4 +1,5 @@
 """Admin for staff: match lists, feedback, the embedding cache, and a 重新匹配 action."""
+
 from django.contrib import admin, messages
 from django.db import transaction
 

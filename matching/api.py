@@ -1,4 +1,5 @@
 """REST API of matches: visibility-filtered lists (by demand or supply) and feedback from the demand side."""
+
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -16,8 +17,9 @@ class MatchFilterSet(django_filters.FilterSet):
     # Bounded so an absurd id is a 400, not a database overflow (SQLite integers are 64-bit).
     demand = django_filters.NumberFilter(field_name="demand_id", label="需求 id", min_value=1, max_value=2**62)
     supply = django_filters.NumberFilter(field_name="supply_id", label="供给 id", min_value=1, max_value=2**62)
-    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label="最低得分",
-                                            min_value=-1000, max_value=1000)
+    min_score = django_filters.NumberFilter(
+        field_name="score", lookup_expr="gte", label="最低得分", min_value=-1000, max_value=1000
+    )
 
     class Meta:
         model = Match
@@ -25,9 +27,11 @@ class MatchFilterSet(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="匹配结果列表",
-                       description="当前用户可见的需求与供给之间的匹配（已标记“不相关”的不返回）。按 demand 过滤得到推荐供给（按名次），"
-                                   "按 supply 过滤得到可对接需求（按得分）。"),
+    list=extend_schema(
+        summary="匹配结果列表",
+        description="当前用户可见的需求与供给之间的匹配（已标记“不相关”的不返回）。按 demand 过滤得到推荐供给（按名次），"
+        "按 supply 过滤得到可对接需求（按得分）。",
+    ),
     retrieve=extend_schema(summary="匹配详情（含得分构成与匹配理由）"),
 )
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -41,16 +45,24 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return qs.order_by("-score", "rank", "demand_id")
         return qs.order_by("demand_id", "rank")
 
-    @extend_schema(summary="反馈匹配结果", request=FeedbackSerializer,
-                   description="需求发布单位成员或对接专员标记 useful（有价值）/ irrelevant（不相关，永久隐藏）/ contacted（已联系）。",
-                   responses={200: FeedbackResultSerializer, 400: OpenApiResponse(description="输入有误"),
-                              403: OpenApiResponse(description="无权反馈"), 404: OpenApiResponse(description="需求或供给不存在或无权访问")})
+    @extend_schema(
+        summary="反馈匹配结果",
+        request=FeedbackSerializer,
+        description="需求发布单位成员或对接专员标记 useful（有价值）/ irrelevant（不相关，永久隐藏）/ contacted（已联系）。",
+        responses={
+            200: FeedbackResultSerializer,
+            400: OpenApiResponse(description="输入有误"),
+            403: OpenApiResponse(description="无权反馈"),
+            404: OpenApiResponse(description="需求或供给不存在或无权访问"),
+        },
+    )
     @action(detail=False, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def feedback(self, request):
         payload = FeedbackSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         demand = get_object_or_404(demands_visible_to(request.user), pk=payload.validated_data["demand"])
         supply = get_object_or_404(supplies_visible_to(request.user), pk=payload.validated_data["supply"])
-        feedback = services.feedback_record(demand=demand, supply=supply, user=request.user,
-                                            verdict=payload.validated_data["verdict"])
+        feedback = services.feedback_record(
+            demand=demand, supply=supply, user=request.user, verdict=payload.validated_data["verdict"]
+        )
         return Response(FeedbackResultSerializer(feedback).data, status=status.HTTP_200_OK)

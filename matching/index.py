@@ -2,6 +2,7 @@
 matchable demand and supply, kept in process memory and synced with the database by
 (id, updated_at), so a refresh task re-encodes only the rows that changed.
 """
+
 import logging
 import threading
 import time
@@ -31,16 +32,24 @@ def _chain_root(chain):
 
 def demand_item(demand):
     return engine.Item(
-        id=demand.pk, title=demand.title, description=demand.description, chain=_chain_root(demand.chain),
-        kind=demand.demand_type, money_wan=None if demand.budget_wan is None else float(demand.budget_wan),
+        id=demand.pk,
+        title=demand.title,
+        description=demand.description,
+        chain=_chain_root(demand.chain),
+        kind=demand.demand_type,
+        money_wan=None if demand.budget_wan is None else float(demand.budget_wan),
         deadline=demand.deadline,
     )
 
 
 def supply_item(supply):
     return engine.Item(
-        id=supply.pk, title=supply.title, description=supply.description, chain=_chain_root(supply.chain),
-        kind=supply.supply_type, money_wan=None if supply.price_wan is None else float(supply.price_wan),
+        id=supply.pk,
+        title=supply.title,
+        description=supply.description,
+        chain=_chain_root(supply.chain),
+        kind=supply.supply_type,
+        money_wan=None if supply.price_wan is None else float(supply.price_wan),
     )
 
 
@@ -60,8 +69,8 @@ class CatalogState:
     def __init__(self, model_name):
         self.model_name = model_name
         self.index = None
-        self.demands = {}          # id → DemandQuery
-        self.supply_stamp = {}     # id → updated_at
+        self.demands = {}  # id → DemandQuery
+        self.supply_stamp = {}  # id → updated_at
         self.demand_stamp = {}
         self.built_at = None
 
@@ -80,12 +89,16 @@ class CatalogState:
         need = need.reshape(len(d_items), dim)
         calibration = engine.estimate_calibration(need, titles, leads, self.model_name)
         self.index = engine.SupplyIndex(s_items, titles, leads, calibration)
-        self.demands = {it.id: engine.make_demand_query(it, v) for it, v in zip(d_items, need)}
+        self.demands = {it.id: engine.make_demand_query(it, v) for it, v in zip(d_items, need, strict=True)}
         self.supply_stamp = {s.pk: s.updated_at for s in supplies}
         self.demand_stamp = {d.pk: d.updated_at for d in demands}
         self.built_at = time.time()
-        logger.info("matching index built: %d supplies, %d demands in %.1fs", len(s_items), len(d_items),
-                    time.perf_counter() - started)
+        logger.info(
+            "matching index built: %d supplies, %d demands in %.1fs",
+            len(s_items),
+            len(d_items),
+            time.perf_counter() - started,
+        )
         return self
 
     def sync(self):
@@ -106,14 +119,14 @@ class CatalogState:
             rows = list(Supply.objects.filter(pk__in=new_s).select_related("chain__parent"))
             items = [supply_item(s) for s in rows]
             titles, leads = encode_supplies(items)
-            for item, t, l, row in zip(items, titles, leads, rows):
-                self.index.upsert(item, t, l)
+            for item, title_vec, lead_vec, row in zip(items, titles, leads, rows, strict=True):
+                self.index.upsert(item, title_vec, lead_vec)
                 self.supply_stamp[row.pk] = row.updated_at
         if new_d:
             rows = list(Demand.objects.filter(pk__in=new_d).select_related("chain__parent"))
             items = [demand_item(d) for d in rows]
             need = encode_demands(items)
-            for item, v, row in zip(items, need, rows):
+            for item, v, row in zip(items, need, rows, strict=True):
                 self.demands[item.id] = engine.make_demand_query(item, v)
                 self.demand_stamp[row.pk] = row.updated_at
         return {"supplies": set(new_s) | set(gone_s), "demands": set(new_d) | set(gone_d)}
@@ -151,4 +164,3 @@ def brute_force_top_k(matrix, vector, k):
     sims = matrix @ vector
     part = np.argpartition(-sims, k - 1)[:k]
     return part[np.argsort(-sims[part])]
-

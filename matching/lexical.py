@@ -4,6 +4,7 @@ Both sides are cut the same way; a word that belongs to a synonym group also emi
 canonical word, so 「吊臂」 meets 「臂架」 and 「针卡」 meets 「探针卡」. The BM25 index is an
 inverted index in numpy arrays (one bincount per query), updatable one document at a time.
 """
+
 import math
 import re
 import tempfile
@@ -34,7 +35,11 @@ _synonyms = None
 
 def _read_lines(name):
     path = DATA_DIR / name
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def synonym_map():
@@ -174,8 +179,9 @@ class BM25Index:
             parts_w.append(posting[1] * self.idf(term))
         if not parts_idx:
             return np.zeros(self.n_docs, dtype=np.float32)
-        return np.bincount(np.concatenate(parts_idx), weights=np.concatenate(parts_w),
-                           minlength=self.n_docs).astype(np.float32)
+        return np.bincount(np.concatenate(parts_idx), weights=np.concatenate(parts_w), minlength=self.n_docs).astype(
+            np.float32
+        )
 
     def share(self, query_tokens):
         """BM25 divided by the query's maximum: the share of the query's information matched, 0–1."""

@@ -4,6 +4,7 @@ A demand's list (推荐供给) is its top-K supplies; a supply's list (可对接
 rows: the demands in whose top-K the supply stands, by score. The score of a pair is the same in
 both directions.
 """
+
 import numpy as np
 from django.conf import settings
 from django.db import models
@@ -56,8 +57,11 @@ class Match(MatchBase):
         verbose_name_plural = "匹配结果（推荐供给）"
         ordering = ["demand_id", "rank"]
         constraints = [models.UniqueConstraint(fields=["demand", "supply"], name="match_unique_demand_supply")]
-        indexes = [models.Index(fields=["demand", "rank"]), models.Index(fields=["supply", "-score"]),
-                   models.Index(fields=["-computed_at", "-score"])]
+        indexes = [
+            models.Index(fields=["demand", "rank"]),
+            models.Index(fields=["supply", "-score"]),
+            models.Index(fields=["-computed_at", "-score"]),
+        ]
 
     def __str__(self):
         return f"{self.demand_id}→{self.supply_id} #{self.rank} ({self.score:.0f})"
@@ -69,9 +73,15 @@ class MatchFeedback(models.Model):
         IRRELEVANT = "irrelevant", "不相关"
         CONTACTED = "contacted", "已联系"
 
-    demand = models.ForeignKey("catalog.Demand", verbose_name="需求", on_delete=models.CASCADE, related_name="match_feedback")
-    supply = models.ForeignKey("catalog.Supply", verbose_name="供给", on_delete=models.CASCADE, related_name="match_feedback")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="反馈人", null=True, on_delete=models.SET_NULL, related_name="+")
+    demand = models.ForeignKey(
+        "catalog.Demand", verbose_name="需求", on_delete=models.CASCADE, related_name="match_feedback"
+    )
+    supply = models.ForeignKey(
+        "catalog.Supply", verbose_name="供给", on_delete=models.CASCADE, related_name="match_feedback"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="反馈人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     verdict = models.CharField("反馈", max_length=12, choices=Verdict.choices)
     created_at = models.DateTimeField("反馈时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

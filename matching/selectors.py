@@ -1,4 +1,5 @@
 """Reads of match lists, filtered by what the user may see and by the demand side's feedback."""
+
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
@@ -10,12 +11,17 @@ from matching.models import Match, MatchFeedback
 
 
 def _not_irrelevant():
-    return ~Exists(MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id"),
-                                                verdict=MatchFeedback.Verdict.IRRELEVANT))
+    return ~Exists(
+        MatchFeedback.objects.filter(
+            demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id"), verdict=MatchFeedback.Verdict.IRRELEVANT
+        )
+    )
 
 
 def _with_feedback(qs):
-    verdict = MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id")).values("verdict")[:1]
+    verdict = MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id")).values(
+        "verdict"
+    )[:1]
     return qs.annotate(feedback_verdict=verdict)
 
 
@@ -24,9 +30,17 @@ def matches_visible_to(user):
     return _with_feedback(
         Match.objects.filter(
             demand__in=demands_visible_to(user).values("pk"), supply__in=supplies_visible_to(user).values("pk")
-        ).filter(_not_irrelevant()).select_related(
-            "demand", "demand__organization", "demand__chain", "demand__region",
-            "supply", "supply__organization", "supply__chain", "supply__region",
+        )
+        .filter(_not_irrelevant())
+        .select_related(
+            "demand",
+            "demand__organization",
+            "demand__chain",
+            "demand__region",
+            "supply",
+            "supply__organization",
+            "supply__chain",
+            "supply__region",
         )
     )
 
@@ -48,8 +62,11 @@ def liaison_queue(user, *, days=30, min_score=None):
     if not is_liaison(user):
         return Match.objects.none()
     min_score = settings.MATCHING_RECOMMEND_THRESHOLD if min_score is None else min_score
-    qs = matches_visible_to(user).filter(score__gte=min_score, computed_at__gte=timezone.now() - timedelta(days=days),
-                                         rank__lte=settings.MATCHING_RECOMMEND_TOP_N)
+    qs = matches_visible_to(user).filter(
+        score__gte=min_score,
+        computed_at__gte=timezone.now() - timedelta(days=days),
+        rank__lte=settings.MATCHING_RECOMMEND_TOP_N,
+    )
     if not user.is_platform_admin:
         region_q = Q()
         regions = list(user.responsible_regions.all())
@@ -57,15 +74,21 @@ def liaison_queue(user, *, days=30, min_score=None):
             return Match.objects.none()
         for region in regions:
             # A city covers its districts; a province its cities and their districts.
-            region_q |= Q(demand__region=region) | Q(demand__region__parent=region) | Q(demand__region__parent__parent=region)
+            region_q |= (
+                Q(demand__region=region) | Q(demand__region__parent=region) | Q(demand__region__parent__parent=region)
+            )
         qs = qs.filter(region_q)
     return qs.exclude(feedback_verdict__isnull=False).order_by("-computed_at", "-score")
 
 
 def export_rows(top):
     """Every demand's first `top` matches (command export; not user-facing)."""
-    return (Match.objects.filter(rank__lte=top).select_related("demand", "demand__demand_list", "supply", "supply__organization")
-            .order_by("demand__demand_list__name", "demand_id", "rank").iterator(chunk_size=2000))
+    return (
+        Match.objects.filter(rank__lte=top)
+        .select_related("demand", "demand__demand_list", "supply", "supply__organization")
+        .order_by("demand__demand_list__name", "demand_id", "rank")
+        .iterator(chunk_size=2000)
+    )
 
 
 def user_can_give_feedback(user, demand):

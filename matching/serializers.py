@@ -1,4 +1,5 @@
 """API representations of matches and feedback."""
+
 from rest_framework import serializers
 
 from matching.models import Match, MatchFeedback
@@ -9,21 +10,43 @@ class MatchSerializer(serializers.ModelSerializer):
     supply_title = serializers.CharField(source="supply.title", read_only=True)
     supply_organization = serializers.CharField(source="supply.organization.name", read_only=True)
     demand_organization = serializers.CharField(source="demand.organization.name", read_only=True)
-    feedback = serializers.CharField(source="feedback_verdict", read_only=True, allow_null=True,
-                                     help_text="需求方对该匹配的反馈：useful/irrelevant/contacted 或空")
+    feedback = serializers.CharField(
+        source="feedback_verdict",
+        read_only=True,
+        allow_null=True,
+        help_text="需求方对该匹配的反馈：useful/irrelevant/contacted 或空",
+    )
 
     class Meta:
         model = Match
-        fields = ["id", "demand", "demand_title", "demand_organization", "supply", "supply_title", "supply_organization",
-                  "score", "rank", "components", "explanation", "model_name", "computed_at", "feedback"]
+        fields = [
+            "id",
+            "demand",
+            "demand_title",
+            "demand_organization",
+            "supply",
+            "supply_title",
+            "supply_organization",
+            "score",
+            "rank",
+            "components",
+            "explanation",
+            "model_name",
+            "computed_at",
+            "feedback",
+        ]
         read_only_fields = fields
 
 
 class FeedbackSerializer(serializers.Serializer):
     demand = serializers.IntegerField(help_text="需求 id")
     supply = serializers.IntegerField(help_text="供给 id")
-    verdict = serializers.ChoiceField(choices=MatchFeedback.Verdict.choices,
-                                      error_messages={"invalid_choice": "反馈类型无效：请选择 useful（有价值）、irrelevant（不相关）或 contacted（已联系）。"})
+    verdict = serializers.ChoiceField(
+        choices=MatchFeedback.Verdict.choices,
+        error_messages={
+            "invalid_choice": "反馈类型无效：请选择 useful（有价值）、irrelevant（不相关）或 contacted（已联系）。"
+        },
+    )
 
 
 class FeedbackResultSerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@
 A demand's list is always replaced whole inside one transaction (delete + insert under a lock
 on the demand row), so a reader or an interrupted rematch never sees half a list.
 """
+
 import json
 import logging
 import time
@@ -57,15 +58,25 @@ def _rows_for(query, state, scores, *, k, exclude):
     rows = []
     for rank, n in enumerate(order, start=1):
         components = engine.components_at(scores, n)
-        rows.append(Row(query.item.id, int(idx.ids[n]), rank, round(float(engine.to_display(components["raw"])), 2),
-                        components, engine.explain(query, idx, n, components)))
+        rows.append(
+            Row(
+                query.item.id,
+                int(idx.ids[n]),
+                rank,
+                round(float(engine.to_display(components["raw"])), 2),
+                components,
+                engine.explain(query, idx, n, components),
+            )
+        )
     return rows
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-INSERT_SQL = ("INSERT INTO matching_match (demand_id, supply_id, rank, score, components, explanation, model_name, computed_at) "
-              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+INSERT_SQL = (
+    "INSERT INTO matching_match (demand_id, supply_id, rank, score, components, explanation, model_name, computed_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def _replace_lists(rows_by_demand, *, model_name, now):
@@ -77,32 +88,42 @@ def _replace_lists(rows_by_demand, *, model_name, now):
     with transaction.atomic():
         # Lock the demand rows: two workers refreshing one demand write one after the other.
         existing = set(Demand.objects.select_for_update().filter(pk__in=demand_ids).values_list("pk", flat=True))
-        for demand_id, supply_id in Match.objects.filter(demand_id__in=demand_ids, rank__lte=top_n).values_list("demand_id", "supply_id"):
+        for demand_id, supply_id in Match.objects.filter(demand_id__in=demand_ids, rank__lte=top_n).values_list(
+            "demand_id", "supply_id"
+        ):
             old_top.setdefault(demand_id, set()).add(supply_id)
         deleted, _ = Match.objects.filter(demand_id__in=demand_ids).delete()
         params = [
             (r.demand_id, r.supply_id, r.rank, r.score, _dumps(r.components), _dumps(r.explanation), model_name, stamp)
-            for d, rows in rows_by_demand.items() if d in existing for r in rows
+            for d, rows in rows_by_demand.items()
+            if d in existing
+            for r in rows
         ]
         # executemany skips the ORM's per-field preparation, which dominated a 500k-row rematch.
         with connection.cursor() as cursor:
             for start in range(0, len(params), 5000):
-                cursor.executemany(INSERT_SQL, params[start:start + 5000])
+                cursor.executemany(INSERT_SQL, params[start : start + 5000])
     return old_top, deleted, len(params)
 
 
 def _recommend(rows_by_demand, old_top):
     """Open a 推荐对接 case and notify both sides for matches that newly entered a demand's top-N."""
     top_n, threshold = settings.MATCHING_RECOMMEND_TOP_N, settings.MATCHING_RECOMMEND_THRESHOLD
-    candidates = [row for d, rows in rows_by_demand.items() for row in rows
-                  if row.rank <= top_n and row.score >= threshold and row.supply_id not in old_top.get(d, set())]
+    candidates = [
+        row
+        for d, rows in rows_by_demand.items()
+        for row in rows
+        if row.rank <= top_n and row.score >= threshold and row.supply_id not in old_top.get(d, set())
+    ]
     if not candidates:
         return 0
     from followups.services import case_open
     from notifications.models import Notification
     from notifications.services import notify_organization
 
-    demands = Demand.objects.select_related("organization", "region", "demand_list").in_bulk({r.demand_id for r in candidates})
+    demands = Demand.objects.select_related("organization", "region", "demand_list").in_bulk(
+        {r.demand_id for r in candidates}
+    )
     supplies = Supply.objects.select_related("organization", "menu").in_bulk({r.supply_id for r in candidates})
     opened = 0
     for row in candidates:
@@ -110,26 +131,39 @@ def _recommend(rows_by_demand, old_top):
         if demand is None or supply is None:
             continue
         # Only published parties are recommended to each other; drafts and unverified orgs wait.
-        if not (demand.organization.is_verified and demand.demand_list.status != DemandList.Status.DRAFT
-                and supply.organization.is_verified and supply.menu.status == SupplyMenu.Status.PUBLISHED):
+        if not (
+            demand.organization.is_verified
+            and demand.demand_list.status != DemandList.Status.DRAFT
+            and supply.organization.is_verified
+            and supply.menu.status == SupplyMenu.Status.PUBLISHED
+        ):
             continue
         if demand.organization_id == supply.organization_id:
             continue
-        case, created = case_open(demand=demand, supply_org=supply.organization, supply=supply, origin="match",
-                                  origin_ref=f"match:{demand.pk}:{supply.pk}",
-                                  next_action="联系双方确认对接意向（智能匹配推荐）")
+        case, created = case_open(
+            demand=demand,
+            supply_org=supply.organization,
+            supply=supply,
+            origin="match",
+            origin_ref=f"match:{demand.pk}:{supply.pk}",
+            next_action="联系双方确认对接意向（智能匹配推荐）",
+        )
         opened += int(created)
         key = f"match:{demand.pk}:{supply.pk}"
         notify_organization(
-            organization=demand.organization, kind=Notification.Kind.MATCH,
+            organization=demand.organization,
+            kind=Notification.Kind.MATCH,
             title=f"为需求「{demand.title}」推荐供给「{supply.title}」（{row.score:.0f}分）",
-            body=engine.summary_text(row.explanation), url=reverse("matching:demand_matches", args=[demand.pk]),
+            body=engine.summary_text(row.explanation),
+            url=reverse("matching:demand_matches", args=[demand.pk]),
             dedup_key=key,
         )
         notify_organization(
-            organization=supply.organization, kind=Notification.Kind.MATCH,
+            organization=supply.organization,
+            kind=Notification.Kind.MATCH,
             title=f"您的供给「{supply.title}」可对接需求「{demand.title}」（{row.score:.0f}分）",
-            body=engine.summary_text(row.explanation), url=reverse("matching:supply_matches", args=[supply.pk]),
+            body=engine.summary_text(row.explanation),
+            url=reverse("matching:supply_matches", args=[supply.pk]),
             dedup_key=key,
         )
     return opened
@@ -154,8 +188,9 @@ def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=Non
     # Demands no longer matchable (closed, deleted) lose their list.
     gone = [d for d in demand_ids if d not in state.demands]
     deleted_gone = Match.objects.filter(demand_id__in=gone).delete()[0] if gone else 0
-    old_top, deleted, inserted = (_replace_lists(rows_by_demand, model_name=state.model_name, now=now)
-                                  if rows_by_demand else ({}, 0, 0))
+    old_top, deleted, inserted = (
+        _replace_lists(rows_by_demand, model_name=state.model_name, now=now) if rows_by_demand else ({}, 0, 0)
+    )
     opened = _recommend(rows_by_demand, old_top) if recommend else 0
     return {"demands": len(ids), "deleted": deleted + deleted_gone, "inserted": inserted, "cases_opened": opened}
 
@@ -167,6 +202,7 @@ def _merge(total, part):
 
 
 # --- public services ------------------------------------------------------------------------------
+
 
 def match_rematch_all(*, progress=None, block=256, recommend=True):
     """Rebuild the index from the database and recompute every demand's list.
@@ -180,7 +216,7 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
     useful, irrelevant = _feedback_maps()
     totals = {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
     for start in range(0, len(demand_ids), block):
-        chunk = demand_ids[start:start + block]
+        chunk = demand_ids[start : start + block]
         _merge(totals, _compute_and_store(state, chunk, useful=useful, irrelevant=irrelevant, recommend=recommend))
         if progress:
             progress(min(start + block, len(demand_ids)), len(demand_ids))
@@ -198,7 +234,7 @@ def match_lists_compute(*, k):
     ids = sorted(state.demands)
     useful, irrelevant = _feedback_maps()
     for start in range(0, len(ids), 256):
-        chunk = ids[start:start + 256]
+        chunk = ids[start : start + 256]
         semantic = engine.semantic_block(state.demand_matrix(chunk), state.index) if len(state.index) else None
         for i, demand_id in enumerate(chunk):
             if semantic is None:
@@ -229,8 +265,10 @@ def affected_demands(state, supply_id):
     ids = list(state.demands)
     semantic = (state.demand_matrix(ids) @ state.index.combined[n] - state.index.offset) * 0.5
     k = settings.MATCHING_TOP_K
-    floor = {row["demand_id"]: (row["c"], row["m"]) for row in
-             Match.objects.filter(demand_id__in=ids).values("demand_id").annotate(c=Count("pk"), m=Min("score"))}
+    floor = {
+        row["demand_id"]: (row["c"], row["m"])
+        for row in Match.objects.filter(demand_id__in=ids).values("demand_id").annotate(c=Count("pk"), m=Min("score"))
+    }
     for i, demand_id in enumerate(ids):
         count, lowest = floor.get(demand_id, (0, None))
         if count < k:
@@ -247,17 +285,31 @@ def pair_raw(query, index, n, semantic):
     item = index.items[n]
     lex = index.bm25.pair_share(query.tokens, list(index.bm25.doc_tokens[n].elements()))
     type_fit = float(engine.TYPE_MATRIX[engine._code(query.item.kind, engine.DEMAND_TYPES)][index.type_code[n]])
-    chain = 1.0 if item.chain and item.chain == query.item.chain else 0.5 if item.chain in query.adjacent_chains else 0.0
-    budget = float(engine.budget_fit(query.item.money_wan, index.price[n:n + 1], index.type_code[n:n + 1] == engine.CAPITAL)[0])
-    return (float(semantic) + engine.W_LEX * lex + engine.W_TYPE * type_fit + engine.W_CHAIN * chain
-            + engine.W_BUDGET * budget + (0.0 if query.deadline_open else -engine.W_DEADLINE))
+    chain = (
+        1.0 if item.chain and item.chain == query.item.chain else 0.5 if item.chain in query.adjacent_chains else 0.0
+    )
+    budget = float(
+        engine.budget_fit(query.item.money_wan, index.price[n : n + 1], index.type_code[n : n + 1] == engine.CAPITAL)[0]
+    )
+    return (
+        float(semantic)
+        + engine.W_LEX * lex
+        + engine.W_TYPE * type_fit
+        + engine.W_CHAIN * chain
+        + engine.W_BUDGET * budget
+        + (0.0 if query.deadline_open else -engine.W_DEADLINE)
+    )
 
 
 def match_supply_refresh(*, supply_id):
     """A supply was created, edited, closed or deleted: update only the lists it affects."""
     state = catalog_index.get_state()
     demands = affected_demands(state, supply_id)
-    result = _compute_and_store(state, sorted(demands)) if demands else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    result = (
+        _compute_and_store(state, sorted(demands))
+        if demands
+        else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    )
     result["affected_demands"] = len(demands)
     return result
 
@@ -272,12 +324,17 @@ def match_items_refresh(*, demand_ids=(), supply_ids=()):
     else:
         for supply_id in supply_ids:
             targets |= affected_demands(state, int(supply_id))
-    result = _compute_and_store(state, sorted(targets)) if targets else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    result = (
+        _compute_and_store(state, sorted(targets))
+        if targets
+        else {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    )
     result["affected_demands"] = len(targets)
     return result
 
 
 # --- feedback -----------------------------------------------------------------------------------
+
 
 def can_give_feedback(user, demand):
     from accounts.selectors import is_liaison, user_org_ids

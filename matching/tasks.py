@@ -2,6 +2,7 @@
 
 A row deleted while its task waited in the queue is simply dropped from the lists (no error).
 """
+
 import logging
 
 from celery import shared_task
@@ -12,8 +13,13 @@ from matching import services
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
-RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True,
-         "max_retries": 6}
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
 @shared_task(name="matching.tasks.refresh_demand", **RETRY)
@@ -33,8 +39,9 @@ def refresh_supply(supply_id):
 
 @shared_task(name="matching.tasks.refresh_items", **RETRY)
 def refresh_items(demand_ids=(), supply_ids=()):
-    return services.match_items_refresh(demand_ids=[int(i) for i in demand_ids or ()],
-                                        supply_ids=[int(i) for i in supply_ids or ()])
+    return services.match_items_refresh(
+        demand_ids=[int(i) for i in demand_ids or ()], supply_ids=[int(i) for i in supply_ids or ()]
+    )
 
 
 @shared_task(name="matching.tasks.rematch_all", **RETRY)

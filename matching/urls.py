@@ -1,4 +1,5 @@
 """HTML pages of the matching app."""
+
 from django.urls import path
 
 from matching import views

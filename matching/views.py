@@ -1,4 +1,5 @@
 """HTML pages: a demand's 推荐供给 tab, a supply's 可对接需求 tab, the liaison queue, feedback."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +18,16 @@ PAGE_ROWS = 50
 def demand_matches(request, pk):
     demand = get_object_or_404(demands_visible_to(request.user), pk=pk)
     matches = list(selectors.matches_for_demand(request.user, demand)[:PAGE_ROWS])
-    return render(request, "matching/demand_matches.html", {
-        "demand": demand, "matches": matches, "verdicts": MatchFeedback.Verdict.choices,
-        "can_feedback": selectors.user_can_give_feedback(request.user, demand),
-    })
+    return render(
+        request,
+        "matching/demand_matches.html",
+        {
+            "demand": demand,
+            "matches": matches,
+            "verdicts": MatchFeedback.Verdict.choices,
+            "can_feedback": selectors.user_can_give_feedback(request.user, demand),
+        },
+    )
 
 
 def supply_matches(request, pk):
@@ -34,7 +41,9 @@ def liaison_queue(request):
     if not is_liaison(request.user):
         raise PermissionDenied(_("仅对接专员可以查看新匹配待跟进队列。"))
     matches = list(selectors.liaison_queue(request.user)[:200])
-    return render(request, "matching/liaison_queue.html", {"matches": matches, "verdicts": MatchFeedback.Verdict.choices})
+    return render(
+        request, "matching/liaison_queue.html", {"matches": matches, "verdicts": MatchFeedback.Verdict.choices}
+    )
 
 
 @login_required
@@ -57,5 +66,7 @@ def match_feedback(request, demand_pk, supply_pk):
     if request.headers.get("HX-Request"):
         return render(request, "matching/_feedback_result.html", {"feedback": feedback, "message": text})
     messages.success(request, text)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "matching:demand_matches",
-                    **({} if request.POST.get("next", "").startswith("/") else {"pk": demand.pk}))
+    return redirect(
+        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "matching:demand_matches",
+        **({} if request.POST.get("next", "").startswith("/") else {"pk": demand.pk}),
+    )

@@ -1,4 +1,5 @@
 """Staff admin for notifications, preferences and subscriptions."""
+
 from django.contrib import admin
 
 from notifications.models import DigestDelivery, Notification, NotificationPreference, Subscription

@@ -1,4 +1,5 @@
 """Notifications API: the signed-in user's inbox. Other users' notifications answer 404."""
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, viewsets
@@ -14,7 +15,10 @@ from notifications.serializers import MarkedSerializer, NotificationSerializer, 
 
 @extend_schema_view(
     list=extend_schema(summary="我的通知", description="当前用户的站内通知，新的在前。可按 is_read、kind 筛选。"),
-    retrieve=extend_schema(summary="通知详情", responses={200: NotificationSerializer, 404: OpenApiResponse(description="通知不存在或不属于您")}),
+    retrieve=extend_schema(
+        summary="通知详情",
+        responses={200: NotificationSerializer, 404: OpenApiResponse(description="通知不存在或不属于您")},
+    ),
 )
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
@@ -28,8 +32,11 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             return Notification.objects.none()
         return notifications_for(self.request.user).order_by("-created_at", "-id")
 
-    @extend_schema(summary="标记为已读", request=None,
-                   responses={200: NotificationSerializer, 404: OpenApiResponse(description="通知不存在或不属于您")})
+    @extend_schema(
+        summary="标记为已读",
+        request=None,
+        responses={200: NotificationSerializer, 404: OpenApiResponse(description="通知不存在或不属于您")},
+    )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         note = self.get_object()

@@ -1,4 +1,5 @@
 """REST API routes of the notifications app."""
+
 from rest_framework.routers import SimpleRouter
 
 from notifications import api

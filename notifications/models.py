@@ -1,4 +1,5 @@
 """In-site notifications (站内信) and each user's delivery preferences."""
+
 from django.conf import settings
 from django.db import models
 
@@ -14,7 +15,9 @@ class Notification(models.Model):
         ACCOUNT = "account", "账号与组织"
         SYSTEM = "system", "系统"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField("类别", max_length=20, choices=Kind.choices, default=Kind.SYSTEM)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
@@ -41,7 +44,9 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="notification_preference"
+    )
     email_enabled = models.BooleanField("接收邮件", default=True)
     # Kinds the user does not want by e-mail (in-site inbox always receives everything).
     muted_email_kinds = models.JSONField("不发邮件的类别", default=list, blank=True)
@@ -50,6 +55,9 @@ class NotificationPreference(models.Model):
     class Meta:
         verbose_name = "通知偏好"
         verbose_name_plural = "通知偏好"
+
+    def __str__(self):
+        return f"{self.user} 的通知偏好"
 
 
 class Subscription(models.Model):
@@ -61,12 +69,23 @@ class Subscription(models.Model):
     demand at or above `min_score` against one of the organisation's supplies.
     """
 
-    organization = models.ForeignKey("accounts.Organization", verbose_name="订阅单位", on_delete=models.CASCADE, related_name="subscriptions")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name="订阅单位", on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     name = models.CharField("订阅名称", max_length=60)
     chains = models.ManyToManyField("catalog.IndustryChain", verbose_name="产业链", blank=True, related_name="+")
     regions = models.ManyToManyField("catalog.Region", verbose_name="地区", blank=True, related_name="+")
-    keywords = models.CharField("关键词", max_length=200, blank=True, help_text="多个关键词用空格或逗号分隔，任一命中即可")
+    keywords = models.CharField(
+        "关键词", max_length=200, blank=True, help_text="多个关键词用空格或逗号分隔，任一命中即可"
+    )
     notify_matches = models.BooleanField("匹配度达标时提醒", default=True)
     min_score = models.PositiveSmallIntegerField("匹配度阈值（0–100）", default=70)
     is_active = models.BooleanField("启用", default=True)
@@ -103,3 +122,6 @@ class DigestDelivery(models.Model):
         verbose_name = "每日摘要发送记录"
         verbose_name_plural = "每日摘要发送记录"
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_unique_user_day")]
+
+    def __str__(self):
+        return f"{self.user} {self.day:%Y-%m-%d}（{self.item_count} 条）"

@@ -1,4 +1,5 @@
 """Reads of a user's inbox."""
+
 from notifications.models import Notification
 
 

@@ -1,4 +1,5 @@
 """DRF serializers of the notifications API."""
+
 from rest_framework import serializers
 
 from notifications.models import Notification

@@ -1,4 +1,5 @@
 """Sending notifications: in-site rows now, e-mail by a Celery task queued on commit."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,12 +28,17 @@ def notify_organization(*, organization, kind, title, body="", url="", dedup_key
     """Notify every active member of an organisation."""
     from accounts.models import Membership
 
-    users = [m.user for m in Membership.objects.select_related("user").filter(
-        organization=organization, status=Membership.Status.ACTIVE)]
+    users = [
+        m.user
+        for m in Membership.objects.select_related("user").filter(
+            organization=organization, status=Membership.Status.ACTIVE
+        )
+    ]
     return notify(recipients=users, kind=kind, title=title, body=body, url=url, dedup_key=dedup_key)
 
 
 # --- inbox ---------------------------------------------------------------------------------------
+
 
 def notification_mark_read(*, notification_id, user):
     """Mark one of the user's notifications read; returns the row (404 semantics: None if not theirs)."""
@@ -60,6 +66,7 @@ def preference_update(*, user, email_enabled, email_kinds, daily_digest):
 
 # --- subscriptions ---------------------------------------------------------------------------------
 
+
 def _check_subscription(*, name, chains, regions, keywords, min_score):
     errors = {}
     if not (name or "").strip():
@@ -75,7 +82,9 @@ def _check_subscription(*, name, chains, regions, keywords, min_score):
 
 
 @transaction.atomic
-def subscription_create(*, organization, user, name, chains=(), regions=(), keywords="", notify_matches=True, min_score=70):
+def subscription_create(
+    *, organization, user, name, chains=(), regions=(), keywords="", notify_matches=True, min_score=70
+):
     from accounts.selectors import user_org_ids
     from notifications.models import Subscription
 
@@ -85,8 +94,12 @@ def subscription_create(*, organization, user, name, chains=(), regions=(), keyw
     if Subscription.objects.filter(organization=organization, name=name.strip()).exists():
         raise ValidationError({"name": [f"本单位已有名为「{name.strip()}」的订阅。"]})
     sub = Subscription.objects.create(
-        organization=organization, created_by=user, name=name.strip(), keywords=(keywords or "").strip(),
-        notify_matches=notify_matches, min_score=min_score,
+        organization=organization,
+        created_by=user,
+        name=name.strip(),
+        keywords=(keywords or "").strip(),
+        notify_matches=notify_matches,
+        min_score=min_score,
     )
     sub.chains.set(chains)
     sub.regions.set(regions)
@@ -114,10 +127,15 @@ def subscriptions_notify_for_demand(demand_id):
 
     demand = (
         Demand.objects.select_related("organization", "region", "chain", "demand_list", "region__parent__parent")
-        .filter(pk=demand_id).first()
+        .filter(pk=demand_id)
+        .first()
     )
-    if (demand is None or demand.status != Demand.Status.COLLECTING or not demand.organization.is_verified
-            or demand.demand_list.status == DemandList.Status.DRAFT):
+    if (
+        demand is None
+        or demand.status != Demand.Status.COLLECTING
+        or not demand.organization.is_verified
+        or demand.demand_list.status == DemandList.Status.DRAFT
+    ):
         return 0
     reasons = {}  # organisation id → why it is told
     for sub in subscriptions_fitting_demand(demand):
@@ -133,13 +151,22 @@ def subscriptions_notify_for_demand(demand_id):
     )
     sent = 0
     for membership in memberships:
-        body = (f"{demand.organization.name}发布了新需求「{demand.title}」（{demand.chain.name}，{demand.region.full_name}），"
-                f"{reasons[membership.organization_id]}。")
+        body = (
+            f"{demand.organization.name}发布了新需求「{demand.title}」（{demand.chain.name}，{demand.region.full_name}），"
+            f"{reasons[membership.organization_id]}。"
+        )
         if demand.deadline:
             body += f"截止日期：{demand.deadline:%Y-%m-%d}。"
-        sent += len(notify(recipients=[membership.user], kind=Notification.Kind.SUBSCRIPTION,
-                           title=f"新需求：{demand.title}", body=body, url=url,
-                           dedup_key=f"subscription:demand:{demand.pk}"))
+        sent += len(
+            notify(
+                recipients=[membership.user],
+                kind=Notification.Kind.SUBSCRIPTION,
+                title=f"新需求：{demand.title}",
+                body=body,
+                url=url,
+                dedup_key=f"subscription:demand:{demand.pk}",
+            )
+        )
     return sent
 
 
@@ -148,8 +175,11 @@ def _match_reasons(demand, *, exclude):
     from notifications.models import Subscription
 
     thresholds = {}
-    for sub in Subscription.objects.filter(is_active=True, notify_matches=True, organization__is_verified=True).exclude(
-            organization_id=demand.organization_id).exclude(organization_id__in=exclude):
+    for sub in (
+        Subscription.objects.filter(is_active=True, notify_matches=True, organization__is_verified=True)
+        .exclude(organization_id=demand.organization_id)
+        .exclude(organization_id__in=exclude)
+    ):
         thresholds[sub.organization_id] = min(sub.min_score, thresholds.get(sub.organization_id, 100))
     if not thresholds:
         return {}
@@ -158,8 +188,11 @@ def _match_reasons(demand, *, exclude):
     except ImportError:  # the matching app has no models yet: filter-based subscriptions still work
         return {}
     reasons = {}
-    rows = Match.objects.filter(demand=demand, supply__organization_id__in=thresholds).values_list(
-        "supply__organization_id", "supply__title", "score").order_by("-score")
+    rows = (
+        Match.objects.filter(demand=demand, supply__organization_id__in=thresholds)
+        .values_list("supply__organization_id", "supply__title", "score")
+        .order_by("-score")
+    )
     for org_id, supply_title, score in rows:
         if org_id not in reasons and score >= thresholds[org_id]:
             reasons[org_id] = f"与您单位的供给「{supply_title}」匹配度 {score:.0f} 分"
@@ -184,11 +217,15 @@ def digests_send(*, day=None):
     day = day or timezone.localdate(now)
     since = now - timedelta(hours=24)
     opted_out = set(
-        NotificationPreference.objects.filter(Q(daily_digest=False) | Q(email_enabled=False)).values_list("user_id", flat=True)
+        NotificationPreference.objects.filter(Q(daily_digest=False) | Q(email_enabled=False)).values_list(
+            "user_id", flat=True
+        )
     )
     notes = (
         Notification.objects.filter(kind=Notification.Kind.SUBSCRIPTION, created_at__gte=since)
-        .exclude(recipient_id__in=opted_out).select_related("recipient").order_by("recipient_id", "-created_at")
+        .exclude(recipient_id__in=opted_out)
+        .select_related("recipient")
+        .order_by("recipient_id", "-created_at")
     )
     by_user = {}
     for note in notes:
@@ -198,7 +235,9 @@ def digests_send(*, day=None):
     site = settings.SITE_URL.rstrip("/")
     for user, items in by_user.items():
         with transaction.atomic():
-            delivery, created = DigestDelivery.objects.get_or_create(user=user, day=day, defaults={"item_count": len(items)})
+            delivery, created = DigestDelivery.objects.get_or_create(
+                user=user, day=day, defaults={"item_count": len(items)}
+            )
             if not created:
                 continue
             lines = [f"您好，过去 24 小时有 {len(items)} 条与订阅相符的新需求：", ""]
@@ -206,6 +245,11 @@ def digests_send(*, day=None):
             lines += ["", f"管理订阅与通知偏好：{site}/notifications/preferences/"]
             # Sending inside the transaction: if the mail server fails, the delivery row rolls back and
             # the next run retries.
-            send_mail(f"[京鲁供需对接平台] 每日订阅摘要（{day:%Y-%m-%d}，{len(items)} 条）", "\n".join(lines), None, [user.email])
+            send_mail(
+                f"[京鲁供需对接平台] 每日订阅摘要（{day:%Y-%m-%d}，{len(items)} 条）",
+                "\n".join(lines),
+                None,
+                [user.email],
+            )
         sent += 1
     return sent

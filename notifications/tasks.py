@@ -1,4 +1,5 @@
 """Notification delivery tasks (thin: look the row up, call the service)."""
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail

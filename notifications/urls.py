@@ -1,4 +1,5 @@
 """HTML pages of the notifications app: inbox, preferences, subscriptions."""
+
 from django.urls import path
 
 from notifications import views

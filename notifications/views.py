@@ -1,4 +1,5 @@
 """Inbox, e-mail preferences and subscriptions pages (thin: forms validate, services write)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,16 +71,24 @@ def subscriptions(request):
             return redirect("notifications:subscriptions")
         if form.is_valid():
             try:
-                services.subscription_create(organization=membership.organization, user=request.user, **form.cleaned_data)
+                services.subscription_create(
+                    organization=membership.organization, user=request.user, **form.cleaned_data
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, "订阅已保存：符合条件的新需求会通知本单位成员。")
                 return redirect("notifications:subscriptions")
-    return render(request, "notifications/subscriptions.html", {
-        "form": form, "subscriptions": subscriptions_for(request.user), "membership": membership,
-    })
+    return render(
+        request,
+        "notifications/subscriptions.html",
+        {
+            "form": form,
+            "subscriptions": subscriptions_for(request.user),
+            "membership": membership,
+        },
+    )
 
 
 @login_required

@@ -1,4 +1,5 @@
 """API conventions shared by every app: one error shape, 404 for objects a caller may not know."""
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -18,7 +19,9 @@ def _flatten(detail):
 def exception_handler(exc, context):
     """Errors look like {"error": {"code", "message", "fields": {field: [messages]}}}."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到该对象或您无权访问。")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,4 +1,5 @@
 """The Celery application: the worker computes matches and runs follow-up work; beat sends reminders."""
+
 import os
 
 from celery import Celery

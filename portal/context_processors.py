@@ -1,4 +1,5 @@
 """Values every page needs: the site name and the signed-in user's organisations and unread count."""
+
 from django.conf import settings
 
 

@@ -1,5 +1,6 @@
 """Site-wide middleware: the Content-Security-Policy header (every asset is vendored, so the
 policy can stay strict) and the 503 page for a locked or unreachable database."""
+
 import logging
 
 from django.conf import settings
@@ -18,11 +19,12 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # Swagger UI / ReDoc need inline bootstrapping; they get a relaxed policy of their own.
         if request.path.startswith("/api/docs") or request.path.startswith("/api/redoc"):
-            policy = settings.CONTENT_SECURITY_POLICY.replace(
-                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-            ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
-                "img-src 'self' data:", "img-src 'self' data: blob:"
-            ).replace("connect-src 'self'", "connect-src 'self'; worker-src 'self' blob:")
+            policy = (
+                settings.CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+                .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+                .replace("img-src 'self' data:", "img-src 'self' data: blob:")
+                .replace("connect-src 'self'", "connect-src 'self'; worker-src 'self' blob:")
+            )
         else:
             policy = settings.CONTENT_SECURITY_POLICY
         response.setdefault("Content-Security-Policy", policy)
@@ -47,9 +49,16 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("database unavailable on %s %s: %s", request.method, request.path, exception)
         if request.path.startswith("/api/"):
-            response = JsonResponse({"error": {"code": "database_unavailable",
-                                               "message": "数据库繁忙或暂时无法连接，本次操作没有保存，请稍后重试。",
-                                               "fields": {}}}, status=503)
+            response = JsonResponse(
+                {
+                    "error": {
+                        "code": "database_unavailable",
+                        "message": "数据库繁忙或暂时无法连接，本次操作没有保存，请稍后重试。",
+                        "fields": {},
+                    }
+                },
+                status=503,
+            )
         else:
             # No request context: the context processors would query the unavailable database.
             response = SimpleTemplateResponse("503.html", status=503).render()

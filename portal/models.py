@@ -1,5 +1,6 @@
 """The task outbox: work queued inside a transaction is recorded in the database first, so
 nothing is lost while the broker (Redis) is down; beat re-delivers what could not be sent."""
+
 from django.db import models
 
 

@@ -5,6 +5,7 @@ OutboxMessage in the caller's transaction and tries to publish it after commit. 
 is unreachable the row stays pending and `portal.tasks.redeliver_outbox` (beat) publishes it
 later. Tasks must therefore be idempotent: a message may be delivered twice.
 """
+
 import logging
 from datetime import timedelta
 

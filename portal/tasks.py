@@ -1,4 +1,5 @@
 """Site-level periodic tasks."""
+
 from celery import shared_task
 
 from portal.outbox import redeliver_pending

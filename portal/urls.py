@@ -1,4 +1,5 @@
 """URL map: each app owns its pages (urls.py) and its API routes (api_urls.py)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView

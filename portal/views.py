@@ -1,4 +1,5 @@
 """The site shell: home page, health check and error pages."""
+
 from collections import defaultdict
 
 from django.db import connection
@@ -16,7 +17,9 @@ def _counts_by_root_chain(queryset):
     (Annotating chains with COUNT(DISTINCT …) FILTER (… IN published) took over a minute at 100k rows.)
     """
     counts = defaultdict(int)
-    for parent_id, chain_id, n in queryset.order_by().values_list("chain__parent_id", "chain_id").annotate(n=Count("id")):
+    for parent_id, chain_id, n in (
+        queryset.order_by().values_list("chain__parent_id", "chain_id").annotate(n=Count("id"))
+    ):
         counts[parent_id or chain_id] += n
     return counts
 
@@ -46,11 +49,15 @@ def healthz(request):
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "not_found", "message": "未找到该对象或您无权访问。", "fields": {}}}, status=404)
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "未找到该对象或您无权访问。", "fields": {}}}, status=404
+        )
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "server_error", "message": "服务器内部错误，请稍后重试。", "fields": {}}}, status=500)
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "服务器内部错误，请稍后重试。", "fields": {}}}, status=500
+        )
     return render(request, "500.html", status=500)

@@ -1,4 +1,5 @@
 """Staff forms for the 政策 and 平台 directories."""
+
 from django import forms
 
 from catalog.models import IndustryChain, Region
@@ -25,8 +26,11 @@ class PolicyItemForm(_DirectoryForm):
     class Meta:
         model = PolicyItem
         fields = ["title", "issuer", "region", "chains", "published_on", "url", "summary"]
-        widgets = {"chains": forms.CheckboxSelectMultiple, "published_on": forms.DateInput(attrs={"type": "date"}),
-                   "summary": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "chains": forms.CheckboxSelectMultiple,
+            "published_on": forms.DateInput(attrs={"type": "date"}),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
 
 
 class PlatformItemForm(_DirectoryForm):

@@ -9,13 +9,15 @@ Every figure is a small function whose docstring states its formula. Counting ru
 - a demand's city is its region if that is a 市, else the region's parent; its chain is the
   top-level 产业链 (a 环节 counts for its chain).
 """
+
 import datetime
 import math
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case as CaseWhen, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -62,12 +64,15 @@ def _met_demand_ids():
 
     by_case = set(Case.objects.filter(met_at__isnull=False).values_list("demand_id", flat=True))
     by_meeting = set(
-        Meeting.objects.filter(starts_at__lte=timezone.now(), pair__demand__isnull=False).values_list("pair__demand_id", flat=True)
+        Meeting.objects.filter(starts_at__lte=timezone.now(), pair__demand__isnull=False).values_list(
+            "pair__demand_id", flat=True
+        )
     )
     return by_case | by_meeting
 
 
 # --- dashboard --------------------------------------------------------------------------------
+
 
 def funnel():
     """Funnel of distinct published demands.
@@ -129,7 +134,10 @@ def _outcomes_by(dimension, year=None):
         demands = demands.filter(created_at__year=year)
     expr = city_expr("demand__") if dimension == "city" else chain_expr("demand__")
     rows = (
-        _project_cases().annotate(key=expr).values("key").order_by()
+        _project_cases()
+        .annotate(key=expr)
+        .values("key")
+        .order_by()
         .annotate(
             cases=Count("id", filter=cases_q),
             met_count=Count("id", filter=met_q),
@@ -140,11 +148,21 @@ def _outcomes_by(dimension, year=None):
         )
     )
     demand_expr = city_expr() if dimension == "city" else chain_expr()
-    demand_counts = dict(demands.annotate(key=demand_expr).values("key").order_by().annotate(n=Count("id")).values_list("key", "n"))
+    demand_counts = dict(
+        demands.annotate(key=demand_expr).values("key").order_by().annotate(n=Count("id")).values_list("key", "n")
+    )
     table = {}
     for key, n in demand_counts.items():
-        table[key] = {"key": key, "demand_count": n, "cases": 0, "met_count": 0, "signed_count": 0,
-                      "signed_amount": Decimal("0"), "landed_count": 0, "landed_amount": Decimal("0")}
+        table[key] = {
+            "key": key,
+            "demand_count": n,
+            "cases": 0,
+            "met_count": 0,
+            "signed_count": 0,
+            "signed_amount": Decimal("0"),
+            "landed_count": 0,
+            "landed_amount": Decimal("0"),
+        }
     for row in rows:
         if year and not any(row[k] for k in ("cases", "met_count", "signed_count", "landed_count")):
             continue  # nothing in that year
@@ -195,8 +213,18 @@ def monthly_trend(months=12):
     today = timezone.localdate()
     month_keys = _month_list(today, months)
     start = month_keys[0]
-    series = {m: {"month": m.strftime("%Y-%m"), "new_demands": 0, "met": 0, "signed": 0, "signed_amount": Decimal("0"),
-                  "landed": 0, "landed_amount": Decimal("0")} for m in month_keys}
+    series = {
+        m: {
+            "month": m.strftime("%Y-%m"),
+            "new_demands": 0,
+            "met": 0,
+            "signed": 0,
+            "signed_amount": Decimal("0"),
+            "landed": 0,
+            "landed_amount": Decimal("0"),
+        }
+        for m in month_keys
+    }
 
     def put(qs, date_field, count_key, amount_field=None, amount_key=None):
         annotations = {"n": Count("id")}
@@ -215,8 +243,20 @@ def monthly_trend(months=12):
     put(published_demands().filter(created_at__gte=tz_start), "created_at", "new_demands")
     cases = _project_cases()
     put(cases.filter(met_at__gte=tz_start), "met_at", "met")
-    put(cases.filter(stage__in=SIGNED_STAGES, signed_on__gte=start), "signed_on", "signed", "contract_amount_wan", "signed_amount")
-    put(cases.filter(stage=Case.Stage.LANDED, landed_on__gte=start), "landed_on", "landed", "investment_amount_wan", "landed_amount")
+    put(
+        cases.filter(stage__in=SIGNED_STAGES, signed_on__gte=start),
+        "signed_on",
+        "signed",
+        "contract_amount_wan",
+        "signed_amount",
+    )
+    put(
+        cases.filter(stage=Case.Stage.LANDED, landed_on__gte=start),
+        "landed_on",
+        "landed",
+        "investment_amount_wan",
+        "landed_amount",
+    )
     return [series[m] for m in month_keys]
 
 
@@ -226,15 +266,21 @@ def signed_projects(year=None):
     qs = _project_cases().filter(stage__in=SIGNED_STAGES)
     if year:
         qs = qs.filter(Q(signed_on__year=year) | Q(landed_on__year=year))
-    return (
-        qs
-        .select_related("demand", "demand__organization", "demand__region", "demand__region__parent", "demand__chain",
-                        "demand__chain__parent", "supply_org", "owner", "landed_location")
-        .order_by("signed_on", "pk")
-    )
+    return qs.select_related(
+        "demand",
+        "demand__organization",
+        "demand__region",
+        "demand__region__parent",
+        "demand__chain",
+        "demand__chain__parent",
+        "supply_org",
+        "owner",
+        "landed_location",
+    ).order_by("signed_on", "pk")
 
 
 # --- 六图谱 -----------------------------------------------------------------------------------
+
 
 def _chains():
     return list(IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name"))
@@ -246,11 +292,18 @@ def industry_map():
     cell(chain, city) = #published demands whose top-level chain is `chain` and whose 市 is `city`.
     """
     demand_rows = (
-        published_demands().annotate(chain_key=chain_expr(), city_key=city_expr())
-        .values("chain_key", "city_key").order_by().annotate(n=Count("id"))
+        published_demands()
+        .annotate(chain_key=chain_expr(), city_key=city_expr())
+        .values("chain_key", "city_key")
+        .order_by()
+        .annotate(n=Count("id"))
     )
     supply_counts = dict(
-        published_supplies().annotate(chain_key=chain_expr()).values("chain_key").order_by().annotate(n=Count("id"))
+        published_supplies()
+        .annotate(chain_key=chain_expr())
+        .values("chain_key")
+        .order_by()
+        .annotate(n=Count("id"))
         .values_list("chain_key", "n")
     )
     cells = defaultdict(int)
@@ -263,7 +316,9 @@ def industry_map():
     rows = []
     for chain in chains:
         counts = [cells.get((chain.pk, city.pk), 0) for city in cities]
-        rows.append({"chain": chain.name, "counts": counts, "demands": sum(counts), "supplies": supply_counts.get(chain.pk, 0)})
+        rows.append(
+            {"chain": chain.name, "counts": counts, "demands": sum(counts), "supplies": supply_counts.get(chain.pk, 0)}
+        )
     return {"cities": [c.name for c in cities], "rows": rows}
 
 
@@ -271,7 +326,10 @@ def _by_chain(qs, amount_field=None):
     annotations = {"n": Count("id")}
     if amount_field:
         annotations["amount"] = Coalesce(Sum(amount_field), ZERO)
-    return {row["chain_key"]: row for row in qs.annotate(chain_key=chain_expr()).values("chain_key").order_by().annotate(**annotations)}
+    return {
+        row["chain_key"]: row
+        for row in qs.annotate(chain_key=chain_expr()).values("chain_key").order_by().annotate(**annotations)
+    }
 
 
 def talent_map():
@@ -290,8 +348,12 @@ def technology_map():
     """技术图谱: per chain, #published 技术成果 supplies by 成熟度 (实验室/中试/小批量/量产/未填)."""
     levels = [m.value for m in Maturity] + [""]
     rows_qs = (
-        published_supplies().filter(supply_type=SupplyType.TECHNOLOGY).annotate(chain_key=chain_expr())
-        .values("chain_key", "maturity").order_by().annotate(n=Count("id"))
+        published_supplies()
+        .filter(supply_type=SupplyType.TECHNOLOGY)
+        .annotate(chain_key=chain_expr())
+        .values("chain_key", "maturity")
+        .order_by()
+        .annotate(n=Count("id"))
     )
     cells = defaultdict(int)
     for row in rows_qs:
@@ -312,8 +374,15 @@ def capital_map():
     for chain in _chains():
         s, d = supplies.get(chain.pk, {}), demands.get(chain.pk, {})
         if s or d:
-            rows.append({"chain": chain.name, "supplies": s.get("n", 0), "supply_amount": s.get("amount", Decimal("0")),
-                         "demands": d.get("n", 0), "demand_amount": d.get("amount", Decimal("0"))})
+            rows.append(
+                {
+                    "chain": chain.name,
+                    "supplies": s.get("n", 0),
+                    "supply_amount": s.get("amount", Decimal("0")),
+                    "demands": d.get("n", 0),
+                    "demand_amount": d.get("amount", Decimal("0")),
+                }
+            )
     return {"rows": rows}
 
 
@@ -325,7 +394,10 @@ def policy_map():
         names = [c.name for c in item.chains.all()] or ["未分类"]
         for name in names:
             counts[name] += 1
-    return {"items": items, "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    return {
+        "items": items,
+        "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
 
 
 def platform_map():
@@ -334,7 +406,10 @@ def platform_map():
     counts = defaultdict(int)
     for item in items:
         counts[item.get_kind_display()] += 1
-    return {"items": items, "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    return {
+        "items": items,
+        "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
 
 
 # --- 四评价 -----------------------------------------------------------------------------------
@@ -372,8 +447,14 @@ WEIGHTS = {
     "platform": {"产业覆盖 C": 0.3, "供给活跃 S": 0.3, "成效 O": 0.4},
 }
 
-PROGRESS_POINTS = {Case.Stage.RECOMMENDED: 0, Case.Stage.INTENT: 25, Case.Stage.NEGOTIATING: 50,
-                   Case.Stage.SIGNED: 75, Case.Stage.LANDED: 100, Case.Stage.TERMINATED: 0}
+PROGRESS_POINTS = {
+    Case.Stage.RECOMMENDED: 0,
+    Case.Stage.INTENT: 25,
+    Case.Stage.NEGOTIATING: 50,
+    Case.Stage.SIGNED: 75,
+    Case.Stage.LANDED: 100,
+    Case.Stage.TERMINATED: 0,
+}
 MATURITY_POINTS = {Maturity.LAB: 25, Maturity.PILOT: 50, Maturity.SMALL_BATCH: 75, Maturity.MASS: 100}
 
 
@@ -407,8 +488,13 @@ def evaluate_project(case, today=None):
     T (及时性) = timeliness_points(case).
     """
     progress = float(PROGRESS_POINTS[Case.Stage(case.stage)])
-    amount = amount_points(case.investment_amount_wan if case.stage == Case.Stage.LANDED else
-                           case.contract_amount_wan if case.stage in SIGNED_STAGES else None)
+    amount = amount_points(
+        case.investment_amount_wan
+        if case.stage == Case.Stage.LANDED
+        else case.contract_amount_wan
+        if case.stage in SIGNED_STAGES
+        else None
+    )
     timeliness = timeliness_points(case, today)
     score = round(0.5 * progress + 0.3 * amount + 0.2 * timeliness, 1)
     return {"score": score, "components": {"进展 P": progress, "金额 A": amount, "及时性 T": timeliness}}
@@ -435,15 +521,24 @@ def achievement_evaluations():
     D (需求热度) = min(100, 20 × n), n = distinct demands matched to it with score ≥ threshold.
     A lab result nobody needs and a mature product with no demand both score low.
     """
-    qs = published_supplies().filter(supply_type=SupplyType.TECHNOLOGY).select_related("organization", "chain").annotate(
-        matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True)
+    qs = (
+        published_supplies()
+        .filter(supply_type=SupplyType.TECHNOLOGY)
+        .select_related("organization", "chain")
+        .annotate(matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True))
     )
     rows = []
     for s in qs:
         m = float(MATURITY_POINTS.get(s.maturity, 0))
         d = capped(s.matched, 20)
-        rows.append({"item": s, "score": round(m * d / 100, 1),
-                     "components": {"成熟度 M": m, "需求热度 D": d}, "facts": {"匹配需求数": s.matched}})
+        rows.append(
+            {
+                "item": s,
+                "score": round(m * d / 100, 1),
+                "components": {"成熟度 M": m, "需求热度 D": d},
+                "facts": {"匹配需求数": s.matched},
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], r["item"].pk))
     return rows
 
@@ -455,17 +550,27 @@ def talent_evaluations():
     E (对接活跃) = min(100, 25 × cases on this supply that reached 洽谈 (met_at set));
     O (成效) = min(100, 50 × cases on this supply at 签约/落地).
     """
-    qs = published_supplies().filter(supply_type=SupplyType.TALENT).select_related("organization", "chain").annotate(
-        matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True),
-        met=Count("cases", filter=Q(cases__met_at__isnull=False), distinct=True),
-        signed=Count("cases", filter=Q(cases__stage__in=SIGNED_STAGES), distinct=True),
+    qs = (
+        published_supplies()
+        .filter(supply_type=SupplyType.TALENT)
+        .select_related("organization", "chain")
+        .annotate(
+            matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True),
+            met=Count("cases", filter=Q(cases__met_at__isnull=False), distinct=True),
+            signed=Count("cases", filter=Q(cases__stage__in=SIGNED_STAGES), distinct=True),
+        )
     )
     rows = []
     for s in qs:
         d, e, o = capped(s.matched, 20), capped(s.met, 25), capped(s.signed, 50)
-        rows.append({"item": s, "score": round(0.4 * d + 0.3 * e + 0.3 * o, 1),
-                     "components": {"需求热度 D": d, "对接活跃 E": e, "成效 O": o},
-                     "facts": {"匹配需求数": s.matched, "洽谈项目数": s.met, "签约项目数": s.signed}})
+        rows.append(
+            {
+                "item": s,
+                "score": round(0.4 * d + 0.3 * e + 0.3 * o, 1),
+                "components": {"需求热度 D": d, "对接活跃 E": e, "成效 O": o},
+                "facts": {"匹配需求数": s.matched, "洽谈项目数": s.met, "签约项目数": s.signed},
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], r["item"].pk))
     return rows
 
@@ -480,16 +585,32 @@ def platform_evaluations():
     """
     items = list(PlatformItem.objects.select_related("organization").annotate(n_chains=Count("chains", distinct=True)))
     org_ids = [p.organization_id for p in items if p.organization_id]
-    supplies = dict(published_supplies().filter(organization_id__in=org_ids).values("organization_id").order_by()
-                    .annotate(n=Count("id")).values_list("organization_id", "n"))
-    signed = dict(Case.objects.filter(supply_org_id__in=org_ids, stage__in=SIGNED_STAGES).values("supply_org_id").order_by()
-                  .annotate(n=Count("id")).values_list("supply_org_id", "n"))
+    supplies = dict(
+        published_supplies()
+        .filter(organization_id__in=org_ids)
+        .values("organization_id")
+        .order_by()
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    signed = dict(
+        Case.objects.filter(supply_org_id__in=org_ids, stage__in=SIGNED_STAGES)
+        .values("supply_org_id")
+        .order_by()
+        .annotate(n=Count("id"))
+        .values_list("supply_org_id", "n")
+    )
     rows = []
     for p in items:
         n_s, n_o = supplies.get(p.organization_id, 0), signed.get(p.organization_id, 0)
         c, s, o = capped(p.n_chains, 25), capped(n_s, 10), capped(n_o, 50)
-        rows.append({"item": p, "score": round(0.3 * c + 0.3 * s + 0.4 * o, 1),
-                     "components": {"产业覆盖 C": c, "供给活跃 S": s, "成效 O": o},
-                     "facts": {"服务产业链数": p.n_chains, "发布供给数": n_s, "签约项目数": n_o}})
+        rows.append(
+            {
+                "item": p,
+                "score": round(0.3 * c + 0.3 * s + 0.4 * o, 1),
+                "components": {"产业覆盖 C": c, "供给活跃 S": s, "成效 O": o},
+                "facts": {"服务产业链数": p.n_chains, "发布供给数": n_s, "签约项目数": n_o},
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], r["item"].pk))
     return rows

@@ -1,4 +1,5 @@
 """HTML pages of the reports app."""
+
 from django.urls import path
 
 from reports import views

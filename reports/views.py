@@ -4,6 +4,7 @@ Access: aggregate figures (dashboard, resource maps, 成果/人才/平台 evalua
 anything naming a 对接项目 (upward export with project rows, 项目 evaluation) is staff only and
 404 for everyone else. Directories (政策/平台) are edited by staff.
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -39,7 +40,13 @@ def _f(value):
 
 
 def _bar(categories, series, *, horizontal=False, axis_names=None):
-    return {"kind": "bar", "categories": categories, "series": series, "horizontal": horizontal, "axisNames": axis_names or []}
+    return {
+        "kind": "bar",
+        "categories": categories,
+        "series": series,
+        "horizontal": horizontal,
+        "axisNames": axis_names or [],
+    }
 
 
 def dashboard(request):
@@ -52,27 +59,50 @@ def dashboard(request):
 
     def amounts_chart(rows):
         rows = [r for r in rows if r["signed_count"] or r["landed_count"]][:15]
-        return _bar([r["name"] for r in rows], [
-            {"name": "签约金额（万元）", "type": "bar", "data": [_f(r["signed_amount"]) for r in rows]},
-            {"name": "落地投资额（万元）", "type": "bar", "data": [_f(r["landed_amount"]) for r in rows]},
-        ])
+        return _bar(
+            [r["name"] for r in rows],
+            [
+                {"name": "签约金额（万元）", "type": "bar", "data": [_f(r["signed_amount"]) for r in rows]},
+                {"name": "落地投资额（万元）", "type": "bar", "data": [_f(r["landed_amount"]) for r in rows]},
+            ],
+        )
 
     charts = {
         "chart-funnel": {"kind": "funnel", "items": [{"name": s["label"], "value": s["count"]} for s in funnel]},
         "chart-city": amounts_chart(by_city),
         "chart-chain": amounts_chart(by_chain),
-        "chart-trend": _bar([m["month"] for m in trend], [
-            {"name": "新增需求", "type": "line", "data": [m["new_demands"] for m in trend]},
-            {"name": "洽谈项目", "type": "line", "data": [m["met"] for m in trend]},
-            {"name": "签约项目", "type": "line", "data": [m["signed"] for m in trend]},
-            {"name": "落地项目", "type": "line", "data": [m["landed"] for m in trend]},
-            {"name": "签约金额（万元）", "type": "bar", "yAxisIndex": 1, "data": [_f(m["signed_amount"]) for m in trend]},
-        ], axis_names=["数量", "万元"]),
+        "chart-trend": _bar(
+            [m["month"] for m in trend],
+            [
+                {"name": "新增需求", "type": "line", "data": [m["new_demands"] for m in trend]},
+                {"name": "洽谈项目", "type": "line", "data": [m["met"] for m in trend]},
+                {"name": "签约项目", "type": "line", "data": [m["signed"] for m in trend]},
+                {"name": "落地项目", "type": "line", "data": [m["landed"] for m in trend]},
+                {
+                    "name": "签约金额（万元）",
+                    "type": "bar",
+                    "yAxisIndex": 1,
+                    "data": [_f(m["signed_amount"]) for m in trend],
+                },
+            ],
+            axis_names=["数量", "万元"],
+        ),
     }
-    return render(request, "reports/dashboard.html", {
-        "funnel": funnel, "totals": selectors.project_totals(), "top_cities": top_cities, "top_chains": top_chains,
-        "trend": trend, "charts": charts, "is_staff_view": is_liaison(request.user), "maps": MAPS, "evaluations": EVALUATIONS,
-    })
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "funnel": funnel,
+            "totals": selectors.project_totals(),
+            "top_cities": top_cities,
+            "top_chains": top_chains,
+            "trend": trend,
+            "charts": charts,
+            "is_staff_view": is_liaison(request.user),
+            "maps": MAPS,
+            "evaluations": EVALUATIONS,
+        },
+    )
 
 
 @login_required
@@ -85,30 +115,73 @@ def export_upward(request):
         messages.error(request, f"年份「{year[:10]}」无效，请填写如 2027 的四位年份。")
         return redirect("reports:dashboard")
     year = int(year) if year else None
-    summary_header = ["发布需求数", "对接项目数", "已洽谈项目数", "签约项目数", "签约金额（万元）", "落地项目数", "落地投资额（万元）"]
+    summary_header = [
+        "发布需求数",
+        "对接项目数",
+        "已洽谈项目数",
+        "签约项目数",
+        "签约金额（万元）",
+        "落地项目数",
+        "落地投资额（万元）",
+    ]
 
     def summary_rows(rows):
         total = [0, 0, 0, 0, 0, 0, 0]
         for r in rows:
-            values = [r["demand_count"], r.get("cases", 0), r.get("met_count", 0), r["signed_count"], r["signed_amount"],
-                      r["landed_count"], r["landed_amount"]]
-            total = [a + b for a, b in zip(total, values)]
+            values = [
+                r["demand_count"],
+                r.get("cases", 0),
+                r.get("met_count", 0),
+                r["signed_count"],
+                r["signed_amount"],
+                r["landed_count"],
+                r["landed_amount"],
+            ]
+            total = [a + b for a, b in zip(total, values, strict=True)]
             yield [r["name"], *values]
         yield ["合计", *total]
 
     def project_rows():
         for i, c in enumerate(selectors.signed_projects(year), start=1):
             city = c.demand.region.city
-            yield [i, c.demand.title, c.demand.organization.name, city.name if city else "", c.demand.chain.root.name,
-                   c.supply_org.name, c.get_stage_display(), c.contract_amount_wan, c.signed_on,
-                   c.investment_amount_wan if c.stage == c.Stage.LANDED else None,
-                   str(c.landed_location) if c.landed_location_id else "", c.landed_on, str(c.owner) if c.owner else ""]
+            yield [
+                i,
+                c.demand.title,
+                c.demand.organization.name,
+                city.name if city else "",
+                c.demand.chain.root.name,
+                c.supply_org.name,
+                c.get_stage_display(),
+                c.contract_amount_wan,
+                c.signed_on,
+                c.investment_amount_wan if c.stage == c.Stage.LANDED else None,
+                str(c.landed_location) if c.landed_location_id else "",
+                c.landed_on,
+                str(c.owner) if c.owner else "",
+            ]
 
     sheets = [
         ("按城市", ["城市", *summary_header], summary_rows(selectors.outcomes_by_city(year))),
         ("按产业链", ["产业链", *summary_header], summary_rows(selectors.outcomes_by_chain(year))),
-        ("签约项目", ["序号", "项目（需求）名称", "需求单位", "城市", "产业链", "合作单位", "阶段", "签约金额（万元）", "签约日期",
-                   "落地投资额（万元）", "落地地点", "落地日期", "负责人"], project_rows()),
+        (
+            "签约项目",
+            [
+                "序号",
+                "项目（需求）名称",
+                "需求单位",
+                "城市",
+                "产业链",
+                "合作单位",
+                "阶段",
+                "签约金额（万元）",
+                "签约日期",
+                "落地投资额（万元）",
+                "落地地点",
+                "落地日期",
+                "负责人",
+            ],
+            project_rows(),
+        ),
     ]
     if year is None:
         sheets.append(("对接漏斗", ["环节", "需求数"], ([s["label"], s["count"]] for s in selectors.funnel())))
@@ -119,29 +192,49 @@ def export_upward(request):
 def resource_map(request, kind):
     if kind not in MAPS:
         raise Http404
-    context = {"kind": kind, "title": MAPS[kind], "maps": MAPS, "evaluations": EVALUATIONS, "is_staff_view": is_liaison(request.user)}
+    context = {
+        "kind": kind,
+        "title": MAPS[kind],
+        "maps": MAPS,
+        "evaluations": EVALUATIONS,
+        "is_staff_view": is_liaison(request.user),
+    }
     if kind == "industry":
         data = selectors.industry_map()
         heat = [[x, y, n] for y, row in enumerate(data["rows"]) for x, n in enumerate(row["counts"]) if n]
-        context["chart"] = {"kind": "heatmap", "x": data["cities"], "y": [r["chain"] for r in data["rows"]], "data": heat}
+        context["chart"] = {
+            "kind": "heatmap",
+            "x": data["cities"],
+            "y": [r["chain"] for r in data["rows"]],
+            "data": heat,
+        }
     elif kind == "talent":
         data = selectors.talent_map()
-        context["chart"] = _bar([r["chain"] for r in data["rows"]], [
-            {"name": "人才团队（供给）", "type": "bar", "data": [r["supplies"] for r in data["rows"]]},
-            {"name": "人才引进（需求）", "type": "bar", "data": [r["demands"] for r in data["rows"]]},
-        ])
+        context["chart"] = _bar(
+            [r["chain"] for r in data["rows"]],
+            [
+                {"name": "人才团队（供给）", "type": "bar", "data": [r["supplies"] for r in data["rows"]]},
+                {"name": "人才引进（需求）", "type": "bar", "data": [r["demands"] for r in data["rows"]]},
+            ],
+        )
     elif kind == "technology":
         data = selectors.technology_map()
-        context["chart"] = _bar([r["chain"] for r in data["rows"]], [
-            {"name": level, "type": "bar", "stack": "maturity", "data": [r["counts"][i] for r in data["rows"]]}
-            for i, level in enumerate(data["levels"])
-        ])
+        context["chart"] = _bar(
+            [r["chain"] for r in data["rows"]],
+            [
+                {"name": level, "type": "bar", "stack": "maturity", "data": [r["counts"][i] for r in data["rows"]]}
+                for i, level in enumerate(data["levels"])
+            ],
+        )
     elif kind == "capital":
         data = selectors.capital_map()
-        context["chart"] = _bar([r["chain"] for r in data["rows"]], [
-            {"name": "资本供给（万元）", "type": "bar", "data": [_f(r["supply_amount"]) for r in data["rows"]]},
-            {"name": "投融资需求（万元）", "type": "bar", "data": [_f(r["demand_amount"]) for r in data["rows"]]},
-        ])
+        context["chart"] = _bar(
+            [r["chain"] for r in data["rows"]],
+            [
+                {"name": "资本供给（万元）", "type": "bar", "data": [_f(r["supply_amount"]) for r in data["rows"]]},
+                {"name": "投融资需求（万元）", "type": "bar", "data": [_f(r["demand_amount"]) for r in data["rows"]]},
+            ],
+        )
     else:
         data = selectors.policy_map() if kind == "policy" else selectors.platform_map()
         context["chart"] = {"kind": "pie", "items": [{"name": r["name"], "value": r["count"]} for r in data["rows"]]}
@@ -162,16 +255,38 @@ def evaluation(request, kind):
     component_names = list(rows[0]["components"]) if rows else []
     weights = selectors.WEIGHTS.get(kind)
     if weights:  # additive score: stacked weighted parts add up to the score
-        series = [{"name": f"{name} × {weights[name]}", "type": "bar", "stack": "score",
-                   "data": [round(weights[name] * r["components"][name], 1) for r in top]} for name in component_names]
+        series = [
+            {
+                "name": f"{name} × {weights[name]}",
+                "type": "bar",
+                "stack": "score",
+                "data": [round(weights[name] * r["components"][name], 1) for r in top],
+            }
+            for name in component_names
+        ]
     else:  # 成果: a product of its parts, shown side by side
-        series = [{"name": name, "type": "bar", "data": [r["components"][name] for r in top]} for name in component_names]
-    chart = _bar([str(r["case"].demand.title if kind == "project" else r["item"])[:20] for r in top], series, horizontal=True)
-    return render(request, "reports/evaluation.html", {
-        "kind": kind, "title": EVALUATIONS[kind], "rows": rows, "chart": chart, "component_names": component_names,
-        "evaluations": EVALUATIONS, "maps": MAPS, "staff_evaluations": STAFF_EVALUATIONS, "is_staff_view": is_liaison(request.user),
-        "formula": selectors.FORMULAS[kind],
-    })
+        series = [
+            {"name": name, "type": "bar", "data": [r["components"][name] for r in top]} for name in component_names
+        ]
+    chart = _bar(
+        [str(r["case"].demand.title if kind == "project" else r["item"])[:20] for r in top], series, horizontal=True
+    )
+    return render(
+        request,
+        "reports/evaluation.html",
+        {
+            "kind": kind,
+            "title": EVALUATIONS[kind],
+            "rows": rows,
+            "chart": chart,
+            "component_names": component_names,
+            "evaluations": EVALUATIONS,
+            "maps": MAPS,
+            "staff_evaluations": STAFF_EVALUATIONS,
+            "is_staff_view": is_liaison(request.user),
+            "formula": selectors.FORMULAS[kind],
+        },
+    )
 
 
 def _directory_form(request, form_class, instance, kind):
@@ -183,7 +298,9 @@ def _directory_form(request, form_class, instance, kind):
         messages.success(request, "已保存。")
         return redirect(reverse("reports:resource_map", args=[kind]))
     status = 400 if request.method == "POST" else 200
-    return render(request, "reports/directory_form.html", {"form": form, "title": MAPS[kind], "kind": kind}, status=status)
+    return render(
+        request, "reports/directory_form.html", {"form": form, "title": MAPS[kind], "kind": kind}, status=status
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 Cells that a spreadsheet would read as a formula (starting with = + - @, tab or CR) are
 prefixed with an apostrophe: data typed by users must never run in the reader's Excel.
 """
+
 import datetime
 import io
 from decimal import Decimal

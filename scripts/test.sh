@@ -18,6 +18,10 @@ mkdir -p artifacts/screenshots
 # environment as given (settings detect pytest and use production-like defaults).
 say "database: ${DATABASE_URL:-SQLite (default, var/)}; broker: ${REDIS_URL:-embedded (none needed)}"
 
+say "ruff check + ruff format --check (configured in pyproject.toml)"
+"$VENV/bin/ruff" check . || die "ruff found problems (run: .venv/bin/ruff check . --fix)"
+"$VENV/bin/ruff" format --check . || die "files need formatting (run: .venv/bin/ruff format .)"
+
 say "makemigrations --check --dry-run"
 DEBUG="${DEBUG:-true}" "$PY" manage.py makemigrations --check --dry-run || die "models changed without a migration (run makemigrations for that app)"
 say "manage.py check"

@@ -1,4 +1,5 @@
 """Shared fixtures: the personas every permission test uses."""
+
 import pytest
 
 from accounts.models import Membership

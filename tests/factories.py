@@ -1,4 +1,5 @@
 """factory-boy factories for the core models. App-specific factories live in tests/<app>/factories.py."""
+
 import datetime
 
 import factory

@@ -1,5 +1,6 @@
 """Deployment files are right even though no Docker engine runs here: the compose file's
 structure, the image recipe, the scripts, and `check --deploy` with production settings."""
+
 import ast
 import importlib
 import os
@@ -23,11 +24,13 @@ ENTRYPOINT = REPO / "scripts" / "docker-entrypoint.sh"
 
 def interpolate(value):
     """Compose-style ${VAR:-default} / ${VAR:?message} with nothing set in the environment."""
+
     def replace(match):
         name, op, arg = match.group(1), match.group(2), match.group(3)
         if op == ":?":
             return "x" * 50 if name == "SECRET_KEY" else f"<{name}>"
         return arg or ""
+
     return re.sub(r"\$\{(\w+)(:[-?])?([^}]*)\}", replace, str(value))
 
 
@@ -52,18 +55,25 @@ def production_env(tmp_path, **extra):
     # Not inherited: test-only switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE) and URLs.
     dropped = {"DEBUG", "SECRET_KEY", "PORTAL_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="portal.example.cn",
-               PORTAL_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="portal.settings")
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="portal.example.cn",
+        PORTAL_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
     env.update(extra)
     return env
 
 
 def manage(args, env):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 # --- docker-compose.yml -----------------------------------------------------------------------
+
 
 def test_compose_has_the_five_services():
     assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
@@ -139,16 +149,28 @@ def test_data_lives_in_named_volumes():
 def test_compose_environment_loads_postgres_and_redis_settings(tmp_path):
     env = production_env(tmp_path, **service_env("web"))
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
-                               "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://redis:6379/0",
-                                     "django.core.cache.backends.redis.RedisCache"]
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "redis://redis:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
+
 
 def test_dockerfile_builds_a_non_root_gunicorn_image():
     assert re.findall(r"^FROM (\S+)", DOCKERFILE, flags=re.M) == ["python:3.11-slim"]
@@ -166,6 +188,7 @@ def test_dockerfile_builds_a_non_root_gunicorn_image():
 
 # --- check --deploy -----------------------------------------------------------------------------
 
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = manage(["check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -173,8 +196,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
 
 def test_check_deploy_catches_a_weakened_setting(tmp_path):
-    result = manage(["check", "--deploy", "--fail-level", "WARNING"],
-                    production_env(tmp_path, SECURE_HSTS_SECONDS="0", SESSION_COOKIE_SECURE="false"))
+    result = manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        production_env(tmp_path, SECURE_HSTS_SECONDS="0", SESSION_COOKIE_SECURE="false"),
+    )
     assert result.returncode != 0
     assert "security.W004" in result.stderr and "security.W012" in result.stderr
 
@@ -189,8 +214,11 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 # --- scripts --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("script", [".ci/run", "scripts/run.sh", "scripts/test.sh", "scripts/pipeline_smoke.sh",
-                                    "scripts/docker-entrypoint.sh"])
+
+@pytest.mark.parametrize(
+    "script",
+    [".ci/run", "scripts/run.sh", "scripts/test.sh", "scripts/pipeline_smoke.sh", "scripts/docker-entrypoint.sh"],
+)
 def test_scripts_are_executable_and_parse(script):
     path = REPO / script
     assert os.access(path, os.X_OK), f"{script} is not executable"
@@ -206,7 +234,11 @@ def test_test_script_treats_no_tests_collected_as_a_failure(tmp_path):
     env.update(SKIP_APT="1", PORTAL_VAR_DIR=str(tmp_path / "var"))
     result = subprocess.run(
         ["bash", "scripts/test.sh", "tests/portal/test_site.py", "-k", "no_test_has_this_name"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "collected no tests (exit code 5)" in result.stderr

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='rejected_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='驳回时间'),
+            model_name="organization",
+            name="rejected_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="驳回时间"),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='rejection_reason',
-            field=models.CharField(blank=True, max_length=500, verbose_name='驳回原因'),
+            model_name="organization",
+            name="rejection_reason",
+            field=models.CharField(blank=True, max_length=500, verbose_name="驳回原因"),
         ),
     ]

@@ -9,70 +9,165 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organization_rejection'),
-        ('catalog', '0003_search_tokens_importjob'),
+        ("accounts", "0003_organization_rejection"),
+        ("catalog", "0003_search_tokens_importjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bid',
+            name="Bid",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('proposal', models.TextField(validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='方案说明')),
-                ('price_wan', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='报价（万元）')),
-                ('delivery_days', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='交付周期（天）')),
-                ('status', models.CharField(choices=[('submitted', '已提交'), ('pending', '待确认'), ('withdrawn', '已撤回'), ('shortlisted', '入围'), ('rejected', '未采纳'), ('accepted', '已接受')], default='submitted', max_length=12, verbose_name='状态')),
-                ('demand_terms', models.CharField(editable=False, max_length=64, verbose_name='对应需求版本')),
-                ('reject_reason', models.CharField(blank=True, choices=[('price', '价格'), ('technical', '技术不符'), ('qualification', '资质'), ('other', '其他')], max_length=15, verbose_name='未采纳原因')),
-                ('decision_note', models.CharField(blank=True, max_length=500, verbose_name='处理说明')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='处理时间')),
-                ('submitted_at', models.DateTimeField(verbose_name='提交时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='撤回时间')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='处理人')),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bids', to='catalog.demand', verbose_name='需求')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bids', to='accounts.organization', verbose_name='投标单位')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交人')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "proposal",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="方案说明"
+                    ),
+                ),
+                (
+                    "price_wan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="报价（万元）",
+                    ),
+                ),
+                (
+                    "delivery_days",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="交付周期（天）"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "已提交"),
+                            ("pending", "待确认"),
+                            ("withdrawn", "已撤回"),
+                            ("shortlisted", "入围"),
+                            ("rejected", "未采纳"),
+                            ("accepted", "已接受"),
+                        ],
+                        default="submitted",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("demand_terms", models.CharField(editable=False, max_length=64, verbose_name="对应需求版本")),
+                (
+                    "reject_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("price", "价格"),
+                            ("technical", "技术不符"),
+                            ("qualification", "资质"),
+                            ("other", "其他"),
+                        ],
+                        max_length=15,
+                        verbose_name="未采纳原因",
+                    ),
+                ),
+                ("decision_note", models.CharField(blank=True, max_length=500, verbose_name="处理说明")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="处理时间")),
+                ("submitted_at", models.DateTimeField(verbose_name="提交时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="撤回时间")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="处理人",
+                    ),
+                ),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bids",
+                        to="catalog.demand",
+                        verbose_name="需求",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bids",
+                        to="accounts.organization",
+                        verbose_name="投标单位",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提交人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '意向书',
-                'verbose_name_plural': '意向书',
-                'ordering': ['submitted_at'],
+                "verbose_name": "意向书",
+                "verbose_name_plural": "意向书",
+                "ordering": ["submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='BidAttachment',
+            name="BidAttachment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('file', models.FileField(max_length=255, upload_to=bidding.models.attachment_path, verbose_name='文件')),
-                ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
-                ('extension', models.CharField(max_length=5, verbose_name='类型')),
-                ('content_type', models.CharField(max_length=100, verbose_name='内容类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('bid', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='bidding.bid', verbose_name='意向书')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "file",
+                    models.FileField(max_length=255, upload_to=bidding.models.attachment_path, verbose_name="文件"),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="原文件名")),
+                ("extension", models.CharField(max_length=5, verbose_name="类型")),
+                ("content_type", models.CharField(max_length=100, verbose_name="内容类型")),
+                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "bid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="bidding.bid",
+                        verbose_name="意向书",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '意向书附件',
-                'verbose_name_plural': '意向书附件',
-                'ordering': ['uploaded_at'],
+                "verbose_name": "意向书附件",
+                "verbose_name_plural": "意向书附件",
+                "ordering": ["uploaded_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='bid',
-            index=models.Index(fields=['organization', 'submitted_at'], name='bidding_bid_organiz_d631b7_idx'),
+            model_name="bid",
+            index=models.Index(fields=["organization", "submitted_at"], name="bidding_bid_organiz_d631b7_idx"),
         ),
         migrations.AddIndex(
-            model_name='bid',
-            index=models.Index(fields=['demand', 'status'], name='bidding_bid_demand__e57a0c_idx'),
+            model_name="bid",
+            index=models.Index(fields=["demand", "status"], name="bidding_bid_demand__e57a0c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'withdrawn'), _negated=True), fields=('demand', 'organization'), name='bid_one_active_per_org'),
+            model_name="bid",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "withdrawn"), _negated=True),
+                fields=("demand", "organization"),
+                name="bid_one_active_per_org",
+            ),
         ),
     ]

@@ -7,172 +7,441 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandList',
+            name="DemandList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='清单名称')),
-                ('year', models.PositiveIntegerField(verbose_name='年度')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('collecting', '征集中'), ('closed', '已关闭')], default='draft', max_length=12, verbose_name='状态')),
-                ('description', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demand_lists', to='accounts.organization', verbose_name='发布单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="清单名称")),
+                ("year", models.PositiveIntegerField(verbose_name="年度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("collecting", "征集中"), ("closed", "已关闭")],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="说明"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demand_lists",
+                        to="accounts.organization",
+                        verbose_name="发布单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '需求清单',
-                'verbose_name_plural': '需求清单',
-                'ordering': ['-created_at'],
+                "verbose_name": "需求清单",
+                "verbose_name_plural": "需求清单",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IndustryChain',
+            name="IndustryChain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='名称')),
-                ('is_priority', models.BooleanField(default=False, verbose_name='十大重点产业链')),
-                ('is_future', models.BooleanField(default=False, verbose_name='未来产业')),
-                ('keywords', models.TextField(blank=True, help_text='以空格分隔，供中文分词与匹配使用', verbose_name='关键词')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='segments', to='catalog.industrychain', verbose_name='所属产业链')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="名称")),
+                ("is_priority", models.BooleanField(default=False, verbose_name="十大重点产业链")),
+                ("is_future", models.BooleanField(default=False, verbose_name="未来产业")),
+                (
+                    "keywords",
+                    models.TextField(blank=True, help_text="以空格分隔，供中文分词与匹配使用", verbose_name="关键词"),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="segments",
+                        to="catalog.industrychain",
+                        verbose_name="所属产业链",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '产业链',
-                'verbose_name_plural': '产业链',
-                'ordering': ['sort_order', 'name'],
+                "verbose_name": "产业链",
+                "verbose_name_plural": "产业链",
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('full_name', models.CharField(max_length=120, unique=True, verbose_name='全称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('district', '区县')], max_length=10, verbose_name='级别')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.region', verbose_name='上级')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("full_name", models.CharField(max_length=120, unique=True, verbose_name="全称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("province", "省"), ("city", "市"), ("district", "区县")],
+                        max_length=10,
+                        verbose_name="级别",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.region",
+                        verbose_name="上级",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '地区',
-                'verbose_name_plural': '地区',
-                'ordering': ['full_name'],
+                "verbose_name": "地区",
+                "verbose_name_plural": "地区",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Demand',
+            name="Demand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='需求名称')),
-                ('description', models.TextField(validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='需求描述')),
-                ('demand_type', models.CharField(choices=[('技术攻关', '技术攻关'), ('设备采购', '设备采购'), ('解决方案', '解决方案'), ('人才引进', '人才引进'), ('投融资', '投融资'), ('合作研发', '合作研发'), ('服务外包', '服务外包')], max_length=10, verbose_name='需求类型')),
-                ('budget_wan', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='预算（万元）')),
-                ('deadline', models.DateField(blank=True, null=True, verbose_name='截止日期')),
-                ('contact_name', models.CharField(max_length=50, verbose_name='联系人')),
-                ('contact_phone', models.CharField(max_length=30, verbose_name='联系电话')),
-                ('status', models.CharField(choices=[('collecting', '征集中'), ('matching', '对接中'), ('signed', '已签约'), ('landed', '已落地'), ('closed', '已关闭')], default='collecting', max_length=12, verbose_name='状态')),
-                ('is_open_bidding', models.BooleanField(default=False, help_text='默认密封：截止前发布方看不到报价', verbose_name='公开报价')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demands', to='accounts.organization', verbose_name='发布单位')),
-                ('demand_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demands', to='catalog.demandlist', verbose_name='需求清单')),
-                ('chain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='demands', to='catalog.industrychain', verbose_name='产业链')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='demands', to='catalog.region', verbose_name='所在地区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="需求名称")),
+                (
+                    "description",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="需求描述"
+                    ),
+                ),
+                (
+                    "demand_type",
+                    models.CharField(
+                        choices=[
+                            ("技术攻关", "技术攻关"),
+                            ("设备采购", "设备采购"),
+                            ("解决方案", "解决方案"),
+                            ("人才引进", "人才引进"),
+                            ("投融资", "投融资"),
+                            ("合作研发", "合作研发"),
+                            ("服务外包", "服务外包"),
+                        ],
+                        max_length=10,
+                        verbose_name="需求类型",
+                    ),
+                ),
+                (
+                    "budget_wan",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="预算（万元）",
+                    ),
+                ),
+                ("deadline", models.DateField(blank=True, null=True, verbose_name="截止日期")),
+                ("contact_name", models.CharField(max_length=50, verbose_name="联系人")),
+                ("contact_phone", models.CharField(max_length=30, verbose_name="联系电话")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("collecting", "征集中"),
+                            ("matching", "对接中"),
+                            ("signed", "已签约"),
+                            ("landed", "已落地"),
+                            ("closed", "已关闭"),
+                        ],
+                        default="collecting",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "is_open_bidding",
+                    models.BooleanField(
+                        default=False, help_text="默认密封：截止前发布方看不到报价", verbose_name="公开报价"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demands",
+                        to="accounts.organization",
+                        verbose_name="发布单位",
+                    ),
+                ),
+                (
+                    "demand_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demands",
+                        to="catalog.demandlist",
+                        verbose_name="需求清单",
+                    ),
+                ),
+                (
+                    "chain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="demands",
+                        to="catalog.industrychain",
+                        verbose_name="产业链",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="demands",
+                        to="catalog.region",
+                        verbose_name="所在地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '需求',
-                'verbose_name_plural': '需求',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "需求",
+                "verbose_name_plural": "需求",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SupplyMenu',
+            name="SupplyMenu",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='菜单名称')),
-                ('year', models.PositiveIntegerField(blank=True, null=True, verbose_name='年度')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布'), ('closed', '已关闭')], default='draft', max_length=12, verbose_name='状态')),
-                ('description', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supply_menus', to='accounts.organization', verbose_name='供给单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="菜单名称")),
+                ("year", models.PositiveIntegerField(blank=True, null=True, verbose_name="年度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布"), ("closed", "已关闭")],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="说明"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supply_menus",
+                        to="accounts.organization",
+                        verbose_name="供给单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '供给菜单',
-                'verbose_name_plural': '供给菜单',
-                'ordering': ['-created_at'],
+                "verbose_name": "供给菜单",
+                "verbose_name_plural": "供给菜单",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Supply',
+            name="Supply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='供给名称')),
-                ('description', models.TextField(validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='供给描述')),
-                ('supply_type', models.CharField(choices=[('产品', '产品'), ('技术成果', '技术成果'), ('解决方案', '解决方案'), ('服务', '服务'), ('人才团队', '人才团队'), ('资本', '资本')], max_length=10, verbose_name='供给类型')),
-                ('price_wan', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='参考价格（万元）')),
-                ('maturity', models.CharField(blank=True, choices=[('实验室', '实验室'), ('中试', '中试'), ('小批量', '小批量'), ('量产', '量产')], max_length=10, verbose_name='成熟度')),
-                ('contact_name', models.CharField(max_length=50, verbose_name='联系人')),
-                ('contact_phone', models.CharField(max_length=30, verbose_name='联系电话')),
-                ('status', models.CharField(choices=[('active', '可对接'), ('closed', '已下架')], default='active', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('chain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supplies', to='catalog.industrychain', verbose_name='产业链')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplies', to='accounts.organization', verbose_name='供给单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supplies', to='catalog.region', verbose_name='所在地区')),
-                ('menu', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplies', to='catalog.supplymenu', verbose_name='供给菜单')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="供给名称")),
+                (
+                    "description",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="供给描述"
+                    ),
+                ),
+                (
+                    "supply_type",
+                    models.CharField(
+                        choices=[
+                            ("产品", "产品"),
+                            ("技术成果", "技术成果"),
+                            ("解决方案", "解决方案"),
+                            ("服务", "服务"),
+                            ("人才团队", "人才团队"),
+                            ("资本", "资本"),
+                        ],
+                        max_length=10,
+                        verbose_name="供给类型",
+                    ),
+                ),
+                (
+                    "price_wan",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="参考价格（万元）",
+                    ),
+                ),
+                (
+                    "maturity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("实验室", "实验室"), ("中试", "中试"), ("小批量", "小批量"), ("量产", "量产")],
+                        max_length=10,
+                        verbose_name="成熟度",
+                    ),
+                ),
+                ("contact_name", models.CharField(max_length=50, verbose_name="联系人")),
+                ("contact_phone", models.CharField(max_length=30, verbose_name="联系电话")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "可对接"), ("closed", "已下架")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "chain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supplies",
+                        to="catalog.industrychain",
+                        verbose_name="产业链",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplies",
+                        to="accounts.organization",
+                        verbose_name="供给单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supplies",
+                        to="catalog.region",
+                        verbose_name="所在地区",
+                    ),
+                ),
+                (
+                    "menu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplies",
+                        to="catalog.supplymenu",
+                        verbose_name="供给菜单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '供给',
-                'verbose_name_plural': '供给',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "供给",
+                "verbose_name_plural": "供给",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='demandlist',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='demandlist_unique_org_name'),
+            model_name="demandlist",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="demandlist_unique_org_name"),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(fields=['status', 'deadline'], name='catalog_dem_status_6b3caf_idx'),
+            model_name="demand",
+            index=models.Index(fields=["status", "deadline"], name="catalog_dem_status_6b3caf_idx"),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(fields=['chain', 'status'], name='catalog_dem_chain_i_1ef882_idx'),
+            model_name="demand",
+            index=models.Index(fields=["chain", "status"], name="catalog_dem_chain_i_1ef882_idx"),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(fields=['organization', 'status'], name='catalog_dem_organiz_09e466_idx'),
+            model_name="demand",
+            index=models.Index(fields=["organization", "status"], name="catalog_dem_organiz_09e466_idx"),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.UniqueConstraint(fields=('demand_list', 'title'), name='demand_unique_list_title'),
+            model_name="demand",
+            constraint=models.UniqueConstraint(fields=("demand_list", "title"), name="demand_unique_list_title"),
         ),
         migrations.AddConstraint(
-            model_name='supplymenu',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='supplymenu_unique_org_name'),
+            model_name="supplymenu",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="supplymenu_unique_org_name"),
         ),
         migrations.AddIndex(
-            model_name='supply',
-            index=models.Index(fields=['chain', 'status'], name='catalog_sup_chain_i_d93bef_idx'),
+            model_name="supply",
+            index=models.Index(fields=["chain", "status"], name="catalog_sup_chain_i_d93bef_idx"),
         ),
         migrations.AddIndex(
-            model_name='supply',
-            index=models.Index(fields=['organization', 'status'], name='catalog_sup_organiz_61f933_idx'),
+            model_name="supply",
+            index=models.Index(fields=["organization", "status"], name="catalog_sup_organiz_61f933_idx"),
         ),
         migrations.AddConstraint(
-            model_name='supply',
-            constraint=models.UniqueConstraint(fields=('menu', 'title'), name='supply_unique_menu_title'),
+            model_name="supply",
+            constraint=models.UniqueConstraint(fields=("menu", "title"), name="supply_unique_menu_title"),
         ),
     ]

@@ -6,46 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('catalog', '0002_seed_reference_data'),
+        ("accounts", "0002_initial"),
+        ("catalog", "0002_seed_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='demand',
-            name='search_tokens',
-            field=models.TextField(blank=True, editable=False, verbose_name='分词索引'),
+            model_name="demand",
+            name="search_tokens",
+            field=models.TextField(blank=True, editable=False, verbose_name="分词索引"),
         ),
         migrations.AddField(
-            model_name='supply',
-            name='search_tokens',
-            field=models.TextField(blank=True, editable=False, verbose_name='分词索引'),
+            model_name="supply",
+            name="search_tokens",
+            field=models.TextField(blank=True, editable=False, verbose_name="分词索引"),
         ),
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/', verbose_name='文件')),
-                ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
-                ('kind', models.CharField(blank=True, choices=[('demands', '需求清单'), ('supplies', '供给菜单')], max_length=10, verbose_name='类型')),
-                ('status', models.CharField(choices=[('pending', '等待处理'), ('validated', '已预检'), ('running', '导入中'), ('succeeded', '已完成'), ('failed', '失败'), ('cancelled', '已取消')], default='pending', max_length=10, verbose_name='状态')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='总行数')),
-                ('processed_rows', models.PositiveIntegerField(default=0, verbose_name='已处理行数')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='问题列表')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='结果摘要')),
-                ('is_cancel_requested', models.BooleanField(default=False, verbose_name='已请求取消')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organization', verbose_name='所属单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to="imports/%Y/%m/", verbose_name="文件")),
+                ("original_name", models.CharField(max_length=255, verbose_name="原文件名")),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("demands", "需求清单"), ("supplies", "供给菜单")],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "等待处理"),
+                            ("validated", "已预检"),
+                            ("running", "导入中"),
+                            ("succeeded", "已完成"),
+                            ("failed", "失败"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="总行数")),
+                ("processed_rows", models.PositiveIntegerField(default=0, verbose_name="已处理行数")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="问题列表")),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="结果摘要")),
+                ("is_cancel_requested", models.BooleanField(default=False, verbose_name="已请求取消")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organization",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入任务',
-                'verbose_name_plural': '导入任务',
-                'ordering': ['-created_at'],
+                "verbose_name": "导入任务",
+                "verbose_name_plural": "导入任务",
+                "ordering": ["-created_at"],
             },
         ),
     ]

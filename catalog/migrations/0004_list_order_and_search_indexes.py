@@ -1,6 +1,7 @@
 """Indexes for the list pages at 100k rows: newest-first order, and (PostgreSQL only) trigram
 GIN indexes so the word search's `search_tokens LIKE '% 词 %'` stops scanning every row.
 SQLite keeps its scan: the trigram operator class does not exist there."""
+
 from django.conf import settings
 from django.db import migrations, models
 
@@ -26,21 +27,20 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organization_rejection'),
-        ('catalog', '0003_search_tokens_importjob'),
+        ("accounts", "0003_organization_rejection"),
+        ("catalog", "0003_search_tokens_importjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(fields=['-created_at', '-id'], name='demand_recent_idx'),
+            model_name="demand",
+            index=models.Index(fields=["-created_at", "-id"], name="demand_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='supply',
-            index=models.Index(fields=['-created_at', '-id'], name='supply_recent_idx'),
+            model_name="supply",
+            index=models.Index(fields=["-created_at", "-id"], name="supply_recent_idx"),
         ),
         migrations.RunPython(add_trigram_indexes, drop_trigram_indexes),
     ]

@@ -1,4 +1,5 @@
 """Template helpers for catalog pages: search-hit highlighting and money display."""
+
 from django import template
 
 from catalog import search

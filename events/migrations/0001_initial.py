@@ -8,223 +8,534 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organization_rejection'),
-        ('catalog', '0003_search_tokens_importjob'),
-        ('followups', '0002_case_met_at_casedocument_caseactivity'),
+        ("accounts", "0003_organization_rejection"),
+        ("catalog", "0003_search_tokens_importjob"),
+        ("followups", "0002_case_met_at_casedocument_caseactivity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='会议名称')),
-                ('description', models.TextField(blank=True, max_length=5000, verbose_name='会议简介')),
-                ('date', models.DateField(verbose_name='会议日期')),
-                ('venue', models.CharField(blank=True, max_length=200, verbose_name='会议地点')),
-                ('online_url', models.URLField(blank=True, verbose_name='线上会议链接')),
-                ('status', models.CharField(choices=[('draft', '筹备中'), ('published', '已发布'), ('cancelled', '已取消')], default='published', max_length=10, verbose_name='状态')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='每场洽谈时长（分钟）')),
-                ('table_count', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='洽谈桌数')),
-                ('meeting_start', models.TimeField(default=datetime.time(14, 0), verbose_name='一对一洽谈开始时间')),
-                ('meeting_end', models.TimeField(default=datetime.time(17, 0), verbose_name='一对一洽谈结束时间')),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True, verbose_name='最近排程时间')),
-                ('schedule_report', models.JSONField(blank=True, default=dict, verbose_name='排程结果摘要')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('chains', models.ManyToManyField(blank=True, related_name='events', to='catalog.industrychain', verbose_name='聚焦产业链')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('demand_lists', models.ManyToManyField(blank=True, related_name='events', to='catalog.demandlist', verbose_name='会前征集的需求清单')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="会议名称")),
+                ("description", models.TextField(blank=True, max_length=5000, verbose_name="会议简介")),
+                ("date", models.DateField(verbose_name="会议日期")),
+                ("venue", models.CharField(blank=True, max_length=200, verbose_name="会议地点")),
+                ("online_url", models.URLField(blank=True, verbose_name="线上会议链接")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "筹备中"), ("published", "已发布"), ("cancelled", "已取消")],
+                        default="published",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "slot_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="每场洽谈时长（分钟）",
+                    ),
+                ),
+                (
+                    "table_count",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                        verbose_name="洽谈桌数",
+                    ),
+                ),
+                ("meeting_start", models.TimeField(default=datetime.time(14, 0), verbose_name="一对一洽谈开始时间")),
+                ("meeting_end", models.TimeField(default=datetime.time(17, 0), verbose_name="一对一洽谈结束时间")),
+                ("scheduled_at", models.DateTimeField(blank=True, null=True, verbose_name="最近排程时间")),
+                ("schedule_report", models.JSONField(blank=True, default=dict, verbose_name="排程结果摘要")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "chains",
+                    models.ManyToManyField(
+                        blank=True, related_name="events", to="catalog.industrychain", verbose_name="聚焦产业链"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "demand_lists",
+                    models.ManyToManyField(
+                        blank=True, related_name="events", to="catalog.demandlist", verbose_name="会前征集的需求清单"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '对接会',
-                'verbose_name_plural': '对接会',
-                'ordering': ['-date', '-id'],
+                "verbose_name": "对接会",
+                "verbose_name_plural": "对接会",
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Availability',
+            name="Availability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('available_from', models.TimeField(verbose_name='可洽谈开始')),
-                ('available_to', models.TimeField(verbose_name='可洽谈结束')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization', verbose_name='单位')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availabilities', to='events.event', verbose_name='对接会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("available_from", models.TimeField(verbose_name="可洽谈开始")),
+                ("available_to", models.TimeField(verbose_name="可洽谈结束")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                        verbose_name="单位",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availabilities",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '可洽谈时段',
-                'verbose_name_plural': '可洽谈时段',
+                "verbose_name": "可洽谈时段",
+                "verbose_name_plural": "可洽谈时段",
             },
         ),
         migrations.CreateModel(
-            name='Attendee',
+            name="Attendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('title', models.CharField(blank=True, max_length=50, verbose_name='职务')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='手机')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_attendees', to='accounts.organization', verbose_name='单位')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='events.event', verbose_name='对接会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("title", models.CharField(blank=True, max_length=50, verbose_name="职务")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="手机")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_attendees",
+                        to="accounts.organization",
+                        verbose_name="单位",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendees",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参会人员',
-                'verbose_name_plural': '参会人员',
-                'ordering': ['organization_id', 'id'],
+                "verbose_name": "参会人员",
+                "verbose_name_plural": "参会人员",
+                "ordering": ["organization_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('项目推介', '项目推介'), ('需求发布', '需求发布'), ('路演对接', '路演对接'), ('一对一洽谈', '一对一洽谈')], max_length=10, verbose_name='环节类型')),
-                ('title', models.CharField(max_length=200, verbose_name='议程内容')),
-                ('starts_at', models.TimeField(verbose_name='开始时间')),
-                ('ends_at', models.TimeField(verbose_name='结束时间')),
-                ('speaker', models.CharField(blank=True, max_length=120, verbose_name='主讲/发布单位')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda_items', to='events.event', verbose_name='对接会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("项目推介", "项目推介"),
+                            ("需求发布", "需求发布"),
+                            ("路演对接", "路演对接"),
+                            ("一对一洽谈", "一对一洽谈"),
+                        ],
+                        max_length=10,
+                        verbose_name="环节类型",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="议程内容")),
+                ("starts_at", models.TimeField(verbose_name="开始时间")),
+                ("ends_at", models.TimeField(verbose_name="结束时间")),
+                ("speaker", models.CharField(blank=True, max_length=120, verbose_name="主讲/发布单位")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agenda_items",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '议程',
-                'verbose_name_plural': '议程',
-                'ordering': ['starts_at', 'id'],
+                "verbose_name": "议程",
+                "verbose_name_plural": "议程",
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', '待回复'), ('accepted', '已接受'), ('declined', '已拒绝')], default='pending', max_length=10, verbose_name='状态')),
-                ('proposed_score', models.FloatField(blank=True, null=True, verbose_name='推荐匹配度')),
-                ('reasons', models.JSONField(blank=True, default=list, verbose_name='推荐理由')),
-                ('responded_at', models.DateTimeField(blank=True, null=True, verbose_name='回复时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='邀请时间')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='events.event', verbose_name='对接会')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='邀请人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_invitations', to='accounts.organization', verbose_name='受邀单位')),
-                ('responded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='回复人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待回复"), ("accepted", "已接受"), ("declined", "已拒绝")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("proposed_score", models.FloatField(blank=True, null=True, verbose_name="推荐匹配度")),
+                ("reasons", models.JSONField(blank=True, default=list, verbose_name="推荐理由")),
+                ("responded_at", models.DateTimeField(blank=True, null=True, verbose_name="回复时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="邀请时间")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="邀请人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_invitations",
+                        to="accounts.organization",
+                        verbose_name="受邀单位",
+                    ),
+                ),
+                (
+                    "responded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="回复人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '邀约',
-                'verbose_name_plural': '邀约',
-                'ordering': ['-proposed_score', 'id'],
+                "verbose_name": "邀约",
+                "verbose_name_plural": "邀约",
+                "ordering": ["-proposed_score", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='开始时间')),
-                ('ends_at', models.DateTimeField(verbose_name='结束时间')),
-                ('table_no', models.PositiveSmallIntegerField(verbose_name='桌号')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='排定时间')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='events.event', verbose_name='对接会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_at", models.DateTimeField(verbose_name="开始时间")),
+                ("ends_at", models.DateTimeField(verbose_name="结束时间")),
+                ("table_no", models.PositiveSmallIntegerField(verbose_name="桌号")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="排定时间")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '洽谈安排',
-                'verbose_name_plural': '洽谈安排',
-                'ordering': ['starts_at', 'table_no'],
+                "verbose_name": "洽谈安排",
+                "verbose_name_plural": "洽谈安排",
+                "ordering": ["starts_at", "table_no"],
             },
         ),
         migrations.CreateModel(
-            name='MeetingOutcome',
+            name="MeetingOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='评分（1–5）')),
-                ('intent', models.CharField(choices=[('有意向', '有意向'), ('无意向', '无意向')], max_length=4, verbose_name='合作意向')),
-                ('next_step', models.CharField(blank=True, max_length=200, verbose_name='下一步')),
-                ('recorded_at', models.DateTimeField(auto_now=True, verbose_name='填报时间')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='followups.case', verbose_name='对接项目')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='events.meeting', verbose_name='洽谈')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization', verbose_name='填报单位')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="评分（1–5）",
+                    ),
+                ),
+                (
+                    "intent",
+                    models.CharField(
+                        choices=[("有意向", "有意向"), ("无意向", "无意向")], max_length=4, verbose_name="合作意向"
+                    ),
+                ),
+                ("next_step", models.CharField(blank=True, max_length=200, verbose_name="下一步")),
+                ("recorded_at", models.DateTimeField(auto_now=True, verbose_name="填报时间")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="followups.case",
+                        verbose_name="对接项目",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="events.meeting",
+                        verbose_name="洽谈",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                        verbose_name="填报单位",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '洽谈结果',
-                'verbose_name_plural': '洽谈结果',
+                "verbose_name": "洽谈结果",
+                "verbose_name_plural": "洽谈结果",
             },
         ),
         migrations.CreateModel(
-            name='MeetingRequest',
+            name="MeetingRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(default=0, verbose_name='匹配度')),
-                ('status', models.CharField(choices=[('pending', '待确认'), ('accepted', '已接受'), ('declined', '已拒绝')], default='pending', max_length=10, verbose_name='状态')),
-                ('source', models.CharField(choices=[('participant', '参会单位申请'), ('staff', '专员依匹配安排')], default='participant', max_length=12, verbose_name='来源')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='留言')),
-                ('responded_at', models.DateTimeField(blank=True, null=True, verbose_name='确认时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('demand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.demand', verbose_name='洽谈需求')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meeting_requests', to='events.event', verbose_name='对接会')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
-                ('requester_org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization', verbose_name='发起单位')),
-                ('responded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确认人')),
-                ('supply', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.supply', verbose_name='相关供给')),
-                ('target_org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization', verbose_name='受邀单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.FloatField(default=0, verbose_name="匹配度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待确认"), ("accepted", "已接受"), ("declined", "已拒绝")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("participant", "参会单位申请"), ("staff", "专员依匹配安排")],
+                        default="participant",
+                        max_length=12,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="留言")),
+                ("responded_at", models.DateTimeField(blank=True, null=True, verbose_name="确认时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.demand",
+                        verbose_name="洽谈需求",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meeting_requests",
+                        to="events.event",
+                        verbose_name="对接会",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "requester_org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                        verbose_name="发起单位",
+                    ),
+                ),
+                (
+                    "responded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确认人",
+                    ),
+                ),
+                (
+                    "supply",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.supply",
+                        verbose_name="相关供给",
+                    ),
+                ),
+                (
+                    "target_org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                        verbose_name="受邀单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '洽谈申请',
-                'verbose_name_plural': '洽谈申请',
-                'ordering': ['-score', 'id'],
+                "verbose_name": "洽谈申请",
+                "verbose_name_plural": "洽谈申请",
+                "ordering": ["-score", "id"],
             },
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='pair',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='meeting', to='events.meetingrequest', verbose_name='洽谈双方'),
+            model_name="meeting",
+            name="pair",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="meeting",
+                to="events.meetingrequest",
+                verbose_name="洽谈双方",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['status', 'date'], name='events_even_status_d859e9_idx'),
+            model_name="event",
+            index=models.Index(fields=["status", "date"], name="events_even_status_d859e9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='availability',
-            constraint=models.UniqueConstraint(fields=('event', 'organization'), name='availability_unique_event_org'),
+            model_name="availability",
+            constraint=models.UniqueConstraint(fields=("event", "organization"), name="availability_unique_event_org"),
         ),
         migrations.AddConstraint(
-            model_name='availability',
-            constraint=models.CheckConstraint(condition=models.Q(('available_to__gt', models.F('available_from'))), name='availability_to_after_from'),
+            model_name="availability",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("available_to__gt", models.F("available_from"))), name="availability_to_after_from"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendee',
-            constraint=models.UniqueConstraint(fields=('event', 'organization', 'name'), name='attendee_unique_event_org_name'),
+            model_name="attendee",
+            constraint=models.UniqueConstraint(
+                fields=("event", "organization", "name"), name="attendee_unique_event_org_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='agendaitem_ends_after_start'),
+            model_name="agendaitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="agendaitem_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('event', 'organization'), name='invitation_unique_event_org'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(fields=("event", "organization"), name="invitation_unique_event_org"),
         ),
         migrations.AddConstraint(
-            model_name='meetingoutcome',
-            constraint=models.UniqueConstraint(fields=('meeting', 'organization'), name='outcome_unique_meeting_org'),
+            model_name="meetingoutcome",
+            constraint=models.UniqueConstraint(fields=("meeting", "organization"), name="outcome_unique_meeting_org"),
         ),
         migrations.AddConstraint(
-            model_name='meetingoutcome',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='outcome_rating_1_5'),
+            model_name="meetingoutcome",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__gte", 1), ("rating__lte", 5)), name="outcome_rating_1_5"
+            ),
         ),
         migrations.AddIndex(
-            model_name='meetingrequest',
-            index=models.Index(fields=['event', 'status'], name='events_meet_event_i_a11a6f_idx'),
+            model_name="meetingrequest",
+            index=models.Index(fields=["event", "status"], name="events_meet_event_i_a11a6f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='meetingrequest',
-            constraint=models.UniqueConstraint(fields=('event', 'requester_org', 'target_org'), name='meetingrequest_unique_pair'),
+            model_name="meetingrequest",
+            constraint=models.UniqueConstraint(
+                fields=("event", "requester_org", "target_org"), name="meetingrequest_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meetingrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('requester_org', models.F('target_org')), _negated=True), name='meetingrequest_distinct_orgs'),
+            model_name="meetingrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("requester_org", models.F("target_org")), _negated=True),
+                name="meetingrequest_distinct_orgs",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.UniqueConstraint(fields=('event', 'starts_at', 'table_no'), name='meeting_unique_slot_table'),
+            model_name="meeting",
+            constraint=models.UniqueConstraint(
+                fields=("event", "starts_at", "table_no"), name="meeting_unique_slot_table"
+            ),
         ),
     ]

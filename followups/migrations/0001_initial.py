@@ -6,46 +6,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('match', '智能匹配'), ('bid', '意向书'), ('event', '对接会洽谈'), ('manual', '人工登记')], max_length=10, verbose_name='来源')),
-                ('origin_ref', models.CharField(blank=True, help_text='匹配/意向书/洽谈的编号', max_length=50, verbose_name='来源编号')),
-                ('stage', models.CharField(choices=[('recommended', '推荐'), ('intent', '意向'), ('negotiating', '洽谈'), ('signed', '签约'), ('landed', '落地'), ('terminated', '终止')], default='recommended', max_length=12, verbose_name='阶段')),
-                ('next_action', models.CharField(blank=True, max_length=200, verbose_name='下一步')),
-                ('next_action_at', models.DateField(blank=True, null=True, verbose_name='下一步日期')),
-                ('contract_amount_wan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='签约金额（万元）')),
-                ('signed_on', models.DateField(blank=True, null=True, verbose_name='签约日期')),
-                ('investment_amount_wan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='落地投资额（万元）')),
-                ('landed_on', models.DateField(blank=True, null=True, verbose_name='落地日期')),
-                ('termination_reason', models.CharField(blank=True, max_length=200, verbose_name='终止原因')),
-                ('last_activity_at', models.DateTimeField(auto_now_add=True, verbose_name='最近活动')),
-                ('is_stale', models.BooleanField(default=False, verbose_name='超过30天无进展')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalog.demand', verbose_name='需求')),
-                ('landed_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.region', verbose_name='落地地点')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_cases', to=settings.AUTH_USER_MODEL, verbose_name='负责人')),
-                ('supply', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='catalog.supply', verbose_name='供给')),
-                ('supply_org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supply_cases', to='accounts.organization', verbose_name='供给单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("match", "智能匹配"),
+                            ("bid", "意向书"),
+                            ("event", "对接会洽谈"),
+                            ("manual", "人工登记"),
+                        ],
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                (
+                    "origin_ref",
+                    models.CharField(
+                        blank=True, help_text="匹配/意向书/洽谈的编号", max_length=50, verbose_name="来源编号"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("recommended", "推荐"),
+                            ("intent", "意向"),
+                            ("negotiating", "洽谈"),
+                            ("signed", "签约"),
+                            ("landed", "落地"),
+                            ("terminated", "终止"),
+                        ],
+                        default="recommended",
+                        max_length=12,
+                        verbose_name="阶段",
+                    ),
+                ),
+                ("next_action", models.CharField(blank=True, max_length=200, verbose_name="下一步")),
+                ("next_action_at", models.DateField(blank=True, null=True, verbose_name="下一步日期")),
+                (
+                    "contract_amount_wan",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="签约金额（万元）"
+                    ),
+                ),
+                ("signed_on", models.DateField(blank=True, null=True, verbose_name="签约日期")),
+                (
+                    "investment_amount_wan",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="落地投资额（万元）"
+                    ),
+                ),
+                ("landed_on", models.DateField(blank=True, null=True, verbose_name="落地日期")),
+                ("termination_reason", models.CharField(blank=True, max_length=200, verbose_name="终止原因")),
+                ("last_activity_at", models.DateTimeField(auto_now_add=True, verbose_name="最近活动")),
+                ("is_stale", models.BooleanField(default=False, verbose_name="超过30天无进展")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="catalog.demand",
+                        verbose_name="需求",
+                    ),
+                ),
+                (
+                    "landed_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.region",
+                        verbose_name="落地地点",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="负责人",
+                    ),
+                ),
+                (
+                    "supply",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to="catalog.supply",
+                        verbose_name="供给",
+                    ),
+                ),
+                (
+                    "supply_org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supply_cases",
+                        to="accounts.organization",
+                        verbose_name="供给单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '对接项目',
-                'verbose_name_plural': '对接项目',
-                'ordering': ['-updated_at', '-id'],
-                'indexes': [models.Index(fields=['stage', 'next_action_at'], name='followups_c_stage_399ba7_idx'), models.Index(fields=['owner', 'stage'], name='followups_c_owner_i_2b51b1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('demand', 'supply_org'), name='case_unique_demand_supply_org')],
+                "verbose_name": "对接项目",
+                "verbose_name_plural": "对接项目",
+                "ordering": ["-updated_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["stage", "next_action_at"], name="followups_c_stage_399ba7_idx"),
+                    models.Index(fields=["owner", "stage"], name="followups_c_owner_i_2b51b1_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("demand", "supply_org"), name="case_unique_demand_supply_org")
+                ],
             },
         ),
     ]

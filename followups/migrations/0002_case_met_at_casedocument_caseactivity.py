@@ -8,49 +8,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followups', '0001_initial'),
+        ("followups", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='met_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='首次洽谈时间'),
+            model_name="case",
+            name="met_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="首次洽谈时间"),
         ),
         migrations.CreateModel(
-            name='CaseDocument',
+            name="CaseDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='文件名称')),
-                ('file', models.FileField(upload_to=followups.models.case_document_path, verbose_name='文件')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='followups.case', verbose_name='对接项目')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="文件名称")),
+                ("file", models.FileField(upload_to=followups.models.case_document_path, verbose_name="文件")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="followups.case",
+                        verbose_name="对接项目",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目文件',
-                'verbose_name_plural': '项目文件',
-                'ordering': ['-uploaded_at', '-id'],
+                "verbose_name": "项目文件",
+                "verbose_name_plural": "项目文件",
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseActivity',
+            name="CaseActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note', '备注'), ('call', '电话'), ('visit', '走访'), ('file', '文件'), ('stage', '阶段变更')], max_length=10, verbose_name='类型')),
-                ('text', models.TextField(blank=True, max_length=2000, verbose_name='内容')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='followups.case', verbose_name='对接项目')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activities', to='followups.casedocument', verbose_name='文件')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note", "备注"),
+                            ("call", "电话"),
+                            ("visit", "走访"),
+                            ("file", "文件"),
+                            ("stage", "阶段变更"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, max_length=2000, verbose_name="内容")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="时间"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activities",
+                        to="followups.case",
+                        verbose_name="对接项目",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activities",
+                        to="followups.casedocument",
+                        verbose_name="文件",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '跟进记录',
-                'verbose_name_plural': '跟进记录',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "跟进记录",
+                "verbose_name_plural": "跟进记录",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -6,68 +6,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_search_tokens_importjob'),
+        ("catalog", "0003_search_tokens_importjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Embedding',
+            name="Embedding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_name', models.CharField(max_length=200, verbose_name='模型')),
-                ('text_hash', models.CharField(max_length=64, verbose_name='文本摘要')),
-                ('dim', models.PositiveIntegerField(verbose_name='维度')),
-                ('vector', models.BinaryField(verbose_name='向量（float32）')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("model_name", models.CharField(max_length=200, verbose_name="模型")),
+                ("text_hash", models.CharField(max_length=64, verbose_name="文本摘要")),
+                ("dim", models.PositiveIntegerField(verbose_name="维度")),
+                ("vector", models.BinaryField(verbose_name="向量（float32）")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '向量缓存',
-                'verbose_name_plural': '向量缓存',
-                'constraints': [models.UniqueConstraint(fields=('model_name', 'text_hash'), name='embedding_unique_model_hash')],
+                "verbose_name": "向量缓存",
+                "verbose_name_plural": "向量缓存",
+                "constraints": [
+                    models.UniqueConstraint(fields=("model_name", "text_hash"), name="embedding_unique_model_hash")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Match',
+            name="Match",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(verbose_name='匹配得分（0–100）')),
-                ('components', models.JSONField(default=dict, verbose_name='得分构成')),
-                ('explanation', models.JSONField(default=dict, verbose_name='匹配理由')),
-                ('model_name', models.CharField(max_length=200, verbose_name='模型')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('rank', models.PositiveIntegerField(verbose_name='名次')),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='catalog.demand', verbose_name='需求')),
-                ('supply', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='catalog.supply', verbose_name='供给')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.FloatField(verbose_name="匹配得分（0–100）")),
+                ("components", models.JSONField(default=dict, verbose_name="得分构成")),
+                ("explanation", models.JSONField(default=dict, verbose_name="匹配理由")),
+                ("model_name", models.CharField(max_length=200, verbose_name="模型")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                ("rank", models.PositiveIntegerField(verbose_name="名次")),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="catalog.demand",
+                        verbose_name="需求",
+                    ),
+                ),
+                (
+                    "supply",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="catalog.supply",
+                        verbose_name="供给",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '匹配结果（推荐供给）',
-                'verbose_name_plural': '匹配结果（推荐供给）',
-                'ordering': ['demand_id', 'rank'],
-                'indexes': [models.Index(fields=['demand', 'rank'], name='matching_ma_demand__be2901_idx'), models.Index(fields=['supply', '-score'], name='matching_ma_supply__325a01_idx'), models.Index(fields=['-computed_at', '-score'], name='matching_ma_compute_71d663_idx')],
-                'constraints': [models.UniqueConstraint(fields=('demand', 'supply'), name='match_unique_demand_supply')],
+                "verbose_name": "匹配结果（推荐供给）",
+                "verbose_name_plural": "匹配结果（推荐供给）",
+                "ordering": ["demand_id", "rank"],
+                "indexes": [
+                    models.Index(fields=["demand", "rank"], name="matching_ma_demand__be2901_idx"),
+                    models.Index(fields=["supply", "-score"], name="matching_ma_supply__325a01_idx"),
+                    models.Index(fields=["-computed_at", "-score"], name="matching_ma_compute_71d663_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("demand", "supply"), name="match_unique_demand_supply")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MatchFeedback',
+            name="MatchFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('useful', '有价值'), ('irrelevant', '不相关'), ('contacted', '已联系')], max_length=12, verbose_name='反馈')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='反馈时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_feedback', to='catalog.demand', verbose_name='需求')),
-                ('supply', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_feedback', to='catalog.supply', verbose_name='供给')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='反馈人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("useful", "有价值"), ("irrelevant", "不相关"), ("contacted", "已联系")],
+                        max_length=12,
+                        verbose_name="反馈",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="反馈时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="match_feedback",
+                        to="catalog.demand",
+                        verbose_name="需求",
+                    ),
+                ),
+                (
+                    "supply",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="match_feedback",
+                        to="catalog.supply",
+                        verbose_name="供给",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="反馈人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '匹配反馈',
-                'verbose_name_plural': '匹配反馈',
-                'ordering': ['-updated_at'],
-                'constraints': [models.UniqueConstraint(fields=('demand', 'supply'), name='matchfeedback_unique_pair')],
+                "verbose_name": "匹配反馈",
+                "verbose_name_plural": "匹配反馈",
+                "ordering": ["-updated_at"],
+                "constraints": [models.UniqueConstraint(fields=("demand", "supply"), name="matchfeedback_unique_pair")],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,39 +14,78 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_enabled', models.BooleanField(default=True, verbose_name='接收邮件')),
-                ('muted_email_kinds', models.JSONField(blank=True, default=list, verbose_name='不发邮件的类别')),
-                ('daily_digest', models.BooleanField(default=True, verbose_name='订阅每日摘要')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email_enabled", models.BooleanField(default=True, verbose_name="接收邮件")),
+                ("muted_email_kinds", models.JSONField(blank=True, default=list, verbose_name="不发邮件的类别")),
+                ("daily_digest", models.BooleanField(default=True, verbose_name="订阅每日摘要")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知偏好',
-                'verbose_name_plural': '通知偏好',
+                "verbose_name": "通知偏好",
+                "verbose_name_plural": "通知偏好",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('match', '匹配推荐'), ('bid', '意向书/报价'), ('demand_changed', '需求变更'), ('subscription', '订阅'), ('event', '对接会'), ('followup', '跟踪服务'), ('account', '账号与组织'), ('system', '系统')], default='system', max_length=20, verbose_name='类别')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='链接')),
-                ('dedup_key', models.CharField(blank=True, max_length=200, verbose_name='去重键')),
-                ('is_read', models.BooleanField(default=False, verbose_name='已读')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("match", "匹配推荐"),
+                            ("bid", "意向书/报价"),
+                            ("demand_changed", "需求变更"),
+                            ("subscription", "订阅"),
+                            ("event", "对接会"),
+                            ("followup", "跟踪服务"),
+                            ("account", "账号与组织"),
+                            ("system", "系统"),
+                        ],
+                        default="system",
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="链接")),
+                ("dedup_key", models.CharField(blank=True, max_length=200, verbose_name="去重键")),
+                ("is_read", models.BooleanField(default=False, verbose_name="已读")),
+                ("emailed_at", models.DateTimeField(blank=True, null=True, verbose_name="邮件发送时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'is_read'], name='notificatio_recipie_4e3567_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('dedup_key', ''), _negated=True), fields=('recipient', 'dedup_key'), name='notification_unique_dedup')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["recipient", "is_read"], name="notificatio_recipie_4e3567_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("dedup_key", ""), _negated=True),
+                        fields=("recipient", "dedup_key"),
+                        name="notification_unique_dedup",
+                    )
+                ],
             },
         ),
     ]

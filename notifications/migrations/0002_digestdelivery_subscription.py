@@ -6,50 +6,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organization_rejection'),
-        ('catalog', '0003_search_tokens_importjob'),
-        ('notifications', '0001_initial'),
+        ("accounts", "0003_organization_rejection"),
+        ("catalog", "0003_search_tokens_importjob"),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestDelivery',
+            name="DigestDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('item_count', models.PositiveIntegerField(default=0, verbose_name='条数')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='发送时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="日期")),
+                ("item_count", models.PositiveIntegerField(default=0, verbose_name="条数")),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="发送时间")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '每日摘要发送记录',
-                'verbose_name_plural': '每日摘要发送记录',
-                'constraints': [models.UniqueConstraint(fields=('user', 'day'), name='digest_unique_user_day')],
+                "verbose_name": "每日摘要发送记录",
+                "verbose_name_plural": "每日摘要发送记录",
+                "constraints": [models.UniqueConstraint(fields=("user", "day"), name="digest_unique_user_day")],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='订阅名称')),
-                ('keywords', models.CharField(blank=True, help_text='多个关键词用空格或逗号分隔，任一命中即可', max_length=200, verbose_name='关键词')),
-                ('notify_matches', models.BooleanField(default=True, verbose_name='匹配度达标时提醒')),
-                ('min_score', models.PositiveSmallIntegerField(default=70, verbose_name='匹配度阈值（0–100）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('chains', models.ManyToManyField(blank=True, related_name='+', to='catalog.industrychain', verbose_name='产业链')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='accounts.organization', verbose_name='订阅单位')),
-                ('regions', models.ManyToManyField(blank=True, related_name='+', to='catalog.region', verbose_name='地区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, verbose_name="订阅名称")),
+                (
+                    "keywords",
+                    models.CharField(
+                        blank=True,
+                        help_text="多个关键词用空格或逗号分隔，任一命中即可",
+                        max_length=200,
+                        verbose_name="关键词",
+                    ),
+                ),
+                ("notify_matches", models.BooleanField(default=True, verbose_name="匹配度达标时提醒")),
+                ("min_score", models.PositiveSmallIntegerField(default=70, verbose_name="匹配度阈值（0–100）")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "chains",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="catalog.industrychain", verbose_name="产业链"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="accounts.organization",
+                        verbose_name="订阅单位",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(blank=True, related_name="+", to="catalog.region", verbose_name="地区"),
+                ),
             ],
             options={
-                'verbose_name': '订阅',
-                'verbose_name_plural': '订阅',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'name'), name='subscription_unique_org_name'), models.CheckConstraint(condition=models.Q(('min_score__lte', 100)), name='subscription_min_score_max_100')],
+                "verbose_name": "订阅",
+                "verbose_name_plural": "订阅",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "name"), name="subscription_unique_org_name"),
+                    models.CheckConstraint(
+                        condition=models.Q(("min_score__lte", 100)), name="subscription_min_score_max_100"
+                    ),
+                ],
             },
         ),
     ]

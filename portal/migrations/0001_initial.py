@@ -4,30 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_name', models.CharField(max_length=200, verbose_name='任务')),
-                ('args', models.JSONField(default=list, verbose_name='位置参数')),
-                ('kwargs', models.JSONField(default=dict, verbose_name='关键字参数')),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送')], default='pending', max_length=10, verbose_name='状态')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='尝试次数')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近错误')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task_name", models.CharField(max_length=200, verbose_name="任务")),
+                ("args", models.JSONField(default=list, verbose_name="位置参数")),
+                ("kwargs", models.JSONField(default=dict, verbose_name="关键字参数")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sent", "已发送")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="尝试次数")),
+                ("last_error", models.TextField(blank=True, verbose_name="最近错误")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
             ],
             options={
-                'verbose_name': '待发任务',
-                'verbose_name_plural': '待发任务',
-                'indexes': [models.Index(fields=['status', 'created_at'], name='portal_outb_status_52a45f_idx')],
+                "verbose_name": "待发任务",
+                "verbose_name_plural": "待发任务",
+                "indexes": [models.Index(fields=["status", "created_at"], name="portal_outb_status_52a45f_idx")],
             },
         ),
     ]

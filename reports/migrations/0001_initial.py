@@ -5,53 +5,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organization_rejection'),
-        ('catalog', '0003_search_tokens_importjob'),
+        ("accounts", "0003_organization_rejection"),
+        ("catalog", "0003_search_tokens_importjob"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlatformItem',
+            name="PlatformItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='平台名称')),
-                ('kind', models.CharField(choices=[('lab', '重点实验室'), ('engineering', '工程（技术）研究中心'), ('innovation', '产业创新中心'), ('pilot', '中试基地'), ('incubator', '孵化器/众创空间'), ('service', '公共服务平台')], max_length=20, verbose_name='平台类型')),
-                ('url', models.URLField(blank=True, verbose_name='网址')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='简介')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='录入时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('chains', models.ManyToManyField(blank=True, related_name='+', to='catalog.industrychain', verbose_name='服务产业链')),
-                ('organization', models.ForeignKey(blank=True, help_text='填写后，评价会计入该单位发布的供给和签约项目', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='platforms', to='accounts.organization', verbose_name='依托单位')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.region', verbose_name='所在地区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="平台名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("lab", "重点实验室"),
+                            ("engineering", "工程（技术）研究中心"),
+                            ("innovation", "产业创新中心"),
+                            ("pilot", "中试基地"),
+                            ("incubator", "孵化器/众创空间"),
+                            ("service", "公共服务平台"),
+                        ],
+                        max_length=20,
+                        verbose_name="平台类型",
+                    ),
+                ),
+                ("url", models.URLField(blank=True, verbose_name="网址")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="简介")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="录入时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "chains",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="catalog.industrychain", verbose_name="服务产业链"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="填写后，评价会计入该单位发布的供给和签约项目",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="platforms",
+                        to="accounts.organization",
+                        verbose_name="依托单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.region",
+                        verbose_name="所在地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '平台',
-                'verbose_name_plural': '平台图谱',
-                'ordering': ['name'],
+                "verbose_name": "平台",
+                "verbose_name_plural": "平台图谱",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyItem',
+            name="PolicyItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='政策名称')),
-                ('issuer', models.CharField(max_length=120, verbose_name='发布机关')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='发布日期')),
-                ('url', models.URLField(blank=True, verbose_name='原文链接')),
-                ('summary', models.TextField(blank=True, max_length=2000, verbose_name='要点')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='录入时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('chains', models.ManyToManyField(blank=True, related_name='+', to='catalog.industrychain', verbose_name='相关产业链')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.region', verbose_name='适用地区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="政策名称")),
+                ("issuer", models.CharField(max_length=120, verbose_name="发布机关")),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="发布日期")),
+                ("url", models.URLField(blank=True, verbose_name="原文链接")),
+                ("summary", models.TextField(blank=True, max_length=2000, verbose_name="要点")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="录入时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "chains",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="catalog.industrychain", verbose_name="相关产业链"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.region",
+                        verbose_name="适用地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策',
-                'verbose_name_plural': '政策图谱',
-                'ordering': ['-published_on', '-id'],
+                "verbose_name": "政策",
+                "verbose_name_plural": "政策图谱",
+                "ordering": ["-published_on", "-id"],
             },
         ),
     ]

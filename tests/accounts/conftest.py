@@ -1,4 +1,5 @@
 """Fixtures for the accounts tests."""
+
 import pytest
 
 

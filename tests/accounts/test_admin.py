@@ -1,4 +1,5 @@
 """Django admin for platform staff, and the set_platform_role command."""
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -19,10 +20,15 @@ def test_setting_a_platform_role_grants_admin_site_access(staff_admin):
     assert staff_admin.is_staff and staff_admin.is_platform_admin
 
 
-@pytest.mark.parametrize("url", [
-    "admin:accounts_user_changelist", "admin:accounts_organization_changelist",
-    "admin:accounts_membership_changelist", "admin:accounts_loginfailure_changelist",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:accounts_user_changelist",
+        "admin:accounts_organization_changelist",
+        "admin:accounts_membership_changelist",
+        "admin:accounts_loginfailure_changelist",
+    ],
+)
 def test_platform_admin_opens_admin_pages(client, staff_admin, park_org, owner, url):
     LoginFailure.objects.create(key="someone|10.0.0.1")
     client.force_login(staff_admin)
@@ -68,9 +74,19 @@ def test_platform_admin_assigns_liaison_role_and_regions_in_admin(client, staff_
     assert 'name="is_superuser"' not in page.content.decode()
     region = Region.objects.get(full_name="山东省济宁市")
     form = page.context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("password", "last_login", "date_joined")}
-    data.update({"platform_role": "liaison", "responsible_regions": [region.pk], "date_joined_0": "2026-01-01",
-                 "date_joined_1": "08:00:00", "groups": [], "user_permissions": []})
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in ("password", "last_login", "date_joined")
+    }
+    data.update(
+        {
+            "platform_role": "liaison",
+            "responsible_regions": [region.pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "08:00:00",
+            "groups": [],
+            "user_permissions": [],
+        }
+    )
     response = client.post(reverse("admin:accounts_user_change", args=[owner.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     owner.refresh_from_db()
@@ -129,8 +145,10 @@ def test_join_request_to_an_org_without_admin_goes_to_platform_admins(client, st
     assert Organization.objects.get(pk=org.pk).memberships.get().status == "pending"
     # The platform admin approves from the admin site; the first member becomes the org's admin.
     client.force_login(staff_admin)
-    client.post(reverse("admin:accounts_membership_changelist"),
-                {"action": "approve_selected", "_selected_action": [membership.pk]})
+    client.post(
+        reverse("admin:accounts_membership_changelist"),
+        {"action": "approve_selected", "_selected_action": [membership.pk]},
+    )
     membership.refresh_from_db()
     assert (membership.status, membership.role) == ("active", "admin")
     assert Notification.objects.filter(recipient=user, title__contains="您已加入").exists()

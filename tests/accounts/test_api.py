@@ -1,4 +1,5 @@
 """API: organisations (public fields, visibility), token for integrations, current user."""
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -20,11 +21,20 @@ def _names(response):
 
 
 # sees_codes: whether the park's 统一社会信用代码 is in the payload (staff and the park's own members).
-@pytest.mark.parametrize("persona, sees_unverified, sees_codes", [
-    (None, False, False), ("owner", False, True), ("other_member", False, False),
-    ("unverified_member", True, False), ("liaison", True, True), ("platform_admin", True, True),
-])
-def test_organization_list_visibility(api, request, park_org, other_org, unverified_org, persona, sees_unverified, sees_codes):
+@pytest.mark.parametrize(
+    "persona, sees_unverified, sees_codes",
+    [
+        (None, False, False),
+        ("owner", False, True),
+        ("other_member", False, False),
+        ("unverified_member", True, False),
+        ("liaison", True, True),
+        ("platform_admin", True, True),
+    ],
+)
+def test_organization_list_visibility(
+    api, request, park_org, other_org, unverified_org, persona, sees_unverified, sees_codes
+):
     park_org.credit_code = "91370800MA3C4F5X1K"
     park_org.save()
     if persona:
@@ -48,9 +58,17 @@ def test_member_sees_own_org_credit_code(api, owner, park_org):
     assert api.get(f"/api/organizations/{park_org.pk}/").json()["credit_code"] == "91370800MA3C4F5X1K"
 
 
-@pytest.mark.parametrize("persona, status", [
-    (None, 404), ("owner", 404), ("other_member", 404), ("unverified_member", 200), ("liaison", 200), ("platform_admin", 200),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        (None, 404),
+        ("owner", 404),
+        ("other_member", 404),
+        ("unverified_member", 200),
+        ("liaison", 200),
+        ("platform_admin", 200),
+    ],
+)
 def test_unverified_organization_detail_is_404_to_outsiders(api, request, unverified_org, persona, status):
     if persona:
         api.force_authenticate(request.getfixturevalue(persona))
@@ -86,7 +104,10 @@ def test_token_obtain_and_use_on_me(api, owner, park_org):
     assert response.status_code == 200
     token = response.json()["token"]
     # Same token on a second request.
-    assert api.post("/api/auth/token/", {"username": "park_member", "password": PASSWORD}, format="json").json()["token"] == token
+    assert (
+        api.post("/api/auth/token/", {"username": "park_member", "password": PASSWORD}, format="json").json()["token"]
+        == token
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = client.get("/api/me/")
@@ -127,7 +148,11 @@ def test_token_obtain_wrong_password_and_lockout(api, owner, settings):
     settings.LOGIN_MAX_FAILURES = 2
     response = api.post("/api/auth/token/", {"username": "park_member", "password": "x"}, format="json")
     assert response.status_code == 400
-    assert response.json()["error"] == {"code": "invalid_login", "message": "用户名或密码不正确。请注意密码区分大小写。", "fields": {}}
+    assert response.json()["error"] == {
+        "code": "invalid_login",
+        "message": "用户名或密码不正确。请注意密码区分大小写。",
+        "fields": {},
+    }
     response = api.post("/api/auth/token/", {"username": "park_member", "password": "x"}, format="json")
     assert response.status_code == 429
     response = api.post("/api/auth/token/", {"username": "park_member", "password": PASSWORD}, format="json")

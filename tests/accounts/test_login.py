@@ -1,4 +1,5 @@
 """Login in Chinese, logout by POST, and the per username+address lockout."""
+
 import pytest
 from django.urls import reverse
 

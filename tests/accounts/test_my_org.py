@@ -1,4 +1,5 @@
 """The my-organisation page: members and roles, join requests, lists/menus, API token; per-role access."""
+
 import pytest
 from django.urls import reverse
 
@@ -22,7 +23,9 @@ def test_anonymous_is_sent_to_login(client):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_member_sees_org_members_lists_and_menus_but_not_join_requests(client, owner, owner_admin, park_org, demand, applicant):
+def test_member_sees_org_members_lists_and_menus_but_not_join_requests(
+    client, owner, owner_admin, park_org, demand, applicant
+):
     menu = factories.SupplyMenuFactory(organization=park_org, name="济宁高新区服务菜单")
     client.force_login(owner)
     response = client.get(reverse("accounts:my_org"))
@@ -101,8 +104,12 @@ def test_plain_member_cannot_approve(client, owner, applicant):
 def test_outsiders_get_404_on_membership_actions(client, request, persona, applicant, owner):
     client.force_login(request.getfixturevalue(persona))
     target = Membership.objects.get(user=owner)
-    for name, data in (("membership_approve", {}), ("membership_reject", {}), ("membership_set_role", {"role": "admin"}),
-                       ("membership_remove", {})):
+    for name, data in (
+        ("membership_approve", {}),
+        ("membership_reject", {}),
+        ("membership_set_role", {"role": "admin"}),
+        ("membership_remove", {}),
+    ):
         pk = applicant.pk if name in ("membership_approve", "membership_reject") else target.pk
         assert client.post(reverse(f"accounts:{name}", args=[pk]), data).status_code == 404
     applicant.refresh_from_db()
@@ -197,21 +204,33 @@ def test_token_rotation_requires_an_organisation(client, liaison):
 
 def test_org_admin_edits_details_and_bad_input_is_explained(client, owner_admin, owner, park_org):
     client.force_login(owner_admin)
-    response = client.post(reverse("accounts:org_edit", args=[park_org.pk]), {
-        "org_region": "济宁市高新区", "org_credit_code": "", "description": "国家级高新区", "website": "https://jnhitech.gov.cn"})
+    response = client.post(
+        reverse("accounts:org_edit", args=[park_org.pk]),
+        {
+            "org_region": "济宁市高新区",
+            "org_credit_code": "",
+            "description": "国家级高新区",
+            "website": "https://jnhitech.gov.cn",
+        },
+    )
     assert response.status_code == 302
     park_org.refresh_from_db()
     assert park_org.description == "国家级高新区" and park_org.region.full_name == "山东省济宁市高新区"
-    response = client.post(reverse("accounts:org_edit", args=[park_org.pk]), {
-        "org_region": "火星", "org_credit_code": "123", "description": "改了", "website": ""})
+    response = client.post(
+        reverse("accounts:org_edit", args=[park_org.pk]),
+        {"org_region": "火星", "org_credit_code": "123", "description": "改了", "website": ""},
+    )
     body = response.content.decode()
     assert "无法识别地区「火星」" in body and "应为 18 位" in body
     park_org.refresh_from_db()
     assert park_org.description == "国家级高新区"
     # A plain member may not edit.
     client.force_login(owner)
-    response = client.post(reverse("accounts:org_edit", args=[park_org.pk]), {
-        "org_region": "济宁市", "org_credit_code": "", "description": "成员改的", "website": ""}, follow=True)
+    response = client.post(
+        reverse("accounts:org_edit", args=[park_org.pk]),
+        {"org_region": "济宁市", "org_credit_code": "", "description": "成员改的", "website": ""},
+        follow=True,
+    )
     assert "只有本单位管理员可以修改单位信息。" in response.content.decode()
     park_org.refresh_from_db()
     assert park_org.description == "国家级高新区"
@@ -219,7 +238,9 @@ def test_org_admin_edits_details_and_bad_input_is_explained(client, owner_admin,
 
 def test_org_edit_by_outsider_is_404(client, other_member, park_org):
     client.force_login(other_member)
-    response = client.post(reverse("accounts:org_edit", args=[park_org.pk]), {"org_region": "济宁市", "description": "x"})
+    response = client.post(
+        reverse("accounts:org_edit", args=[park_org.pk]), {"org_region": "济宁市", "description": "x"}
+    )
     assert response.status_code == 404
 
 

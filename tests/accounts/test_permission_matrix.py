@@ -5,6 +5,7 @@ A new URL in accounts/urls.py or accounts/api_urls.py without a row here fails
 to the login page. Objects belong to the park (owner/owner_admin); "applicant" is a pending
 join request to the park, made by a user with no organisation.
 """
+
 import pytest
 from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
@@ -26,26 +27,103 @@ MATRIX = {
     "accounts:org_create": ("get", None, dict.fromkeys(PERSONAS, 200) | {"anonymous": L}),
     "accounts:org_join": ("get", None, dict.fromkeys(PERSONAS, 200) | {"anonymous": L}),
     # Editing is for the org's admin; a plain member is told no (302 + message, nothing changes).
-    "accounts:org_edit": ("post", "park", {"anonymous": L, "owner": 302, "owner_admin": 302, "other_member": 404,
-                                           "unverified_member": 404, "liaison": 404, "platform_admin": 404}),
-    "accounts:org_resubmit": ("post", "park", {"anonymous": L, "owner": 302, "owner_admin": 302, "other_member": 404,
-                                               "unverified_member": 404, "liaison": 404, "platform_admin": 404}),
-    "accounts:membership_approve": ("post", "applicant", {"anonymous": L, "owner": 302, "owner_admin": 302,
-                                                          "other_member": 404, "unverified_member": 404,
-                                                          "liaison": 404, "platform_admin": 302}),
-    "accounts:membership_reject": ("post", "applicant", {"anonymous": L, "owner": 302, "owner_admin": 302,
-                                                         "other_member": 404, "unverified_member": 404,
-                                                         "liaison": 404, "platform_admin": 302}),
-    "accounts:membership_set_role": ("post", "owner_membership", {"anonymous": L, "owner": 302, "owner_admin": 302,
-                                                                  "other_member": 404, "unverified_member": 404,
-                                                                  "liaison": 404, "platform_admin": 302}),
-    "accounts:membership_remove": ("post", "owner_membership", {"anonymous": L, "owner": 302, "owner_admin": 302,
-                                                                "other_member": 404, "unverified_member": 404,
-                                                                "liaison": 404, "platform_admin": 302}),
-    "accounts:token_rotate": ("post", None, {"anonymous": L, "owner": 200, "owner_admin": 200, "other_member": 200,
-                                             "unverified_member": 200, "liaison": 404, "platform_admin": 404}),
+    "accounts:org_edit": (
+        "post",
+        "park",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 404,
+        },
+    ),
+    "accounts:org_resubmit": (
+        "post",
+        "park",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 404,
+        },
+    ),
+    "accounts:membership_approve": (
+        "post",
+        "applicant",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 302,
+        },
+    ),
+    "accounts:membership_reject": (
+        "post",
+        "applicant",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 302,
+        },
+    ),
+    "accounts:membership_set_role": (
+        "post",
+        "owner_membership",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 302,
+        },
+    ),
+    "accounts:membership_remove": (
+        "post",
+        "owner_membership",
+        {
+            "anonymous": L,
+            "owner": 302,
+            "owner_admin": 302,
+            "other_member": 404,
+            "unverified_member": 404,
+            "liaison": 404,
+            "platform_admin": 302,
+        },
+    ),
+    "accounts:token_rotate": (
+        "post",
+        None,
+        {
+            "anonymous": L,
+            "owner": 200,
+            "owner_admin": 200,
+            "other_member": 200,
+            "unverified_member": 200,
+            "liaison": 404,
+            "platform_admin": 404,
+        },
+    ),
     "accounts:token_revoke": ("post", None, dict.fromkeys(PERSONAS, 302) | {"anonymous": L}),
-    "accounts:verification_queue": ("get", None, dict.fromkeys(PERSONAS, 404) | {"liaison": 200, "platform_admin": 200}),
+    "accounts:verification_queue": (
+        "get",
+        None,
+        dict.fromkeys(PERSONAS, 404) | {"liaison": 200, "platform_admin": 200},
+    ),
     "accounts:org_verify": ("post", "new_org", dict.fromkeys(PERSONAS, 404) | {"liaison": 302, "platform_admin": 302}),
     "accounts:org_reject": ("post", "new_org", dict.fromkeys(PERSONAS, 404) | {"liaison": 302, "platform_admin": 302}),
     # API

@@ -1,4 +1,5 @@
 """Sign-up: create an organisation or ask to join one, in one step, with Chinese messages."""
+
 import pytest
 from django.urls import reverse
 
@@ -74,11 +75,14 @@ def test_unreadable_region_is_refused_and_nothing_is_written(client):
     assert not Organization.objects.exists()
 
 
-@pytest.mark.parametrize("code, message", [
-    ("91370800MA3C4F5X", "应为 18 位"),
-    ("91370800MA3C4F5XIO", "不允许的字符：I、O"),
-    (credit_code()[:-1] + ("0" if credit_code()[-1] != "0" else "1"), "校验位不正确"),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("91370800MA3C4F5X", "应为 18 位"),
+        ("91370800MA3C4F5XIO", "不允许的字符：I、O"),
+        (credit_code()[:-1] + ("0" if credit_code()[-1] != "0" else "1"), "校验位不正确"),
+    ],
+)
 def test_bad_credit_code_is_refused(client, code, message):
     response = client.post(reverse("accounts:signup"), signup_data(org_credit_code=code))
     assert response.status_code == 200
@@ -118,8 +122,15 @@ def test_signed_in_user_without_org_can_create_or_join_later(client, park_org, o
     client.force_login(user)
     page = client.get(reverse("accounts:my_org")).content.decode()
     assert "您还没有加入任何单位" in page
-    response = client.post(reverse("accounts:org_create"), {
-        "org_name": "北京量子未来科技有限公司", "org_kind": "enterprise", "org_region": "北京市海淀区", "org_credit_code": ""})
+    response = client.post(
+        reverse("accounts:org_create"),
+        {
+            "org_name": "北京量子未来科技有限公司",
+            "org_kind": "enterprise",
+            "org_region": "北京市海淀区",
+            "org_credit_code": "",
+        },
+    )
     org = Organization.objects.get(name="北京量子未来科技有限公司")
     assert response.status_code == 302 and org.region.full_name == "北京市海淀区"
     assert Membership.objects.get(user=user, organization=org).role == "admin"

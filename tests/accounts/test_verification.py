@@ -1,4 +1,5 @@
 """Organisation verification by liaison staff; unverified organisations cannot publish."""
+
 import pytest
 from django.urls import reverse
 
@@ -12,17 +13,26 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def new_org(db):
-    org = factories.OrganizationFactory(name="嘉祥县经济开发区", is_verified=False, verified_at=None,
-                                        credit_code="91370829MA3C4F5X1K")
+    org = factories.OrganizationFactory(
+        name="嘉祥县经济开发区", is_verified=False, verified_at=None, credit_code="91370829MA3C4F5X1K"
+    )
     admin = factories.UserFactory(username="jiaxiang_admin", display_name="嘉祥管理员", phone="13905370000")
     factories.MembershipFactory(user=admin, organization=org, role="admin")
     return org
 
 
-@pytest.mark.parametrize("persona, status", [
-    (None, 404), ("owner", 404), ("owner_admin", 404), ("other_member", 404), ("unverified_member", 404),
-    ("liaison", 200), ("platform_admin", 200),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        (None, 404),
+        ("owner", 404),
+        ("owner_admin", 404),
+        ("other_member", 404),
+        ("unverified_member", 404),
+        ("liaison", 200),
+        ("platform_admin", 200),
+    ],
+)
 def test_queue_is_only_for_staff(client, request, new_org, persona, status):
     if persona:
         client.force_login(request.getfixturevalue(persona))
@@ -110,7 +120,7 @@ def test_liaison_cannot_unverify(liaison, park_org):
 
 
 def test_queue_query_count_is_bounded(client, liaison, django_assert_max_num_queries):
-    for i in range(12):
+    for _ in range(12):
         org = factories.OrganizationFactory(is_verified=False, verified_at=None)
         factories.MembershipFactory(organization=org, role="admin")
     client.force_login(liaison)

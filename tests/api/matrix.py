@@ -12,6 +12,7 @@ of the notification); supplier = member of the Beijing company that owns the sup
 and the bid; other = member of another verified org; unverified = member of an unverified org;
 liaison = 对接专员; admin = platform admin.
 """
+
 from django.urls import reverse
 
 PERSONAS = ("anonymous", "owner", "supplier", "other", "unverified", "liaison", "admin")
@@ -36,14 +37,31 @@ def only(allowed, allowed_status=200, others=403, **overrides):
 
 
 def _demand_body(w, user):
-    return {"demand_list": w.demand_list.pk, "title": "矩阵测试需求", "description": "需要一套焊接机器人工作站。",
-            "chain": "机器人", "demand_type": "设备采购", "budget_wan": "80", "deadline": "2099-12-31",
-            "contact_name": "张主任", "contact_phone": "0537-1234567"}
+    return {
+        "demand_list": w.demand_list.pk,
+        "title": "矩阵测试需求",
+        "description": "需要一套焊接机器人工作站。",
+        "chain": "机器人",
+        "demand_type": "设备采购",
+        "budget_wan": "80",
+        "deadline": "2099-12-31",
+        "contact_name": "张主任",
+        "contact_phone": "0537-1234567",
+    }
 
 
 def _supply_body(w, user):
-    return {"menu": w.menu.pk, "title": "矩阵测试供给", "description": "焊接机器人工作站，含离线编程。", "chain": "机器人",
-            "supply_type": "产品", "price_wan": "60", "maturity": "量产", "contact_name": "李经理", "contact_phone": "010-1234567"}
+    return {
+        "menu": w.menu.pk,
+        "title": "矩阵测试供给",
+        "description": "焊接机器人工作站，含离线编程。",
+        "chain": "机器人",
+        "supply_type": "产品",
+        "price_wan": "60",
+        "maturity": "量产",
+        "contact_name": "李经理",
+        "contact_phone": "010-1234567",
+    }
 
 
 def _bid_body(w, user):
@@ -57,7 +75,9 @@ def _event_world(w):
 
         w.event = EventFactory(demand_lists=[w.demand_list])
         w.invitation = InvitationFactory(event=w.event, organization=w.supplier_org)
-        w.meeting = meeting_for(MeetingRequestFactory(event=w.event, requester_org=w.park_org, target_org=w.supplier_org))
+        w.meeting = meeting_for(
+            MeetingRequestFactory(event=w.event, requester_org=w.park_org, target_org=w.supplier_org)
+        )
     return w
 
 
@@ -68,8 +88,16 @@ def _match_world(w):
 
         from matching.models import Match
 
-        w.match = Match.objects.create(demand=w.demand, supply=w.supply, score=82.5, rank=1, model_name="test",
-                                       computed_at=timezone.now(), components={}, explanation={})
+        w.match = Match.objects.create(
+            demand=w.demand,
+            supply=w.supply,
+            score=82.5,
+            rank=1,
+            model_name="test",
+            computed_at=timezone.now(),
+            components={},
+            explanation={},
+        )
     return w
 
 
@@ -77,12 +105,15 @@ MATRIX = {
     # --- accounts (accounts engineer) --------------------------------------------------------
     "organization-list": {"url": lambda w: reverse("organization-list"), "GET": {"expect": everyone(200)}},
     "organization-detail": {
-        "url": lambda w: reverse("organization-detail", args=[w.park_org.pk]), "GET": {"expect": everyone(200)},
+        "url": lambda w: reverse("organization-detail", args=[w.park_org.pk]),
+        "GET": {"expect": everyone(200)},
     },
     "api-token": {
         "url": lambda w: reverse("api-token"),
-        "POST": {"data": lambda w, u: {"username": u.username if u else "nobody", "password": PASSWORD},
-                 "expect": everyone(200, anonymous=400)},
+        "POST": {
+            "data": lambda w, u: {"username": u.username if u else "nobody", "password": PASSWORD},
+            "expect": everyone(200, anonymous=400),
+        },
     },
     "api-me": {"url": lambda w: reverse("api-me"), "GET": {"expect": signed_in(200, anonymous=401)}},
     # --- catalog: 需求清单 ----------------------------------------------------------------------
@@ -90,14 +121,18 @@ MATRIX = {
         "url": lambda w: reverse("api-demandlist-list"),
         "GET": {"expect": everyone(200)},
         # Anyone in an organisation may start a draft list for it; staff without one are told to pick one.
-        "POST": {"data": lambda w, u: {"name": "矩阵测试清单", "year": 2027},
-                 "expect": signed_in(201, liaison=400, admin=400)},
+        "POST": {
+            "data": lambda w, u: {"name": "矩阵测试清单", "year": 2027},
+            "expect": signed_in(201, liaison=400, admin=400),
+        },
     },
     "api-demandlist-detail": {
         "url": lambda w: reverse("api-demandlist-detail", args=[w.demand_list.pk]),
         "GET": {"expect": everyone(200)},
-        "PUT": {"data": lambda w, u: {"name": "改名后的清单", "year": 2027, "description": ""},
-                "expect": only({"owner", "admin"})},
+        "PUT": {
+            "data": lambda w, u: {"name": "改名后的清单", "year": 2027, "description": ""},
+            "expect": only({"owner", "admin"}),
+        },
         "PATCH": {"data": lambda w, u: {"description": "补充说明"}, "expect": only({"owner", "admin"})},
     },
     "api-demandlist-publish": {
@@ -120,14 +155,18 @@ MATRIX = {
     "api-supplymenu-list": {
         "url": lambda w: reverse("api-supplymenu-list"),
         "GET": {"expect": everyone(200)},
-        "POST": {"data": lambda w, u: {"name": "矩阵测试菜单", "year": 2027},
-                 "expect": signed_in(201, liaison=400, admin=400)},
+        "POST": {
+            "data": lambda w, u: {"name": "矩阵测试菜单", "year": 2027},
+            "expect": signed_in(201, liaison=400, admin=400),
+        },
     },
     "api-supplymenu-detail": {
         "url": lambda w: reverse("api-supplymenu-detail", args=[w.menu.pk]),
         "GET": {"expect": everyone(200)},
-        "PUT": {"data": lambda w, u: {"name": "改名后的菜单", "year": 2027, "description": ""},
-                "expect": only({"supplier", "admin"})},
+        "PUT": {
+            "data": lambda w, u: {"name": "改名后的菜单", "year": 2027, "description": ""},
+            "expect": only({"supplier", "admin"}),
+        },
         "PATCH": {"data": lambda w, u: {"description": "补充"}, "expect": only({"supplier", "admin"})},
     },
     "api-supplymenu-publish": {
@@ -150,8 +189,7 @@ MATRIX = {
         "url": lambda w: reverse("api-bid-list"),
         "GET": {"expect": signed_in(200)},
         # supplier already has the one active bid; owner bids on its own demand; staff have no org.
-        "POST": {"data": lambda w, u: {"demand": w.demand.pk, **_bid_body(w, u)},
-                 "expect": signed_in(400, other=201)},
+        "POST": {"data": lambda w, u: {"demand": w.demand.pk, **_bid_body(w, u)}, "expect": signed_in(400, other=201)},
     },
     "api-bid-detail": {
         "url": lambda w: reverse("api-bid-detail", args=[w.bid.pk]),
@@ -170,8 +208,10 @@ MATRIX = {
     "api-bid-decide": {
         "url": lambda w: reverse("api-bid-decide", args=[w.bid.pk]),
         # Before the deadline: the admin may decide in principle but is told to wait (400).
-        "POST": {"data": lambda w, u: {"decision": "shortlist"},
-                 "expect": signed_in(404, supplier=403, liaison=403, admin=400)},
+        "POST": {
+            "data": lambda w, u: {"decision": "shortlist"},
+            "expect": signed_in(404, supplier=403, liaison=403, admin=400),
+        },
     },
     # --- notifications (the notification belongs to `owner`) ------------------------------------
     "api-notification-list": {"url": lambda w: reverse("api-notification-list"), "GET": {"expect": signed_in(200)}},
@@ -183,14 +223,22 @@ MATRIX = {
         "url": lambda w: reverse("api-notification-read", args=[w.notification.pk]),
         "POST": {"expect": signed_in(404, owner=200)},
     },
-    "api-notification-read-all": {"url": lambda w: reverse("api-notification-read-all"), "POST": {"expect": signed_in(200)}},
+    "api-notification-read-all": {
+        "url": lambda w: reverse("api-notification-read-all"),
+        "POST": {"expect": signed_in(200)},
+    },
     "api-notification-unread-count": {
-        "url": lambda w: reverse("api-notification-unread-count"), "GET": {"expect": signed_in(200)},
+        "url": lambda w: reverse("api-notification-unread-count"),
+        "GET": {"expect": signed_in(200)},
     },
     # --- events (events engineer): supplier is invited (pending), park ↔ supplier have a meeting ---
-    "api-event-list": {"url": lambda w: _event_world(w) and reverse("api-event-list"), "GET": {"expect": everyone(200)}},
+    "api-event-list": {
+        "url": lambda w: _event_world(w) and reverse("api-event-list"),
+        "GET": {"expect": everyone(200)},
+    },
     "api-event-detail": {
-        "url": lambda w: reverse("api-event-detail", args=[_event_world(w).event.pk]), "GET": {"expect": everyone(200)},
+        "url": lambda w: reverse("api-event-detail", args=[_event_world(w).event.pk]),
+        "GET": {"expect": everyone(200)},
     },
     "api-event-invitation-list": {
         "url": lambda w: _event_world(w) and reverse("api-event-invitation-list"),
@@ -203,8 +251,10 @@ MATRIX = {
     "api-event-invitation-respond": {
         "url": lambda w: reverse("api-event-invitation-respond", args=[_event_world(w).invitation.pk]),
         # Staff see every invitation but only the invited organisation's members may answer.
-        "POST": {"data": lambda w, u: {"accept": True},
-                 "expect": signed_in(404, anonymous=401, supplier=200, liaison=403, admin=403)},
+        "POST": {
+            "data": lambda w, u: {"accept": True},
+            "expect": signed_in(404, anonymous=401, supplier=200, liaison=403, admin=403),
+        },
     },
     "api-event-meeting-list": {
         "url": lambda w: _event_world(w) and reverse("api-event-meeting-list"),
@@ -226,8 +276,10 @@ MATRIX = {
     "api-match-feedback": {
         "url": lambda w: _match_world(w) and reverse("api-match-feedback"),
         # Only the demand side (its members) and liaison staff judge a demand's recommendations.
-        "POST": {"data": lambda w, u: {"demand": w.demand.pk, "supply": w.supply.pk, "verdict": "useful"},
-                 "expect": only({"owner", "liaison", "admin"})},
+        "POST": {
+            "data": lambda w, u: {"demand": w.demand.pk, "supply": w.supply.pk, "verdict": "useful"},
+            "expect": only({"owner", "liaison", "admin"}),
+        },
     },
 }
 

@@ -1,4 +1,5 @@
 """Swagger UI and ReDoc load with vendored assets only (the site works without internet)."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """Every /api/ route × method × persona answers as tests/api/matrix.py says; a route without a row fails."""
+
 import pytest
 from django.urls import URLResolver, get_resolver
 
@@ -42,13 +43,16 @@ def test_every_api_route_and_method_has_a_row():
         for method, spec in row.items():
             if method != "url":
                 assert set(spec["expect"]) == set(PERSONAS), f"{name} {method}: every persona needs an expectation"
-    assert not missing, "API routes without a permission-matrix row in tests/api/matrix.py: " + ", ".join(sorted(missing))
+    assert not missing, "API routes without a permission-matrix row in tests/api/matrix.py: " + ", ".join(
+        sorted(missing)
+    )
 
 
 CASES = [
     pytest.param(name, method, persona, id=f"{name}-{method}-{persona}")
     for name, row in MATRIX.items()
-    for method in row if method != "url"
+    for method in row
+    if method != "url"
     for persona in PERSONAS
 ]
 

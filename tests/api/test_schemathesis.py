@@ -3,11 +3,13 @@
 Runs against the WSGI app in-process, as a signed-in member of a verified company (via a token),
 with a bounded number of examples per operation so the whole run stays under two minutes.
 """
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from portal.wsgi import application
 
@@ -23,8 +25,7 @@ def token_header(db, world):
 
 @pytest.mark.django_db(transaction=False)
 @schema.parametrize()
-@hypothesis_settings(max_examples=5, deadline=None, derandomize=True,
-                     suppress_health_check=list(HealthCheck))
+@hypothesis_settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_5xx(case, token_header):
     case.headers = {**(case.headers or {}), **token_header}
     # Calling the WSGI app directly fires request_started/finished, whose close_old_connections

@@ -3,6 +3,7 @@
 The world has supplier_user's bid of 987.65 万元 / 77 天 on `demand` (deadline in the future).
 Competitor = a member of another verified Beijing company that also bids.
 """
+
 import datetime
 import uuid
 
@@ -40,8 +41,16 @@ def _secret_in(text, world):
 def test_competitor_bid_endpoints_show_nothing(world, competitor):
     api = _api(competitor)
     services.bid_submit(demand=world.demand, user=competitor, proposal="我方方案", price_wan=500, delivery_days=60)
-    queries = ["", f"?demand={world.demand.pk}", "?ordering=price_wan", "?ordering=-price_wan", "?status=submitted",
-               f"?demand={world.demand.pk}&ordering=price_wan", "?page=2", "?search=987"]
+    queries = [
+        "",
+        f"?demand={world.demand.pk}",
+        "?ordering=price_wan",
+        "?ordering=-price_wan",
+        "?status=submitted",
+        f"?demand={world.demand.pk}&ordering=price_wan",
+        "?page=2",
+        "?search=987",
+    ]
     for query in queries:
         response = api.get(f"/api/bids/{query}")
         text = response.content.decode()
@@ -63,9 +72,13 @@ def test_price_ordering_is_not_offered(world, competitor):
 def test_sealed_bid_is_indistinguishable_from_a_missing_one(world, competitor, owner):
     for user in (competitor, owner):
         api = _api(user)
-        for suffix, method, data in (("", "get", None), ("", "put", {"proposal": "x", "price_wan": "1", "delivery_days": 1}),
-                                     ("withdraw/", "post", None), ("confirm/", "post", None),
-                                     ("decide/", "post", {"decision": "reject", "reason": "price"})):
+        for suffix, method, data in (
+            ("", "get", None),
+            ("", "put", {"proposal": "x", "price_wan": "1", "delivery_days": 1}),
+            ("withdraw/", "post", None),
+            ("confirm/", "post", None),
+            ("decide/", "post", {"decision": "reject", "reason": "price"}),
+        ):
             real = getattr(api, method)(f"/api/bids/{world.bid.pk}/{suffix}", data, format="json")
             fake = getattr(api, method)(f"/api/bids/{uuid.uuid4()}/{suffix}", data, format="json")
             assert real.status_code == fake.status_code == 404, (user, suffix)
@@ -77,12 +90,25 @@ def test_sealed_bid_is_indistinguishable_from_a_missing_one(world, competitor, o
 def test_demand_payload_does_not_change_when_bids_arrive(world, competitor, owner):
     """Detail, list, filters and ordering of demands carry no bid count or price — before or after bidding."""
     fresh = type(world.demand).objects.create(
-        demand_list=world.demand_list, organization=world.park_org, region=world.demand.region, title="空白需求",
-        description=world.demand.description, chain=world.demand.chain, demand_type="技术攻关", budget_wan=100,
-        deadline=world.demand.deadline, contact_name="王主任", contact_phone="0537-1",
+        demand_list=world.demand_list,
+        organization=world.park_org,
+        region=world.demand.region,
+        title="空白需求",
+        description=world.demand.description,
+        chain=world.demand.chain,
+        demand_type="技术攻关",
+        budget_wan=100,
+        deadline=world.demand.deadline,
+        contact_name="王主任",
+        contact_phone="0537-1",
     )
-    urls = [f"/api/demands/{fresh.pk}/", "/api/demands/", "/api/demands/?ordering=-budget_wan", "/api/demands/?q=机器人",
-            f"/api/demand-lists/{world.demand_list.pk}/"]
+    urls = [
+        f"/api/demands/{fresh.pk}/",
+        "/api/demands/",
+        "/api/demands/?ordering=-budget_wan",
+        "/api/demands/?q=机器人",
+        f"/api/demand-lists/{world.demand_list.pk}/",
+    ]
     for user in (competitor, owner):
         before = {url: _api(user).get(url).json() for url in urls}
         services.bid_submit(demand=fresh, user=bidder(), proposal="第三方", price_wan=SECRET_PRICE, delivery_days=5)
@@ -104,7 +130,12 @@ def test_html_pages_leak_nothing_before_the_deadline(world, competitor, owner):
     client = Client()
     for user in (competitor, owner):
         client.force_login(user)
-        for url in (f"/bids/demand/{world.demand.pk}/", f"/demands/{world.demand.pk}/", "/bids/mine/", "/notifications/"):
+        for url in (
+            f"/bids/demand/{world.demand.pk}/",
+            f"/demands/{world.demand.pk}/",
+            "/bids/mine/",
+            "/notifications/",
+        ):
             response = client.get(url)
             assert response.status_code == 200, url
             text = response.content.decode()

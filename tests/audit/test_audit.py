@@ -1,4 +1,5 @@
 """The audit trail is append-only and visible to staff only."""
+
 import datetime
 from decimal import Decimal
 
@@ -25,8 +26,10 @@ def test_diff_fields_reports_only_changes(case):
     case.contract_amount_wan = Decimal("12.50")
     case.signed_on = datetime.date(2027, 1, 2)
     changes = diff_fields(before, case, ["stage", "contract_amount_wan", "signed_on", "owner"])
-    assert changes == {"contract_amount_wan": {"before": None, "after": "12.5"},
-                       "signed_on": {"before": None, "after": "2027-01-02"}}
+    assert changes == {
+        "contract_amount_wan": {"before": None, "after": "12.5"},
+        "signed_on": {"before": None, "after": "2027-01-02"},
+    }
     assert diff_fields({"stage": "recommended"}, case, ["stage"]) == {}
 
 
@@ -65,8 +68,10 @@ def test_every_case_change_is_audited(case, liaison):
     assert actions == ["create", "stage"]
 
 
-@pytest.mark.parametrize("persona,status", [("owner", 404), ("other_member", 404), ("supplier_user", 404),
-                                            ("liaison", 200), ("platform_admin", 200)])
+@pytest.mark.parametrize(
+    "persona,status",
+    [("owner", 404), ("other_member", 404), ("supplier_user", 404), ("liaison", 200), ("platform_admin", 200)],
+)
 def test_audit_page_access(client, request, case, persona, status):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("audit:entry_list")).status_code == status
@@ -96,4 +101,4 @@ def test_entries_display_labels_not_codes(client, case, liaison):
     assert ("说明", None, "电话确认意向") in entry.readable_changes()
     client.force_login(liaison)
     page = client.get(reverse("followups:case_detail", args=[case.pk])).text
-    assert "<del class=\"text-muted\">推荐</del> → 意向" in page
+    assert '<del class="text-muted">推荐</del> → 意向' in page

@@ -1,4 +1,5 @@
 """Every change to a demand or a supply leaves an append-only audit entry (who, when, before/after)."""
+
 import pytest
 
 from audit.models import AuditEntry
@@ -28,15 +29,26 @@ def test_unchanged_save_writes_no_entry(owner, demand):
 
 def test_demand_create_close_delete_are_recorded(owner, owner_admin, park_org):
     demand_list = factories.DemandListFactory(organization=park_org)
-    demand = services.demand_create(demand_list=demand_list, user=owner, data={
-        "title": "无人配送车园区示范运营", "description": "园区内开展无人配送车示范运营，覆盖快递与餐饮配送。",
-        "chain": factories.chain("机器人"), "demand_type": "解决方案", "contact_name": "刘科长",
-        "contact_phone": "0537-1234567"})
+    demand = services.demand_create(
+        demand_list=demand_list,
+        user=owner,
+        data={
+            "title": "无人配送车园区示范运营",
+            "description": "园区内开展无人配送车示范运营，覆盖快递与餐饮配送。",
+            "chain": factories.chain("机器人"),
+            "demand_type": "解决方案",
+            "contact_name": "刘科长",
+            "contact_phone": "0537-1234567",
+        },
+    )
     services.demand_close(demand=demand, user=owner)
     demand_id = demand.pk
     services.demand_delete(demand=Demand.objects.get(pk=demand_id), user=owner_admin)
-    actions = list(AuditEntry.objects.filter(object_id=str(demand_id), content_type__model="demand")
-                   .order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(demand_id), content_type__model="demand")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["create", "close", "delete"]
     deleted = AuditEntry.objects.filter(object_id=str(demand_id), action="delete").get()
     assert deleted.changes["title"] == {"before": "无人配送车园区示范运营", "after": None}

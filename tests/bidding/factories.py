@@ -1,4 +1,5 @@
 """Bidding test helpers: bidders from verified supplier organisations and files of known types."""
+
 import io
 import zipfile
 from decimal import Decimal
@@ -35,6 +36,14 @@ def bidder(name=None):
     return user
 
 
-def submit(demand, user, *, price="120.50", days=90, proposal="采用视觉引导协作机器人方案，含安装调试与培训。", attachments=()):
-    return services.bid_submit(demand=demand, user=user, proposal=proposal, price_wan=Decimal(price),
-                               delivery_days=days, attachments=attachments)
+def submit(
+    demand, user, *, price="120.50", days=90, proposal="采用视觉引导协作机器人方案，含安装调试与培训。", attachments=()
+):
+    return services.bid_submit(
+        demand=demand,
+        user=user,
+        proposal=proposal,
+        price_wan=Decimal(price),
+        delivery_days=days,
+        attachments=attachments,
+    )

@@ -1,4 +1,5 @@
 """Attachments are checked by content and served only to people who may read the bid; export is safe."""
+
 import datetime
 import io
 
@@ -16,9 +17,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_real_pdf_png_docx_are_accepted_and_stored_privately(demand, supplier_user, settings):
-    bid = submit(demand, supplier_user, attachments=[
-        upload("技术方案.pdf", PDF_BYTES), upload("现场照片.PNG", PNG_BYTES), upload("报价说明.docx", docx_bytes()),
-    ])
+    bid = submit(
+        demand,
+        supplier_user,
+        attachments=[
+            upload("技术方案.pdf", PDF_BYTES),
+            upload("现场照片.PNG", PNG_BYTES),
+            upload("报价说明.docx", docx_bytes()),
+        ],
+    )
     stored = {a.original_name: a for a in bid.attachments.all()}
     assert set(stored) == {"技术方案.pdf", "现场照片.PNG", "报价说明.docx"}
     assert stored["现场照片.PNG"].content_type == "image/png"
@@ -28,13 +35,16 @@ def test_real_pdf_png_docx_are_accepted_and_stored_privately(demand, supplier_us
         assert (settings.MEDIA_ROOT / attachment.file.name).exists()
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("方案.pdf", EXE_BYTES, "内容与扩展名 .pdf 不符"),
-    ("照片.png", PDF_BYTES, "内容与扩展名 .png 不符"),
-    ("setup.exe", EXE_BYTES, "类型不支持"),
-    ("无扩展名", PDF_BYTES, "类型不支持"),
-    ("空.pdf", b"", "空文件"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("方案.pdf", EXE_BYTES, "内容与扩展名 .pdf 不符"),
+        ("照片.png", PDF_BYTES, "内容与扩展名 .png 不符"),
+        ("setup.exe", EXE_BYTES, "类型不支持"),
+        ("无扩展名", PDF_BYTES, "类型不支持"),
+        ("空.pdf", b"", "空文件"),
+    ],
+)
 def test_bad_attachments_refused_and_nothing_saved(demand, supplier_user, settings, name, content, message):
     with pytest.raises(ValidationError) as exc:
         submit(demand, supplier_user, attachments=[upload("好的.pdf", PDF_BYTES), upload(name, content)])
@@ -74,7 +84,7 @@ def test_download_permission_and_headers(client, sealed_demand, supplier_user, o
 
 
 def test_safe_cell_neutralises_formulas():
-    for value in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"):
+    for value in ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"):
         assert safe_cell(value) == "'" + value
     assert safe_cell("正常文本 = 1") == "正常文本 = 1"
     assert safe_cell(12.5) == 12.5

@@ -1,4 +1,5 @@
 """Bidding rules: who may bid, the deadline, one active bid, quota, material change, decisions."""
+
 import datetime
 from decimal import Decimal
 
@@ -46,11 +47,14 @@ def test_bid_at_midnight_after_deadline_is_refused(sealed_demand, supplier_user,
     assert not Bid.objects.exists()
 
 
-@pytest.mark.parametrize("persona, message", [
-    ("owner", "不能对本单位发布的需求提交意向书"),
-    ("unverified_member", "尚未通过认证"),
-    ("liaison", "请先加入一个单位"),
-])
+@pytest.mark.parametrize(
+    "persona, message",
+    [
+        ("owner", "不能对本单位发布的需求提交意向书"),
+        ("unverified_member", "尚未通过认证"),
+        ("liaison", "请先加入一个单位"),
+    ],
+)
 def test_who_may_not_bid(request, demand, persona, message):
     with pytest.raises(ValidationError) as exc:
         submit(demand, request.getfixturevalue(persona))
@@ -78,12 +82,15 @@ def test_no_bids_on_draft_closed_or_undated_demands(demand, supplier_user):
     assert not Bid.objects.exists()
 
 
-@pytest.mark.parametrize("field, kwargs, message", [
-    ("proposal", {"proposal": "字" * 5001}, "方案说明最多 5000 字"),
-    ("proposal", {"proposal": "   "}, "请填写方案说明"),
-    ("price_wan", {"price": "-1"}, "报价（万元）不能为负数"),
-    ("delivery_days", {"days": 0}, "交付周期应在 1 到 3650 天之间"),
-])
+@pytest.mark.parametrize(
+    "field, kwargs, message",
+    [
+        ("proposal", {"proposal": "字" * 5001}, "方案说明最多 5000 字"),
+        ("proposal", {"proposal": "   "}, "请填写方案说明"),
+        ("price_wan", {"price": "-1"}, "报价（万元）不能为负数"),
+        ("delivery_days", {"days": 0}, "交付周期应在 1 到 3650 天之间"),
+    ],
+)
 def test_bad_input_names_the_problem(demand, supplier_user, field, kwargs, message):
     with pytest.raises(ValidationError) as exc:
         submit(demand, supplier_user, **kwargs)
@@ -133,7 +140,7 @@ def test_monthly_quota_with_clear_message(settings, supplier_user, park_org):
     settings.BID_MONTHLY_QUOTA = 2
     lst = factories.DemandListFactory(organization=park_org)
     demands = [factories.DemandFactory(demand_list=lst, deadline=datetime.date(2027, 6, 30)) for _ in range(4)]
-    with time_machine.travel(datetime.datetime(2027, 1, 20, 10, tzinfo=datetime.timezone.utc), tick=False):
+    with time_machine.travel(datetime.datetime(2027, 1, 20, 10, tzinfo=datetime.UTC), tick=False):
         submit(demands[0], supplier_user)
         withdrawn = submit(demands[1], supplier_user)
         services.bid_withdraw(bid=withdrawn, user=supplier_user)  # withdrawn bids free their slot
@@ -143,7 +150,9 @@ def test_monthly_quota_with_clear_message(settings, supplier_user, park_org):
     assert "本月已提交 2 份意向书，已达每月 2 份的上限" in _message(exc)
     assert not Bid.objects.filter(demand=demands[2]).exists()
     # A new calendar month (Asia/Shanghai) starts a new quota.
-    with time_machine.travel(datetime.datetime(2027, 2, 1, 0, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8))), tick=False):
+    with time_machine.travel(
+        datetime.datetime(2027, 2, 1, 0, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8))), tick=False
+    ):
         assert submit(demands[2], supplier_user).pk
 
 
@@ -169,7 +178,9 @@ def test_material_change_sends_bids_to_pending_and_notifies(demand, supplier_use
     services.bids_flag_material_change(demand_id=demand.pk)
     bid.refresh_from_db()
     assert bid.status == Bid.Status.PENDING_CONFIRMATION
-    services.bid_update(bid=bid, user=supplier_user, proposal="按新要求修订", price_wan=Decimal("130"), delivery_days=60)
+    services.bid_update(
+        bid=bid, user=supplier_user, proposal="按新要求修订", price_wan=Decimal("130"), delivery_days=60
+    )
     bid.refresh_from_db()
     assert bid.status == Bid.Status.SUBMITTED
 
@@ -198,7 +209,11 @@ def test_decisions_after_deadline_notify_and_accept_opens_case(sealed_demand, su
     rival = bidder("北京追光半导体有限公司")
     third = bidder()
     with time_machine.travel(at_local(sealed_demand.deadline, 8), tick=False):
-        win, lose, short = submit(sealed_demand, supplier_user), submit(sealed_demand, rival), submit(sealed_demand, third)
+        win, lose, short = (
+            submit(sealed_demand, supplier_user),
+            submit(sealed_demand, rival),
+            submit(sealed_demand, third),
+        )
         with pytest.raises(ValidationError) as exc:
             services.bid_decide(bid=win, user=owner, decision="accept")
         assert "截止日期（2027-03-31 23:59）之后才能处理" in _message(exc)
@@ -217,7 +232,9 @@ def test_decisions_after_deadline_notify_and_accept_opens_case(sealed_demand, su
     rival_note = Notification.objects.get(recipient=rival, kind=Notification.Kind.BID)
     assert "未采纳" in rival_note.title and "原因：价格" in rival_note.body and "报价高于预算" in rival_note.body
     assert Notification.objects.get(recipient=third, kind=Notification.Kind.BID).title.startswith("意向书入围")
-    assert Notification.objects.get(recipient=supplier_user, kind=Notification.Kind.BID).title.startswith("意向书已接受")
+    assert Notification.objects.get(recipient=supplier_user, kind=Notification.Kind.BID).title.startswith(
+        "意向书已接受"
+    )
     case = Case.objects.get(demand=sealed_demand, supply_org=supplier_org)
     assert case.origin == "bid" and case.origin_ref == str(win.pk)
     assert Case.objects.count() == 1
@@ -237,7 +254,9 @@ def test_only_owner_decides(request, sealed_demand, supplier_user, persona):
 
 def test_close_due_demands_is_idempotent_and_notifies_owner(sealed_demand, supplier_user, owner, owner_admin, park_org):
     empty = factories.DemandFactory(demand_list=sealed_demand.demand_list, deadline=sealed_demand.deadline)
-    later = factories.DemandFactory(demand_list=sealed_demand.demand_list, deadline=sealed_demand.deadline + datetime.timedelta(days=1))
+    later = factories.DemandFactory(
+        demand_list=sealed_demand.demand_list, deadline=sealed_demand.deadline + datetime.timedelta(days=1)
+    )
     with time_machine.travel(at_local(sealed_demand.deadline, 12), tick=False):
         submit(sealed_demand, supplier_user)
         assert services.demands_close_due() == []  # deadline day itself is still open
@@ -261,7 +280,9 @@ def test_close_due_demands_is_idempotent_and_notifies_owner(sealed_demand, suppl
     assert not Notification.objects.filter(recipient=supplier_user).exists()
 
 
-def test_decision_email_goes_out_through_the_queued_task(sealed_demand, supplier_user, owner, django_capture_on_commit_callbacks):
+def test_decision_email_goes_out_through_the_queued_task(
+    sealed_demand, supplier_user, owner, django_capture_on_commit_callbacks
+):
     from notifications.tasks import email_notification
 
     with time_machine.travel(at_local(sealed_demand.deadline, 8), tick=False):

@@ -6,6 +6,7 @@ SQLite: IMMEDIATE transactions serialise them). time-machine places the clock 1 
 deadline and lets it run; the service reads the clock once per decision, after taking the lock,
 and the test records that reading per thread to check every verdict against it.
 """
+
 import datetime
 import threading
 import time

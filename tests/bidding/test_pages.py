@@ -1,4 +1,5 @@
 """The 意向书/报价 tab and 我的意向书 per role; form errors reach the page; nothing half-written."""
+
 import datetime
 
 import pytest
@@ -6,7 +7,7 @@ import time_machine
 
 from bidding.models import Bid
 from tests.bidding.conftest import at_local
-from tests.bidding.factories import PDF_BYTES, EXE_BYTES, submit, upload
+from tests.bidding.factories import EXE_BYTES, PDF_BYTES, submit, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +17,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.mark.parametrize("persona, status, shows", [
-    (None, 200, "登录后可以单位名义提交意向书"),
-    ("supplier_user", 200, "提交意向书"),
-    ("unverified_member", 200, "尚未通过认证"),
-    ("owner", 200, "报价密封中"),
-    ("liaison", 200, "收到的意向书（0 份）"),
-    ("platform_admin", 200, "收到的意向书（0 份）"),
-])
+@pytest.mark.parametrize(
+    "persona, status, shows",
+    [
+        (None, 200, "登录后可以单位名义提交意向书"),
+        ("supplier_user", 200, "提交意向书"),
+        ("unverified_member", 200, "尚未通过认证"),
+        ("owner", 200, "报价密封中"),
+        ("liaison", 200, "收到的意向书（0 份）"),
+        ("platform_admin", 200, "收到的意向书（0 份）"),
+    ],
+)
 def test_demand_bids_tab_per_role(client, request, demand, persona, status, shows):
     if persona:
         client.force_login(request.getfixturevalue(persona))
@@ -42,12 +46,21 @@ def test_draft_demand_tab_is_404_to_outsiders(client, demand, supplier_user):
 def test_submit_edit_withdraw_through_the_page(client, demand, supplier_user):
     client.force_login(supplier_user)
     url = f"/bids/demand/{demand.pk}/"
-    bad = client.post(url, {"proposal": "方案", "price_wan": "100", "delivery_days": "30",
-                            "attachments": [upload("方案.pdf", EXE_BYTES)]})
+    bad = client.post(
+        url,
+        {"proposal": "方案", "price_wan": "100", "delivery_days": "30", "attachments": [upload("方案.pdf", EXE_BYTES)]},
+    )
     assert bad.status_code == 200 and "内容与扩展名 .pdf 不符" in bad.content.decode()
     assert not Bid.objects.exists()
-    ok = client.post(url, {"proposal": "视觉引导装配方案", "price_wan": "100", "delivery_days": "30",
-                           "attachments": [upload("方案.pdf", PDF_BYTES)]})
+    ok = client.post(
+        url,
+        {
+            "proposal": "视觉引导装配方案",
+            "price_wan": "100",
+            "delivery_days": "30",
+            "attachments": [upload("方案.pdf", PDF_BYTES)],
+        },
+    )
     assert ok.status_code == 302
     bid = Bid.objects.get()
     page = client.get(url).content.decode()

@@ -5,6 +5,7 @@ tab, nav entries, xlsx export). Until those URL names exist, `_tolerate_missing_
 placeholder routes for exactly the names that are missing, so these tests exercise the catalog
 pages and not someone else's unfinished work. Once every name exists it changes nothing.
 """
+
 import sys
 import types
 
@@ -61,8 +62,10 @@ def _tolerate_missing_urls(settings):
                 path(f"__placeholder__/{name}/" + "<int:pk>/" * nargs, _placeholder, name=name)
                 for name, nargs in missing.pop(entry.namespace)
             ]
-            entry = path(str(entry.pattern), include((list(entry.url_patterns) + stubs, entry.app_name),
-                                                      namespace=entry.namespace))
+            entry = path(
+                str(entry.pattern),
+                include((list(entry.url_patterns) + stubs, entry.app_name), namespace=entry.namespace),
+            )
         patterns.append(entry)
     module = types.ModuleType("tests.catalog._placeholder_urls")
     module.urlpatterns = patterns

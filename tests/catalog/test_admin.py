@@ -1,4 +1,5 @@
 """Django admin for catalog models: staff can list, search and open every model; others cannot."""
+
 import pytest
 from django.urls import reverse
 

@@ -1,4 +1,5 @@
 """xlsx export and import templates: same headers as the importer, round trip, formula neutralisation, roles."""
+
 import io
 
 import openpyxl
@@ -54,7 +55,12 @@ def test_neutralise(text):
 
 
 def test_formula_injection_is_neutralised_and_round_trips():
-    hostile = {"需求名称": "=cmd|' /C calc'!A0", "需求描述": "+HYPERLINK(\"http://evil\")求助", "联系人": "@王", "联系电话": "-1+1"}
+    hostile = {
+        "需求名称": "=cmd|' /C calc'!A0",
+        "需求描述": '+HYPERLINK("http://evil")求助',
+        "联系人": "@王",
+        "联系电话": "-1+1",
+    }
     assert import_catalog_file(io.BytesIO(csv_bytes([demand_row(1, **hostile)])), filename="x.csv").ok
     content = export_xlsx("demands", all_demands(), contacts_allowed=lambda obj: True)
     workbook = openpyxl.load_workbook(io.BytesIO(content))
@@ -69,8 +75,10 @@ def test_formula_injection_is_neutralised_and_round_trips():
     assert Demand.objects.get().title == "=cmd|' /C calc'!A0"
 
 
-@pytest.mark.parametrize("kind,headers,types", [("demands", DEMAND_HEADERS, DemandType.values),
-                                                 ("supplies", SUPPLY_HEADERS, SupplyType.values)])
+@pytest.mark.parametrize(
+    "kind,headers,types",
+    [("demands", DEMAND_HEADERS, DemandType.values), ("supplies", SUPPLY_HEADERS, SupplyType.values)],
+)
 def test_template_has_headers_example_and_allowed_values(kind, headers, types):
     content = template_xlsx(kind)
     workbook, rows = sheet_rows(content)
@@ -87,6 +95,7 @@ def test_template_has_headers_example_and_allowed_values(kind, headers, types):
 
 
 # --- views -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["demands", "supplies"])
 def test_template_download_is_public(client, kind):

@@ -1,4 +1,5 @@
 """The filter sidebar's FastSelect renders exactly what Django's Select would (same tags, attributes, text)."""
+
 from html.parser import HTMLParser
 
 import pytest
@@ -32,9 +33,13 @@ def parsed(html):
 
 
 @pytest.mark.parametrize("filterset_class, model", [(DemandFilterSet, Demand), (SupplyFilterSet, Supply)])
-@pytest.mark.parametrize("query", ["", "chain={chain}&status=closed&q=<b>x", "demand_type=技术攻关&maturity=中试&region=999999"])
+@pytest.mark.parametrize(
+    "query", ["", "chain={chain}&status=closed&q=<b>x", "demand_type=技术攻关&maturity=中试&region=999999"]
+)
 def test_fast_select_matches_django_select(filterset_class, model, query):
-    filterset = filterset_class(QueryDict(query.format(chain=factories.chain("机器人").pk)), queryset=model.objects.all())
+    filterset = filterset_class(
+        QueryDict(query.format(chain=factories.chain("机器人").pk)), queryset=model.objects.all()
+    )
     fast_fields = [name for name, field in filterset.form.fields.items() if isinstance(field.widget, FastSelect)]
     assert {"chain", "region", "status"} <= set(fast_fields)
     for name in fast_fields:

@@ -1,4 +1,5 @@
 """DemandFilterSet / SupplyFilterSet: region includes sub-regions, chain includes 环节, ranges."""
+
 import datetime
 from decimal import Decimal
 
@@ -29,15 +30,34 @@ def demands(park_org):
         return factories.DemandFactory(demand_list=demand_list, title=title, **kwargs)
 
     return {
-        "district": make("任城区需求", region=region_resolve("济宁市任城区"), budget_wan=Decimal("50"),
-                         deadline=today + datetime.timedelta(days=10)),
-        "city": make("济宁市需求", region=factories.region("山东省济宁市"), budget_wan=Decimal("200"),
-                     deadline=today + datetime.timedelta(days=40), chain=factories.chain("协作机器人")),
-        "other_city": make("青岛需求", region=factories.region("山东省青岛市"), budget_wan=Decimal("500"),
-                           deadline=today + datetime.timedelta(days=90), chain=factories.chain("碳化硅"),
-                           demand_type="设备采购"),
-        "no_budget": make("预算面议需求", region=factories.region("山东省青岛市"), budget_wan=None, deadline=None,
-                          chain=factories.chain("集成电路")),
+        "district": make(
+            "任城区需求",
+            region=region_resolve("济宁市任城区"),
+            budget_wan=Decimal("50"),
+            deadline=today + datetime.timedelta(days=10),
+        ),
+        "city": make(
+            "济宁市需求",
+            region=factories.region("山东省济宁市"),
+            budget_wan=Decimal("200"),
+            deadline=today + datetime.timedelta(days=40),
+            chain=factories.chain("协作机器人"),
+        ),
+        "other_city": make(
+            "青岛需求",
+            region=factories.region("山东省青岛市"),
+            budget_wan=Decimal("500"),
+            deadline=today + datetime.timedelta(days=90),
+            chain=factories.chain("碳化硅"),
+            demand_type="设备采购",
+        ),
+        "no_budget": make(
+            "预算面议需求",
+            region=factories.region("山东省青岛市"),
+            budget_wan=None,
+            deadline=None,
+            chain=factories.chain("集成电路"),
+        ),
     }
 
 
@@ -71,8 +91,12 @@ def test_budget_range(demands):
 
 def test_deadline_range(demands):
     today = timezone.localdate()
-    assert filtered({"deadline_after": (today + datetime.timedelta(days=20)).isoformat(),
-                     "deadline_before": (today + datetime.timedelta(days=60)).isoformat()}) == ["济宁市需求"]
+    assert filtered(
+        {
+            "deadline_after": (today + datetime.timedelta(days=20)).isoformat(),
+            "deadline_before": (today + datetime.timedelta(days=60)).isoformat(),
+        }
+    ) == ["济宁市需求"]
 
 
 def test_type_and_status(demands):
@@ -102,8 +126,13 @@ def test_invalid_values_are_reported_not_guessed():
 def test_supply_price_range_chain_and_region(supplier_org):
     menu = factories.SupplyMenuFactory(organization=supplier_org)
     factories.SupplyFactory(menu=menu, title="便宜方案", price_wan=Decimal("20"))
-    factories.SupplyFactory(menu=menu, title="贵方案", price_wan=Decimal("800"), chain=factories.chain("碳化硅"),
-                            region=region_resolve("北京市顺义区"))
+    factories.SupplyFactory(
+        menu=menu,
+        title="贵方案",
+        price_wan=Decimal("800"),
+        chain=factories.chain("碳化硅"),
+        region=region_resolve("北京市顺义区"),
+    )
     assert filtered({"price_min": "100"}, Supply) == ["贵方案"]
     assert filtered({"price_max": "100"}, Supply) == ["便宜方案"]
     assert filtered({"chain": factories.chain("第三代半导体").pk}, Supply) == ["贵方案"]

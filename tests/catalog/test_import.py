@@ -1,4 +1,5 @@
 """The importer (catalog.importing.import_catalog_file): every bad input names its problem and writes nothing."""
+
 import datetime
 import io
 import re
@@ -18,8 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def db_counts():
-    return (Demand.objects.count(), Supply.objects.count(), Organization.objects.count(),
-            DemandList.objects.count(), SupplyMenu.objects.count())
+    return (
+        Demand.objects.count(),
+        Supply.objects.count(),
+        Organization.objects.count(),
+        DemandList.objects.count(),
+        SupplyMenu.objects.count(),
+    )
 
 
 def run(data, filename="list.csv", **kwargs):
@@ -33,6 +39,7 @@ def assert_rejected(report, expected, before):
 
 
 # --- happy paths ---------------------------------------------------------------------------------
+
 
 def test_matchbench_dev_files_import_cleanly():
     for name, model, expected in (("demands.csv", Demand, 20), ("supplies.csv", Supply, 92)):
@@ -48,8 +55,15 @@ def test_matchbench_dev_files_import_cleanly():
 def test_valid_csv_creates_list_items_and_org_and_queues_matching():
     report = run(csv_bytes(demand_rows(3)))
     assert report.ok and report.kind == "demands"
-    assert report.counts == {"rows": 3, "lists": 1, "lists_created": 1, "created": 3, "updated": 0, "unchanged": 0,
-                             "organizations_created": 1}
+    assert report.counts == {
+        "rows": 3,
+        "lists": 1,
+        "lists_created": 1,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "organizations_created": 1,
+    }
     org = Organization.objects.get(name="济宁高新区管委会")
     assert org.kind == Organization.Kind.PARK and not org.is_verified
     assert org.region.full_name == "山东省济宁市任城区"
@@ -124,7 +138,9 @@ def test_date_formats(text):
     assert parse_date(text) == datetime.date(2027, 8, 7)
 
 
-@pytest.mark.parametrize("text,expected", [("1,200", "1200.00"), ("120万", "120.00"), ("８５.５", "85.50"), (42, "42.00")])
+@pytest.mark.parametrize(
+    "text,expected", [("1,200", "1200.00"), ("120万", "120.00"), ("８５.５", "85.50"), (42, "42.00")]
+)
 def test_amount_formats(text, expected):
     assert parse_amount(text) == Decimal(expected)
 
@@ -140,8 +156,11 @@ def test_chain_aliases_and_segments_are_accepted():
 
 def test_new_organisation_kinds():
     demands = [demand_row(1, 发布单位="济宁市工业和信息化局"), demand_row(2, 发布单位="青岛经济技术开发区管委会")]
-    supplies = [supply_row(1, 供给单位="北京理工大学"), supply_row(2, 供给单位="中科院自动化研究所"),
-                supply_row(3, 供给单位="北京某某科技有限公司")]
+    supplies = [
+        supply_row(1, 供给单位="北京理工大学"),
+        supply_row(2, 供给单位="中科院自动化研究所"),
+        supply_row(3, 供给单位="北京某某科技有限公司"),
+    ]
     assert run(csv_bytes(demands)).ok
     assert run(csv_bytes(supplies)).ok
     kinds = dict(Organization.objects.values_list("name", "kind"))
@@ -163,38 +182,69 @@ def test_blank_lines_are_skipped_and_row_numbers_stay_the_sheets():
 
 # --- bad input: each names the problem and writes nothing ---------------------------------------------
 
+
 def _renamed(headers, old, new):
     return [new if h == old else h for h in headers]
 
 
 BAD_CSV_CASES = {
-    "wrong header": (csv_bytes(demand_rows(1), headers=_renamed(DEMAND_HEADERS, "需求名称", "需求标题")),
-                     "第1行（表头）: 需求清单表头有误：缺少列「需求名称」；多出列「需求标题」"),
-    "missing column": (csv_bytes(demand_rows(1), headers=[h for h in DEMAND_HEADERS if h != "截止日期"]),
-                       "缺少列「截止日期」"),
-    "out of order": (csv_bytes(demand_rows(1), headers=DEMAND_HEADERS[:3] + [DEMAND_HEADERS[4], DEMAND_HEADERS[3]] + DEMAND_HEADERS[5:]),
-                     "列的顺序不对"),
+    "wrong header": (
+        csv_bytes(demand_rows(1), headers=_renamed(DEMAND_HEADERS, "需求名称", "需求标题")),
+        "第1行（表头）: 需求清单表头有误：缺少列「需求名称」；多出列「需求标题」",
+    ),
+    "missing column": (
+        csv_bytes(demand_rows(1), headers=[h for h in DEMAND_HEADERS if h != "截止日期"]),
+        "缺少列「截止日期」",
+    ),
+    "out of order": (
+        csv_bytes(
+            demand_rows(1), headers=DEMAND_HEADERS[:3] + [DEMAND_HEADERS[4], DEMAND_HEADERS[3]] + DEMAND_HEADERS[5:]
+        ),
+        "列的顺序不对",
+    ),
     "extra header column": (csv_bytes(demand_rows(1), headers=DEMAND_HEADERS + ["备注"]), "多出列「备注」"),
     "unrecognisable header": (b"name,title,text\nx,y,z\n", "第1行（表头）: 无法识别表头"),
     "empty file": (b"", "文件是空的：没有表头也没有数据。"),
     "whitespace only": (b"\xef\xbb\xbf\r\n  \r\n", "文件是空的"),
     "header only": (csv_bytes([]), "文件只有表头，没有数据行。"),
-    "extra cell in a row": (csv_bytes([list(demand_row(1).values()) + ["多余内容"]], headers=DEMAND_HEADERS),
-                            "第2行「第12列（L列）」: 表头之外多出内容「多余内容」"),
-    "invalid number": (csv_bytes([demand_row(1, **{"预算（万元）": "很多"})]), "第2行「预算（万元）」: 「很多」不是有效的数字"),
+    "extra cell in a row": (
+        csv_bytes([list(demand_row(1).values()) + ["多余内容"]], headers=DEMAND_HEADERS),
+        "第2行「第12列（L列）」: 表头之外多出内容「多余内容」",
+    ),
+    "invalid number": (
+        csv_bytes([demand_row(1, **{"预算（万元）": "很多"})]),
+        "第2行「预算（万元）」: 「很多」不是有效的数字",
+    ),
     "negative number": (csv_bytes([demand_row(1, **{"预算（万元）": "-5"})]), "第2行「预算（万元）」: 金额不能为负数"),
-    "invalid date": (csv_bytes([demand_row(1, 截止日期="2027-13-45")]), "第2行「截止日期」: 「2027-13-45」不是有效的日期"),
+    "invalid date": (
+        csv_bytes([demand_row(1, 截止日期="2027-13-45")]),
+        "第2行「截止日期」: 「2027-13-45」不是有效的日期",
+    ),
     "text date": (csv_bytes([demand_row(1, 截止日期="明年八月")]), "第2行「截止日期」: 「明年八月」不是有效的日期"),
-    "description too long": (csv_bytes([demand_row(1, 需求描述="长" * 5001)]),
-                             "第2行「需求描述」: 描述过长：不能超过 5000 个字符（当前 5001 个）。"),
-    "title too long": (csv_bytes([demand_row(1, 需求名称="名" * 201)]), "第2行「需求名称」: 内容过长：不能超过 200 个字符"),
-    "duplicate title in one list": (csv_bytes([demand_row(1), demand_row(2), demand_row(1)]),
-                                    "第4行「需求名称」: 与第2行重复：同一需求清单内需求名称「协作机器人柔性装配需求1」不能重复。"),
-    "unknown chain": (csv_bytes([demand_row(1, 产业链="量子纠缠")]),
-                      "第2行「产业链」: 未知的产业链「量子纠缠」。可选值：新一代信息技术、高分子材料"),
-    "unknown type": (csv_bytes([demand_row(1, 需求类型="买东西")]),
-                     "第2行「需求类型」: 未知的需求类型「买东西」。可选值：技术攻关、设备采购、解决方案、人才引进、投融资、合作研发、服务外包。"),
-    "unknown supply type": (csv_bytes([supply_row(1, 供给类型="卖东西")]), "第2行「供给类型」: 未知的供给类型「卖东西」。可选值：产品、技术成果"),
+    "description too long": (
+        csv_bytes([demand_row(1, 需求描述="长" * 5001)]),
+        "第2行「需求描述」: 描述过长：不能超过 5000 个字符（当前 5001 个）。",
+    ),
+    "title too long": (
+        csv_bytes([demand_row(1, 需求名称="名" * 201)]),
+        "第2行「需求名称」: 内容过长：不能超过 200 个字符",
+    ),
+    "duplicate title in one list": (
+        csv_bytes([demand_row(1), demand_row(2), demand_row(1)]),
+        "第4行「需求名称」: 与第2行重复：同一需求清单内需求名称「协作机器人柔性装配需求1」不能重复。",
+    ),
+    "unknown chain": (
+        csv_bytes([demand_row(1, 产业链="量子纠缠")]),
+        "第2行「产业链」: 未知的产业链「量子纠缠」。可选值：新一代信息技术、高分子材料",
+    ),
+    "unknown type": (
+        csv_bytes([demand_row(1, 需求类型="买东西")]),
+        "第2行「需求类型」: 未知的需求类型「买东西」。可选值：技术攻关、设备采购、解决方案、人才引进、投融资、合作研发、服务外包。",
+    ),
+    "unknown supply type": (
+        csv_bytes([supply_row(1, 供给类型="卖东西")]),
+        "第2行「供给类型」: 未知的供给类型「卖东西」。可选值：产品、技术成果",
+    ),
     "required field empty": (csv_bytes([demand_row(1, 联系人="")]), "第2行「联系人」: 不能为空。"),
     "required list name empty": (csv_bytes([demand_row(1, 清单名称="  ")]), "第2行「清单名称」: 不能为空。"),
     "bad region": (csv_bytes([demand_row(1, 所在地区="火星基地")]), "第2行「所在地区」: 无法识别地区「火星基地」"),
@@ -218,7 +268,9 @@ def test_one_bad_row_among_many_writes_nothing():
     rows = demand_rows(30)
     rows[17]["截止日期"] = "2027-02-30"
     report = run(csv_bytes(rows))
-    assert report.errors == ["第19行「截止日期」: 「2027-02-30」不是有效的日期：请写成 2027-08-07、2027/8/7 或 2027年8月7日。"]
+    assert report.errors == [
+        "第19行「截止日期」: 「2027-02-30」不是有效的日期：请写成 2027-08-07、2027/8/7 或 2027年8月7日。"
+    ]
     assert db_counts() == before
 
 
@@ -231,12 +283,15 @@ def test_every_problem_is_listed_not_just_the_first():
 BINARY = bytes(range(256)) * 8
 
 
-@pytest.mark.parametrize("data,expected", [
-    (BINARY, "文件不是有效的 Excel（.xlsx）文件"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "这是旧版 .xls 格式"),
-    (b"PK\x03\x04" + bytes(100), "文件不是有效的 Excel（.xlsx）文件"),
-    (csv_bytes(demand_rows(1)), "文件不是有效的 Excel（.xlsx）文件"),
-])
+@pytest.mark.parametrize(
+    "data,expected",
+    [
+        (BINARY, "文件不是有效的 Excel（.xlsx）文件"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "这是旧版 .xls 格式"),
+        (b"PK\x03\x04" + bytes(100), "文件不是有效的 Excel（.xlsx）文件"),
+        (csv_bytes(demand_rows(1)), "文件不是有效的 Excel（.xlsx）文件"),
+    ],
+)
 def test_non_xlsx_renamed_xlsx_is_rejected(data, expected):
     before = db_counts()
     assert_rejected(run(data, filename="list.xlsx"), expected, before)
@@ -266,7 +321,9 @@ def test_zip_bomb_is_refused_before_inflating(settings):
 
 ENTITY_BOMB = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololololololololololol">'
-    + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(2, 10)).replace(b"&lol1;", b"&lol;")
+    + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(2, 10)).replace(
+        b"&lol1;", b"&lol;"
+    )
     + b"]>"
 )
 
@@ -290,7 +347,9 @@ def test_merged_cells_are_named():
 
     before = db_counts()
     report = run(xlsx_bytes(demand_rows(2), edit=merge), filename="merged.xlsx")
-    assert_rejected(report, "第2行「清单名称」: 有合并单元格 A2:A3：请取消合并，并在每一行填写完整内容后再导入。", before)
+    assert_rejected(
+        report, "第2行「清单名称」: 有合并单元格 A2:A3：请取消合并，并在每一行填写完整内容后再导入。", before
+    )
 
 
 def test_formula_cells_are_refused():
@@ -309,7 +368,9 @@ def test_empty_workbook_and_header_only_workbook():
     openpyxl.Workbook().save(buffer)
     before = db_counts()
     assert_rejected(run(buffer.getvalue(), filename="empty.xlsx"), "文件是空的", before)
-    assert_rejected(run(xlsx_bytes([], headers=SUPPLY_HEADERS), filename="header.xlsx"), "文件只有表头，没有数据行。", before)
+    assert_rejected(
+        run(xlsx_bytes([], headers=SUPPLY_HEADERS), filename="header.xlsx"), "文件只有表头，没有数据行。", before
+    )
 
 
 def test_huge_xlsx_cell_is_reported_not_stored():
@@ -326,7 +387,9 @@ def test_row_limit(settings):
 
 def test_unsupported_extension():
     before = db_counts()
-    assert_rejected(run(csv_bytes(demand_rows(1)), filename="list.txt"), "只支持 Excel（.xlsx）和 CSV（.csv）文件。", before)
+    assert_rejected(
+        run(csv_bytes(demand_rows(1)), filename="list.txt"), "只支持 Excel（.xlsx）和 CSV（.csv）文件。", before
+    )
 
 
 def test_hostile_dimension_does_not_blow_up():
@@ -348,6 +411,7 @@ def test_hostile_dimension_does_not_blow_up():
 
 # --- who may import what ---------------------------------------------------------------------------
 
+
 def test_member_imports_own_org_rows_as_published_lists(owner, park_org):
     report = run(csv_bytes(demand_rows(2)), actor=owner)
     assert report.ok, report.errors
@@ -360,7 +424,11 @@ def test_member_cannot_import_rows_of_another_org(owner):
     before = db_counts()
     rows = [demand_row(1), demand_row(2, 发布单位="青岛西海岸新区管委会")]
     report = run(csv_bytes(rows), actor=owner)
-    assert_rejected(report, "第3行「发布单位」: 您只能导入本单位「济宁高新区管委会」的需求，不能填写「青岛西海岸新区管委会」。", before)
+    assert_rejected(
+        report,
+        "第3行「发布单位」: 您只能导入本单位「济宁高新区管委会」的需求，不能填写「青岛西海岸新区管委会」。",
+        before,
+    )
 
 
 def test_unverified_org_member_gets_drafts(unverified_member, unverified_org):
@@ -385,6 +453,7 @@ def test_liaison_may_create_organisations(liaison):
 
 
 # --- cancellation ---------------------------------------------------------------------------------------
+
 
 def test_cancel_in_the_middle_of_writing_rolls_everything_back():
     before = db_counts()

@@ -1,4 +1,5 @@
 """`manage.py import_catalog PATH [--dry-run]` and `manage.py export_catalog KIND PATH`."""
+
 import io
 
 import pytest

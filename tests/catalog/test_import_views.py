@@ -1,4 +1,5 @@
 """The upload page: upload → preview (nothing saved) → confirm → import; big files in the worker; cancel; roles."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -96,19 +97,25 @@ def test_every_problem_is_shown_in_the_preview(client, liaison):
     response = upload(client, csv_bytes(rows), name="bad.csv")
     page = client.get(response["Location"]).content.decode()
     assert "发现 3 个问题" in page
-    for expected in ("第2行「产业链」: 未知的产业链「量子纠缠」", "第3行「截止日期」: 「明天」不是有效的日期",
-                     "第4行「需求描述」: 描述过长：不能超过 5000 个字符（当前 5001 个）"):
+    for expected in (
+        "第2行「产业链」: 未知的产业链「量子纠缠」",
+        "第3行「截止日期」: 「明天」不是有效的日期",
+        "第4行「需求描述」: 描述过长：不能超过 5000 个字符（当前 5001 个）",
+    ):
         assert expected in page
     assert not Demand.objects.exists()
 
 
-@pytest.mark.parametrize("name,data,expected", [
-    ("fake.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100), "文件不是有效的 Excel（.xlsx）文件"),
-    ("fake.csv", b"PK\x03\x04" + bytes(100), "这是一个 Excel 文件"),
-    ("fake.csv", b"abc\x00def" * 10, "文件不是有效的 CSV 文本文件"),
-    ("list.xls", b"\xd0\xcf\x11\xe0" + bytes(100), "只支持 Excel（.xlsx）和 CSV（.csv）文件"),
-    ("empty.csv", b"", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    "name,data,expected",
+    [
+        ("fake.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100), "文件不是有效的 Excel（.xlsx）文件"),
+        ("fake.csv", b"PK\x03\x04" + bytes(100), "这是一个 Excel 文件"),
+        ("fake.csv", b"abc\x00def" * 10, "文件不是有效的 CSV 文本文件"),
+        ("list.xls", b"\xd0\xcf\x11\xe0" + bytes(100), "只支持 Excel（.xlsx）和 CSV（.csv）文件"),
+        ("empty.csv", b"", "文件是空的"),
+    ],
+)
 def test_bad_uploads_are_refused_by_content_before_saving(client, owner, name, data, expected):
     client.force_login(owner)
     response = upload(client, data, name=name)
@@ -152,15 +159,23 @@ def test_unverified_member_imports_drafts(client, unverified_member, unverified_
 
     response = upload(client, csv_bytes([supply_row(1, 供给单位=unverified_org.name)]))
     job = ImportJob.objects.get()
-    assert "新建的供给菜单状态为「草稿」。（单位尚未认证：认证后才能发布。）" in client.get(response["Location"]).content.decode()
+    assert (
+        "新建的供给菜单状态为「草稿」。（单位尚未认证：认证后才能发布。）"
+        in client.get(response["Location"]).content.decode()
+    )
     client.post(reverse("catalog:import_confirm", args=[job.pk]))
     assert Supply.objects.get().menu.status == "draft"
 
 
-@pytest.mark.parametrize("url_name,method", [
-    ("catalog:import_job", "get"), ("catalog:import_job_status", "get"),
-    ("catalog:import_confirm", "post"), ("catalog:import_cancel", "post"),
-])
+@pytest.mark.parametrize(
+    "url_name,method",
+    [
+        ("catalog:import_job", "get"),
+        ("catalog:import_job_status", "get"),
+        ("catalog:import_confirm", "post"),
+        ("catalog:import_cancel", "post"),
+    ],
+)
 def test_someone_elses_job_is_404(client, owner, other_member, liaison, url_name, method):
     client.force_login(owner)
     upload(client, csv_bytes(demand_rows(1)))
@@ -187,6 +202,7 @@ def test_discarding_a_preview_writes_nothing(client, owner):
 
 
 # --- big files: the worker path -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def big_upload(client, owner, settings):
@@ -265,7 +281,10 @@ def test_cancel_requested_while_running_rolls_back(client, queued_job):
     assert client.get(reverse("catalog:import_job_status", args=[queued_job.pk])).json()["is_cancel_requested"]
     assert run_import_job.apply(args=[queued_job.pk]).get() == ImportJob.Status.CANCELLED
     assert not Demand.objects.exists() and not DemandList.objects.exists()
-    assert "导入已取消，没有保存任何数据。" in client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
+    assert (
+        "导入已取消，没有保存任何数据。"
+        in client.get(reverse("catalog:import_job", args=[queued_job.pk])).content.decode()
+    )
 
 
 def test_failure_in_the_worker_writes_nothing(client, queued_job, monkeypatch):

@@ -1,4 +1,5 @@
 """List pages count at most COUNT_CAP rows (an exact COUNT(*) over 100k rows cost more than the page)."""
+
 import pytest
 from django.urls import reverse
 

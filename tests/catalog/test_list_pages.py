@@ -1,4 +1,5 @@
 """List pages: query count independent of rows, pagination, export link with the current filter."""
+
 import pytest
 from django.urls import reverse
 
@@ -44,7 +45,9 @@ def test_demand_list_queries_do_not_grow(client, django_assert_max_num_queries, 
 
 @pytest.mark.parametrize("rows", [5, 50])
 @pytest.mark.parametrize("as_user", [False, True])
-def test_supply_list_queries_do_not_grow(client, django_assert_max_num_queries, supplier_org, supplier_user, rows, as_user):
+def test_supply_list_queries_do_not_grow(
+    client, django_assert_max_num_queries, supplier_org, supplier_user, rows, as_user
+):
     _supplies(supplier_org, rows)
     if as_user:
         client.force_login(supplier_user)
@@ -98,18 +101,24 @@ def test_detail_page_links_to_the_other_teams_tabs(client, demand, supply):
 
 def test_create_list_then_menu_pages(client, park_org, owner, supplier_user):
     client.force_login(owner)
-    response = client.post(reverse("catalog:demandlist_create"),
-                           {"organization": park_org.pk, "name": "2027年济宁市机器人产业需求清单", "year": 2027})
+    response = client.post(
+        reverse("catalog:demandlist_create"),
+        {"organization": park_org.pk, "name": "2027年济宁市机器人产业需求清单", "year": 2027},
+    )
     created = DemandList.objects.get(name="2027年济宁市机器人产业需求清单")
     assert response["Location"] == reverse("catalog:demandlist_detail", args=[created.pk])
     assert created.status == DemandList.Status.DRAFT and created.organization == park_org
     # A second list with the same name gets the service's message on the form.
-    response = client.post(reverse("catalog:demandlist_create"),
-                           {"organization": park_org.pk, "name": "2027年济宁市机器人产业需求清单", "year": 2027})
+    response = client.post(
+        reverse("catalog:demandlist_create"),
+        {"organization": park_org.pk, "name": "2027年济宁市机器人产业需求清单", "year": 2027},
+    )
     assert "本单位已有名为「2027年济宁市机器人产业需求清单」的需求清单" in response.content.decode()
     # Choosing an organisation the user does not belong to is refused by the form.
     client.force_login(supplier_user)
-    response = client.post(reverse("catalog:demandlist_create"), {"organization": park_org.pk, "name": "冒名清单", "year": 2027})
+    response = client.post(
+        reverse("catalog:demandlist_create"), {"organization": park_org.pk, "name": "冒名清单", "year": 2027}
+    )
     assert response.status_code == 200 and not DemandList.objects.filter(name="冒名清单").exists()
 
 
@@ -117,15 +126,28 @@ def test_supply_side_journey_through_pages(client, supplier_org, supplier_user):
     from catalog.models import Supply, SupplyMenu
 
     client.force_login(supplier_user)
-    client.post(reverse("catalog:supplymenu_create"),
-                {"organization": supplier_org.pk, "name": "北京碳化硅企业供给菜单", "year": 2027})
+    client.post(
+        reverse("catalog:supplymenu_create"),
+        {"organization": supplier_org.pk, "name": "北京碳化硅企业供给菜单", "year": 2027},
+    )
     menu = SupplyMenu.objects.get(name="北京碳化硅企业供给菜单")
     create_page = client.get(reverse("catalog:supplymenu_supply_create", args=[menu.pk])).content.decode()
     assert f'<option value="{menu.pk}" selected>' in create_page
-    response = client.post(reverse("catalog:supplymenu_supply_create", args=[menu.pk]), {
-        "menu": menu.pk, "title": "车规级碳化硅MOSFET", "description": "1200V 车规级碳化硅 MOSFET，已通过 AEC-Q101。",
-        "chain": factories.chain("碳化硅").pk, "supply_type": "产品", "price_wan": "60", "maturity": "量产",
-        "contact_name": "赵工", "contact_phone": "010-88886666", "region": "北京市顺义区"})
+    response = client.post(
+        reverse("catalog:supplymenu_supply_create", args=[menu.pk]),
+        {
+            "menu": menu.pk,
+            "title": "车规级碳化硅MOSFET",
+            "description": "1200V 车规级碳化硅 MOSFET，已通过 AEC-Q101。",
+            "chain": factories.chain("碳化硅").pk,
+            "supply_type": "产品",
+            "price_wan": "60",
+            "maturity": "量产",
+            "contact_name": "赵工",
+            "contact_phone": "010-88886666",
+            "region": "北京市顺义区",
+        },
+    )
     supply = Supply.objects.get(title="车规级碳化硅MOSFET")
     assert response["Location"] == reverse("catalog:supply_detail", args=[supply.pk])
     assert supply.region.full_name == "北京市顺义区" and " 碳化硅 " in supply.search_tokens

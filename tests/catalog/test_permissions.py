@@ -3,6 +3,7 @@
 Rows: personas. Columns: view a published item, view a draft item, see contacts on the page,
 edit, close, delete. Each cell is checked for demands and for supplies.
 """
+
 import pytest
 from django.urls import reverse
 
@@ -13,13 +14,13 @@ PERSONAS = ["anonymous", "owner", "owner_admin", "other_member", "unverified_mem
 
 #               view_published view_draft contacts edit   close  delete
 MATRIX = {
-    "anonymous":         (True,  False, False, False, False, False),
-    "owner":             (True,  True,  True,  True,  True,  False),
-    "owner_admin":       (True,  True,  True,  True,  True,  True),
-    "other_member":      (True,  False, True,  False, False, False),
-    "unverified_member": (True,  False, False, False, False, False),
-    "liaison":           (True,  True,  True,  False, True,  False),
-    "platform_admin":    (True,  True,  True,  True,  True,  True),
+    "anonymous": (True, False, False, False, False, False),
+    "owner": (True, True, True, True, True, False),
+    "owner_admin": (True, True, True, True, True, True),
+    "other_member": (True, False, True, False, False, False),
+    "unverified_member": (True, False, False, False, False, False),
+    "liaison": (True, True, True, False, True, False),
+    "platform_admin": (True, True, True, True, True, True),
 }
 ACTIONS = ["view_published", "view_draft", "contacts", "edit", "close", "delete"]
 
@@ -43,19 +44,30 @@ def world(park_org, supplier_org, owner, owner_admin, other_member, unverified_m
     factories.MembershipFactory(user=supplier_admin, organization=supplier_org, role=Membership.Role.ADMIN)
     published_demand = factories.DemandFactory(demand_list=factories.DemandListFactory(organization=park_org))
     draft_demand = factories.DemandFactory(
-        demand_list=factories.DemandListFactory(organization=park_org, status=DemandList.Status.DRAFT))
+        demand_list=factories.DemandListFactory(organization=park_org, status=DemandList.Status.DRAFT)
+    )
     published_supply = factories.SupplyFactory(menu=factories.SupplyMenuFactory(organization=supplier_org))
     draft_supply = factories.SupplyFactory(
-        menu=factories.SupplyMenuFactory(organization=supplier_org, status=SupplyMenu.Status.DRAFT))
+        menu=factories.SupplyMenuFactory(organization=supplier_org, status=SupplyMenu.Status.DRAFT)
+    )
     users = {
-        "anonymous": None, "other_member": other_member, "unverified_member": unverified_member,
-        "liaison": liaison, "platform_admin": platform_admin,
+        "anonymous": None,
+        "other_member": other_member,
+        "unverified_member": unverified_member,
+        "liaison": liaison,
+        "platform_admin": platform_admin,
     }
     return {
-        "demand": {"published": published_demand, "draft": draft_demand,
-                   "users": {**users, "owner": owner, "owner_admin": owner_admin}},
-        "supply": {"published": published_supply, "draft": draft_supply,
-                   "users": {**users, "owner": supplier_member, "owner_admin": supplier_admin}},
+        "demand": {
+            "published": published_demand,
+            "draft": draft_demand,
+            "users": {**users, "owner": owner, "owner_admin": owner_admin},
+        },
+        "supply": {
+            "published": published_supply,
+            "draft": draft_supply,
+            "users": {**users, "owner": supplier_member, "owner_admin": supplier_admin},
+        },
     }
 
 
@@ -67,8 +79,12 @@ def _client(client, user):
 
 def _edit_payload(kind, obj):
     common = {
-        "title": obj.title + "（修订）", "description": obj.description, "chain": obj.chain_id,
-        "contact_name": obj.contact_name, "contact_phone": obj.contact_phone, "region": "",
+        "title": obj.title + "（修订）",
+        "description": obj.description,
+        "chain": obj.chain_id,
+        "contact_name": obj.contact_name,
+        "contact_phone": obj.contact_phone,
+        "region": "",
     }
     if kind == "demand":
         return {**common, "demand_type": obj.demand_type, "budget_wan": "300", "deadline": obj.deadline.isoformat()}
@@ -78,7 +94,8 @@ def _edit_payload(kind, obj):
 def _denied(response):
     """Refusal as a user sees it: login redirect (anonymous), 403 (visible but not allowed) or 404."""
     return response.status_code in (302, 403, 404) and (
-        response.status_code != 302 or reverse("accounts:login") in response["Location"])
+        response.status_code != 302 or reverse("accounts:login") in response["Location"]
+    )
 
 
 @pytest.mark.django_db
@@ -143,9 +160,16 @@ def test_permission_matrix(client, world, kind, persona, action):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("persona,status", [
-    ("anonymous", 404), ("owner", 200), ("other_member", 404), ("unverified_member", 404), ("liaison", 200),
-])
+@pytest.mark.parametrize(
+    "persona,status",
+    [
+        ("anonymous", 404),
+        ("owner", 200),
+        ("other_member", 404),
+        ("unverified_member", 404),
+        ("liaison", 200),
+    ],
+)
 def test_draft_list_pages(client, park_org, request, persona, status):
     """A draft 需求清单 page is as private as its demands."""
     draft_list = factories.DemandListFactory(organization=park_org, status=DemandList.Status.DRAFT)
@@ -160,16 +184,30 @@ def test_other_org_cannot_add_demand_to_foreign_list(client, demand, other_membe
     response = client.get(reverse("catalog:demand_create") + f"?list={demand.demand_list_id}")
     assert response.status_code == 403
     count = Demand.objects.count()
-    response = client.post(reverse("catalog:demandlist_demand_create", args=[demand.demand_list_id]), {
-        "demand_list": demand.demand_list_id, "title": "越权添加", "description": "x", "chain": demand.chain_id,
-        "demand_type": "技术攻关", "contact_name": "张", "contact_phone": "1"})
+    response = client.post(
+        reverse("catalog:demandlist_demand_create", args=[demand.demand_list_id]),
+        {
+            "demand_list": demand.demand_list_id,
+            "title": "越权添加",
+            "description": "x",
+            "chain": demand.chain_id,
+            "demand_type": "技术攻关",
+            "contact_name": "张",
+            "contact_phone": "1",
+        },
+    )
     assert response.status_code == 403
     assert Demand.objects.count() == count
 
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_login_for_create_pages(client):
-    for name in ("catalog:demand_create", "catalog:supply_create", "catalog:demandlist_create", "catalog:supplymenu_create"):
+    for name in (
+        "catalog:demand_create",
+        "catalog:supply_create",
+        "catalog:demandlist_create",
+        "catalog:supplymenu_create",
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 

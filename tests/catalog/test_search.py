@@ -1,4 +1,5 @@
 """Chinese word search: words not substrings, ranking title > description, safe highlighting."""
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """catalog.services: validation messages a person sees, nothing half-written, rights, outbox rows."""
+
 import datetime
 
 import pytest
@@ -16,10 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def demand_data(**overrides):
     data = {
-        "title": "消防无人机集群巡检系统", "description": "为化工园区提供消防无人机集群巡检与火情识别。",
-        "chain": factories.chain("无人机"), "demand_type": "解决方案", "budget_wan": 300,
+        "title": "消防无人机集群巡检系统",
+        "description": "为化工园区提供消防无人机集群巡检与火情识别。",
+        "chain": factories.chain("无人机"),
+        "demand_type": "解决方案",
+        "budget_wan": 300,
         "deadline": timezone.localdate() + datetime.timedelta(days=30),
-        "contact_name": "刘科长", "contact_phone": "0537-1234567",
+        "contact_name": "刘科长",
+        "contact_phone": "0537-1234567",
     }
     data.update(overrides)
     return data
@@ -27,9 +32,14 @@ def demand_data(**overrides):
 
 def supply_data(**overrides):
     data = {
-        "title": "碳化硅功率模块", "description": "1200V 碳化硅 MOSFET 功率模块，适用于新能源汽车电驱。",
-        "chain": factories.chain("碳化硅"), "supply_type": "产品", "price_wan": 80, "maturity": "量产",
-        "contact_name": "赵工", "contact_phone": "010-88886666",
+        "title": "碳化硅功率模块",
+        "description": "1200V 碳化硅 MOSFET 功率模块，适用于新能源汽车电驱。",
+        "chain": factories.chain("碳化硅"),
+        "supply_type": "产品",
+        "price_wan": 80,
+        "maturity": "量产",
+        "contact_name": "赵工",
+        "contact_phone": "010-88886666",
     }
     data.update(overrides)
     return data
@@ -40,11 +50,17 @@ def outbox(task, obj_id):
 
 
 def snapshot():
-    return (Demand.objects.count(), Supply.objects.count(), DemandList.objects.count(),
-            SupplyMenu.objects.count(), OutboxMessage.objects.count())
+    return (
+        Demand.objects.count(),
+        Supply.objects.count(),
+        DemandList.objects.count(),
+        SupplyMenu.objects.count(),
+        OutboxMessage.objects.count(),
+    )
 
 
 # --- validation messages, nothing written ---------------------------------------------------
+
 
 def test_description_over_5000_characters_is_refused_and_nothing_written(demand, owner):
     before = snapshot()
@@ -55,7 +71,9 @@ def test_description_over_5000_characters_is_refused_and_nothing_written(demand,
 
 
 def test_description_of_exactly_5000_characters_is_accepted(demand, owner):
-    created = services.demand_create(demand_list=demand.demand_list, user=owner, data=demand_data(description="需" * 5000))
+    created = services.demand_create(
+        demand_list=demand.demand_list, user=owner, data=demand_data(description="需" * 5000)
+    )
     assert len(Demand.objects.get(pk=created.pk).description) == 5000
 
 
@@ -106,7 +124,8 @@ def test_duplicate_supply_title_in_one_menu(supply, supplier_user):
 
 def test_publish_while_unverified_stays_draft(unverified_org, unverified_member):
     demand_list = services.demand_list_create(
-        organization=unverified_org, user=unverified_member, data={"name": "未认证单位的需求清单", "year": 2027})
+        organization=unverified_org, user=unverified_member, data={"name": "未认证单位的需求清单", "year": 2027}
+    )
     assert demand_list.status == DemandList.Status.DRAFT
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
@@ -134,7 +153,9 @@ def test_publish_page_shows_the_unverified_message(client, unverified_org, unver
 
 
 def test_publish_verified_list_queues_its_demands(park_org, owner):
-    demand_list = services.demand_list_create(organization=park_org, user=owner, data={"name": "2027 第二批", "year": 2027})
+    demand_list = services.demand_list_create(
+        organization=park_org, user=owner, data={"name": "2027 第二批", "year": 2027}
+    )
     demand = services.demand_create(demand_list=demand_list, user=owner, data=demand_data())
     assert not demand.is_published
     services.demand_list_publish(demand_list=demand_list, user=owner)
@@ -152,8 +173,11 @@ def test_duplicate_list_name_in_one_organisation(park_org, owner):
 
 def test_past_deadline_is_refused_on_create(demand, owner):
     with pytest.raises(ValidationError) as exc:
-        services.demand_create(demand_list=demand.demand_list, user=owner,
-                               data=demand_data(deadline=timezone.localdate() - datetime.timedelta(days=1)))
+        services.demand_create(
+            demand_list=demand.demand_list,
+            user=owner,
+            data=demand_data(deadline=timezone.localdate() - datetime.timedelta(days=1)),
+        )
     assert exc.value.message_dict["deadline"] == ["截止日期不能早于今天。"]
 
 
@@ -164,7 +188,9 @@ def test_unknown_region_text_names_the_problem(demand, owner):
 
 
 def test_region_text_is_resolved(demand, owner):
-    created = services.demand_create(demand_list=demand.demand_list, user=owner, data=demand_data(region="济宁市任城区"))
+    created = services.demand_create(
+        demand_list=demand.demand_list, user=owner, data=demand_data(region="济宁市任城区")
+    )
     assert created.region.full_name == "山东省济宁市任城区"
     assert created.region.parent.full_name == "山东省济宁市"
 
@@ -179,10 +205,16 @@ def test_closed_list_takes_no_new_demands(demand, owner):
 def test_page_form_shows_the_long_description_message(client, demand, owner):
     client.force_login(owner)
     count = Demand.objects.count()
-    payload = {**demand_data(description="需" * 5001), "chain": factories.chain("无人机").pk,
-               "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(), "region": ""}
-    response = client.post(reverse("catalog:demandlist_demand_create", args=[demand.demand_list_id]),
-                           {**payload, "demand_list": demand.demand_list_id})
+    payload = {
+        **demand_data(description="需" * 5001),
+        "chain": factories.chain("无人机").pk,
+        "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(),
+        "region": "",
+    }
+    response = client.post(
+        reverse("catalog:demandlist_demand_create", args=[demand.demand_list_id]),
+        {**payload, "demand_list": demand.demand_list_id},
+    )
     assert response.status_code == 200
     assert "需求描述不能超过 5000 个字符（当前 5001 个）" in response.content.decode()
     assert Demand.objects.count() == count
@@ -190,9 +222,13 @@ def test_page_form_shows_the_long_description_message(client, demand, owner):
 
 def test_page_form_shows_the_duplicate_title_message(client, demand, owner):
     client.force_login(owner)
-    payload = {**demand_data(title=demand.title), "chain": factories.chain("无人机").pk,
-               "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(), "region": "",
-               "demand_list": demand.demand_list_id}
+    payload = {
+        **demand_data(title=demand.title),
+        "chain": factories.chain("无人机").pk,
+        "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(),
+        "region": "",
+        "demand_list": demand.demand_list_id,
+    }
     response = client.post(reverse("catalog:demand_create"), payload)
     assert response.status_code == 200
     assert f"本清单中已有名为「{demand.title}」的需求" in response.content.decode()
@@ -201,9 +237,13 @@ def test_page_form_shows_the_duplicate_title_message(client, demand, owner):
 
 def test_page_create_then_redirects_to_detail(client, demand, owner):
     client.force_login(owner)
-    payload = {**demand_data(), "chain": factories.chain("无人机").pk, "region": "济宁市兖州区",
-               "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(),
-               "demand_list": demand.demand_list_id}
+    payload = {
+        **demand_data(),
+        "chain": factories.chain("无人机").pk,
+        "region": "济宁市兖州区",
+        "deadline": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(),
+        "demand_list": demand.demand_list_id,
+    }
     response = client.post(reverse("catalog:demand_create"), payload)
     created = Demand.objects.get(title="消防无人机集群巡检系统")
     assert response.status_code == 302 and response["Location"] == reverse("catalog:demand_detail", args=[created.pk])
@@ -211,6 +251,7 @@ def test_page_create_then_redirects_to_detail(client, demand, owner):
 
 
 # --- rights ----------------------------------------------------------------------------------
+
 
 def test_rights_enforced_by_services(demand, owner, owner_admin, other_member, liaison, platform_admin):
     with pytest.raises(PermissionDenied):
@@ -239,11 +280,16 @@ def test_list_creation_for_a_foreign_org_is_refused(park_org, other_member):
 
 # --- outbox and search tokens ----------------------------------------------------------------
 
+
 def test_demand_create_update_close_queue_refresh_and_index(demand, owner):
     created = services.demand_create(demand_list=demand.demand_list, user=owner, data=demand_data())
     assert outbox("matching.tasks.refresh_demand", created.pk) == 1
     assert " 无人机 " in Demand.objects.get(pk=created.pk).search_tokens
-    services.demand_update(demand=created, user=owner, data={"title": "碳化硅外延片检测设备", "description": "需要碳化硅外延片缺陷检测设备。"})
+    services.demand_update(
+        demand=created,
+        user=owner,
+        data={"title": "碳化硅外延片检测设备", "description": "需要碳化硅外延片缺陷检测设备。"},
+    )
     assert outbox("matching.tasks.refresh_demand", created.pk) == 2
     tokens = Demand.objects.get(pk=created.pk).search_tokens
     assert " 碳化硅 " in tokens and " 无人机 " not in tokens

@@ -4,6 +4,7 @@ Celery worker process sharing the test database and the broker.
 Run as their own pytest invocation (scripts/test.sh does): the SQLite test database must be a
 file the worker can open, and the worker must see the same broker as the live server.
 """
+
 import os
 import shutil
 import signal
@@ -40,8 +41,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -97,13 +105,33 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     if "mode=memory" in database_url:
         # A unit test collected first created an in-memory SQLite database, which no other process
         # can open (PostgreSQL has no such limit).
-        pytest.skip("the worker cannot share an in-memory SQLite test database: run tests/e2e as its own "
-                    "pytest invocation (scripts/test.sh does), or use PostgreSQL (DATABASE_URL)")
+        pytest.skip(
+            "the worker cannot share an in-memory SQLite test database: run tests/e2e as its own "
+            "pytest invocation (scripts/test.sh does), or use PostgreSQL (DATABASE_URL)"
+        )
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-c", "1", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@ the Chinese search box, submits and edits a sealed bid; a competitor bids too an
 the first firm's price anywhere (pages, my bids, REST API, notifications); the demand's owner
 sees only "sealed" before the deadline.
 """
+
 import datetime
 import json
 import time
@@ -38,16 +39,39 @@ def member(org, username, display_name):
 
 def published_park_demands(owner, park):
     """The park's list, created and published through the catalog services (search index included)."""
-    demand_list = catalog_services.demand_list_create(organization=park, user=owner,
-                                              data={"name": "济宁高新区2027年第一批产业链需求清单", "year": 2027})
+    demand_list = catalog_services.demand_list_create(
+        organization=park, user=owner, data={"name": "济宁高新区2027年第一批产业链需求清单", "year": 2027}
+    )
     deadline = timezone.localdate() + datetime.timedelta(days=45)
-    common = {"demand_type": "解决方案", "deadline": deadline, "contact_name": "孙主任", "contact_phone": "0537-2345678"}
-    catalog_services.demand_create(demand_list=demand_list, user=owner, data={
-        **common, "title": DEMAND, "chain": factories.chain("机器人"), "budget_wan": 200,
-        "description": "园区内汽车零部件企业装配线品种多、批量小，希望引入视觉引导的协作机器人实现柔性装配，节拍不低于每分钟6件。"})
-    catalog_services.demand_create(demand_list=demand_list, user=owner, data={
-        **common, "title": DECOY, "chain": factories.chain("第三代半导体"), "budget_wan": 500, "demand_type": "设备采购",
-        "description": "碳化硅外延片产线需要在线缺陷检测设备，识别微管、层错等缺陷，检测速度不低于每小时20片。"})
+    common = {
+        "demand_type": "解决方案",
+        "deadline": deadline,
+        "contact_name": "孙主任",
+        "contact_phone": "0537-2345678",
+    }
+    catalog_services.demand_create(
+        demand_list=demand_list,
+        user=owner,
+        data={
+            **common,
+            "title": DEMAND,
+            "chain": factories.chain("机器人"),
+            "budget_wan": 200,
+            "description": "园区内汽车零部件企业装配线品种多、批量小，希望引入视觉引导的协作机器人实现柔性装配，节拍不低于每分钟6件。",
+        },
+    )
+    catalog_services.demand_create(
+        demand_list=demand_list,
+        user=owner,
+        data={
+            **common,
+            "title": DECOY,
+            "chain": factories.chain("第三代半导体"),
+            "budget_wan": 500,
+            "demand_type": "设备采购",
+            "description": "碳化硅外延片产线需要在线缺陷检测设备，识别微管、层错等缺陷，检测速度不低于每小时20片。",
+        },
+    )
     catalog_services.demand_list_publish(demand_list=demand_list, user=owner)
     return DemandList.objects.get(pk=demand_list.pk).demands.get(title=DEMAND)
 
@@ -88,8 +112,10 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
 
     page.get_by_role("link", name="添加供给").click()
     page.get_by_label("供给名称").fill(SUPPLY)
-    page.get_by_label("供给描述").fill("六轴协作机器人配合3D视觉与力控末端，完成多品种小批量零部件的柔性装配，换型时间小于10分钟，"
-                                     "已在汽车零部件企业量产应用。")
+    page.get_by_label("供给描述").fill(
+        "六轴协作机器人配合3D视觉与力控末端，完成多品种小批量零部件的柔性装配，换型时间小于10分钟，"
+        "已在汽车零部件企业量产应用。"
+    )
     page.get_by_label("产业链").select_option(label="　└ 协作机器人")
     page.get_by_label("供给类型").select_option(label="解决方案")
     page.get_by_label("参考价格（万元）").fill("150")
@@ -125,7 +151,9 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
     expect(page.locator("#contacts")).to_contain_text("0537-2345678")  # verified org sees contacts
     page.get_by_role("link", name="意向书/报价").click()
     expect(page.get_by_text("截止日期前发布单位和其他单位都看不到您的报价")).to_be_visible()
-    submit_bid(page, "提供3D视觉引导协作机器人柔性装配工作站两套，含工装夹具设计、安装调试与一年运维。", FIRST_PRICE, "90")
+    submit_bid(
+        page, "提供3D视觉引导协作机器人柔性装配工作站两套，含工装夹具设计、安装调试与一年运维。", FIRST_PRICE, "90"
+    )
     own = page.locator("section.card", has_text="本单位的意向书")
     expect(own).to_contain_text(f"{FIRST_PRICE}0 万元")
     page.get_by_role("link", name="修改").click()
@@ -151,8 +179,13 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
         for secret in (FIRST_PRICE, EDITED_PRICE, FIRM, str(first_bid.pk)):
             assert secret not in body, f"competitor learned 「{secret}」 from {where}"
 
-    for name, args in (("bidding:demand_bids", (demand.pk,)), ("catalog:demand_detail", (demand.pk,)),
-                       ("bidding:my_bids", ()), ("notifications:inbox", ()), ("catalog:demand_list", ())):
+    for name, args in (
+        ("bidding:demand_bids", (demand.pk,)),
+        ("catalog:demand_detail", (demand.pk,)),
+        ("bidding:my_bids", ()),
+        ("notifications:inbox", ()),
+        ("catalog:demand_list", ()),
+    ):
         rival.goto(url(live_server, name, *args))
         assert_blind(rival.content(), name)
     rival.goto(url(live_server, "bidding:my_bids"))

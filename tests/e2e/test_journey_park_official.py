@@ -4,6 +4,7 @@ confirm), is verified by liaison staff, publishes, and sees 推荐供给 compute
 Everything the official and the staff do goes through the real pages in Chromium; only the
 Beijing supplier's catalogue and the liaison account are set up with factories.
 """
+
 import datetime
 import io
 import re
@@ -20,7 +21,19 @@ from tests.e2e.conftest import login, url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-HEADERS = ["清单名称", "发布单位", "所在地区", "需求名称", "需求描述", "产业链", "需求类型", "预算（万元）", "截止日期", "联系人", "联系电话"]
+HEADERS = [
+    "清单名称",
+    "发布单位",
+    "所在地区",
+    "需求名称",
+    "需求描述",
+    "产业链",
+    "需求类型",
+    "预算（万元）",
+    "截止日期",
+    "联系人",
+    "联系电话",
+]
 ORG_NAME = "济宁高新区智能制造产业园管理办公室"
 LIST_NAME = "济宁高新区2027年机器人产业链需求清单"
 ASSEMBLY = "汽车零部件柔性装配协作机器人需求"
@@ -34,16 +47,40 @@ def demand_rows(delivery_chain):
     deadline = timezone.localdate() + datetime.timedelta(days=90)
     common = [LIST_NAME, ORG_NAME, "济宁市任城区"]
     return [
-        common + [ASSEMBLY,
-                  "园区内汽车零部件企业装配线品种多、批量小，人工装配效率低、一致性差，希望引入3D视觉引导的协作机器人实现柔性装配，"
-                  "节拍不低于每分钟6件，换型时间控制在半小时以内。",
-                  "机器人", "解决方案", 200, deadline, "王建国", "0537-2345678"],
-        common + [DRONE,
-                  "园区化工企业集中，需采购可携带红外热成像和有毒气体检测模块的消防侦察无人机，用于火情初期侦察和日常安全巡查。",
-                  "机器人", "设备采购", 120, deadline, "王建国", "0537-2345678"],
-        common + [DELIVERY,
-                  "园区内企业之间零部件短驳运输频繁，希望试点L4级无人配送车，覆盖园区主干道约12公里，实现24小时无人化配送。",
-                  delivery_chain, "解决方案", 300, deadline, "李娜", "0537-2345679"],
+        common
+        + [
+            ASSEMBLY,
+            "园区内汽车零部件企业装配线品种多、批量小，人工装配效率低、一致性差，希望引入3D视觉引导的协作机器人实现柔性装配，"
+            "节拍不低于每分钟6件，换型时间控制在半小时以内。",
+            "机器人",
+            "解决方案",
+            200,
+            deadline,
+            "王建国",
+            "0537-2345678",
+        ],
+        common
+        + [
+            DRONE,
+            "园区化工企业集中，需采购可携带红外热成像和有毒气体检测模块的消防侦察无人机，用于火情初期侦察和日常安全巡查。",
+            "机器人",
+            "设备采购",
+            120,
+            deadline,
+            "王建国",
+            "0537-2345678",
+        ],
+        common
+        + [
+            DELIVERY,
+            "园区内企业之间零部件短驳运输频繁，希望试点L4级无人配送车，覆盖园区主干道约12公里，实现24小时无人化配送。",
+            delivery_chain,
+            "解决方案",
+            300,
+            deadline,
+            "李娜",
+            "0537-2345679",
+        ],
     ]
 
 
@@ -62,7 +99,13 @@ def xlsx_bytes(rows):
 def upload(page, live_server, content, name):
     page.goto(url(live_server, "catalog:import"))
     page.get_by_label("选择文件").set_input_files(
-        files=[{"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "buffer": content}]
+        files=[
+            {
+                "name": name,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": content,
+            }
+        ]
     )
     page.get_by_role("button", name="上传并预检").click()
 
@@ -72,17 +115,46 @@ def beijing_supplier_catalogue():
     org = factories.SupplierOrganizationFactory(name="北京海淀智能装备研究院有限公司")
     menu = factories.SupplyMenuFactory(organization=org, name="北京海淀智能装备研究院2027年供给菜单")
     supplies = [
-        (COBOT_SUPPLY, "六轴协作机器人配合3D结构光相机与力控末端，完成汽车零部件多品种小批量的柔性装配，"
-                       "换型时间小于10分钟，已在十余家零部件企业量产应用。", "机器人", "解决方案", 150),
-        (DRONE_SUPPLY, "搭载红外热成像与有毒气体检测模块的多旋翼无人机，可在化工园区火情初期快速侦察，"
-                       "实时回传热点位置与气体浓度，续航45分钟。", "机器人", "产品", 80),
-        ("中药提取液MVR低温浓缩系统", "机械蒸汽再压缩回收二次蒸汽潜热，低温连续浓缩中药提取液，较传统多效蒸发节省蒸汽70%。",
-         "节能环保", "产品", 280),
-        ("核心企业信用应收账款保理融资", "为产业链上游中小供应商提供基于核心企业信用的无追索保理融资，无需抵押。", "新一代信息技术", "资本", 5000),
+        (
+            COBOT_SUPPLY,
+            "六轴协作机器人配合3D结构光相机与力控末端，完成汽车零部件多品种小批量的柔性装配，"
+            "换型时间小于10分钟，已在十余家零部件企业量产应用。",
+            "机器人",
+            "解决方案",
+            150,
+        ),
+        (
+            DRONE_SUPPLY,
+            "搭载红外热成像与有毒气体检测模块的多旋翼无人机，可在化工园区火情初期快速侦察，"
+            "实时回传热点位置与气体浓度，续航45分钟。",
+            "机器人",
+            "产品",
+            80,
+        ),
+        (
+            "中药提取液MVR低温浓缩系统",
+            "机械蒸汽再压缩回收二次蒸汽潜热，低温连续浓缩中药提取液，较传统多效蒸发节省蒸汽70%。",
+            "节能环保",
+            "产品",
+            280,
+        ),
+        (
+            "核心企业信用应收账款保理融资",
+            "为产业链上游中小供应商提供基于核心企业信用的无追索保理融资，无需抵押。",
+            "新一代信息技术",
+            "资本",
+            5000,
+        ),
     ]
     for title, description, chain, kind, price in supplies:
-        factories.SupplyFactory(menu=menu, title=title, description=description, chain=factories.chain(chain),
-                                supply_type=kind, price_wan=price)
+        factories.SupplyFactory(
+            menu=menu,
+            title=title,
+            description=description,
+            chain=factories.chain(chain),
+            supply_type=kind,
+            price_wan=price,
+        )
     return org
 
 
@@ -175,7 +247,8 @@ def test_park_official_from_signup_to_recommended_supplies(live_server, page, pe
     deadline = time.monotonic() + 120
     while not assembly_matches.count():
         assert time.monotonic() < deadline, (
-            "no 推荐供给 after 120 s; worker log tail:\n" + celery_worker_process.log_path.read_text()[-3000:])
+            "no 推荐供给 after 120 s; worker log tail:\n" + celery_worker_process.log_path.read_text()[-3000:]
+        )
         page.wait_for_timeout(1500)
         page.reload()
     rows = page.locator(".match-row")

@@ -1,4 +1,5 @@
 """The home page renders in Chinese in a real browser, and a task reaches the real worker."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,5 +24,8 @@ def test_worker_processes_outbox_task(live_server, celery_worker_process):
     user = factories.UserFactory(email="someone@example.cn")
     notify(recipients=[user], kind="system", title="端到端测试通知")
     note = Notification.objects.get(recipient=user)
-    wait_until(lambda: Notification.objects.filter(pk=note.pk, emailed_at__isnull=False).exists(),
-               timeout=60, message="the worker to send the e-mail")
+    wait_until(
+        lambda: Notification.objects.filter(pk=note.pk, emailed_at__isnull=False).exists(),
+        timeout=60,
+        message="the worker to send the e-mail",
+    )

@@ -1,4 +1,5 @@
 """Fixtures for 对接会 tests: an event whose demand side is park_org and an invited supplier_org."""
+
 import datetime
 
 import pytest
@@ -28,7 +29,9 @@ def invitation(event, supplier_org, liaison):
 
 @pytest.fixture
 def accepted(event, supplier_org, liaison):
-    return InvitationFactory(event=event, organization=supplier_org, invited_by=liaison, status=Invitation.Status.ACCEPTED)
+    return InvitationFactory(
+        event=event, organization=supplier_org, invited_by=liaison, status=Invitation.Status.ACCEPTED
+    )
 
 
 @pytest.fixture(autouse=True)

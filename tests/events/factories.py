@@ -1,4 +1,5 @@
 """Factories for 对接会 tests."""
+
 import datetime
 
 import factory
@@ -47,8 +48,11 @@ class MeetingRequestFactory(factory.django.DjangoModelFactory):
 def meeting_for(pair, *, starts_at=None, table_no=1):
     starts_at = starts_at or pair.event.slot_starts()[0]
     return Meeting.objects.create(
-        event=pair.event, pair=pair, starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(minutes=pair.event.slot_minutes), table_no=table_no,
+        event=pair.event,
+        pair=pair,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=pair.event.slot_minutes),
+        table_no=table_no,
     )
 
 
@@ -56,9 +60,18 @@ def make_match(demand, supply, score, rank=1, explanation=None):
     from matching.models import Match
 
     return Match.objects.create(
-        demand=demand, supply=supply, score=score, rank=rank, components={},
-        explanation=explanation if explanation is not None else {
-            "terms": ["协作机器人", f"词{score}"], "chain": "同一产业链：机器人", "type": "需求类型「技术攻关」↔ 供给类型「解决方案」：对口",
+        demand=demand,
+        supply=supply,
+        score=score,
+        rank=rank,
+        components={},
+        explanation=explanation
+        if explanation is not None
+        else {
+            "terms": ["协作机器人", f"词{score}"],
+            "chain": "同一产业链：机器人",
+            "type": "需求类型「技术攻关」↔ 供给类型「解决方案」：对口",
         },
-        model_name="test", computed_at=timezone.now(),
+        model_name="test",
+        computed_at=timezone.now(),
     )

@@ -1,4 +1,5 @@
 """REST API of 对接会: public events, own org's invitations and meetings, per role."""
+
 import pytest
 
 from events.models import Event, Invitation
@@ -14,13 +15,16 @@ def api(client, request):
         if name != "anonymous":
             client.force_login(request.getfixturevalue(name))
         return client
+
     return as_
 
 
 @pytest.fixture
 def meeting(event, park_org, supplier_org, demand):
     InvitationFactory(event=event, organization=supplier_org, status=Invitation.Status.ACCEPTED)
-    return meeting_for(MeetingRequestFactory(event=event, requester_org=park_org, target_org=supplier_org, demand=demand, score=77))
+    return meeting_for(
+        MeetingRequestFactory(event=event, requester_org=park_org, target_org=supplier_org, demand=demand, score=77)
+    )
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "supplier_user", "other_member", "liaison", "platform_admin"])
@@ -52,9 +56,16 @@ def test_event_list_query_count(client, django_assert_max_num_queries):
         assert len(client.get("/api/events/").json()["results"]) == 15
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("anonymous", None), ("supplier_user", 1), ("other_member", 0), ("liaison", 1), ("platform_admin", 1),
-])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("anonymous", None),
+        ("supplier_user", 1),
+        ("other_member", 0),
+        ("liaison", 1),
+        ("platform_admin", 1),
+    ],
+)
 def test_invitations_list_own_org_only(api, persona, expected, invitation):
     response = api(persona).get("/api/event-invitations/")
     if expected is None:  # anonymous: token authentication comes first, so 401
@@ -67,19 +78,36 @@ def test_invitations_list_own_org_only(api, persona, expected, invitation):
 
 def test_invitation_respond_via_api(client, invitation, supplier_user, other_member):
     client.force_login(other_member)
-    assert client.post(f"/api/event-invitations/{invitation.pk}/respond/", {"accept": True}, content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            f"/api/event-invitations/{invitation.pk}/respond/", {"accept": True}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     client.force_login(supplier_user)
-    response = client.post(f"/api/event-invitations/{invitation.pk}/respond/", {"accept": True}, content_type="application/json")
+    response = client.post(
+        f"/api/event-invitations/{invitation.pk}/respond/", {"accept": True}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "accepted"
-    again = client.post(f"/api/event-invitations/{invitation.pk}/respond/", {"accept": False}, content_type="application/json")
+    again = client.post(
+        f"/api/event-invitations/{invitation.pk}/respond/", {"accept": False}, content_type="application/json"
+    )
     assert again.status_code == 400 and "不能重复回复" in again.json()["error"]["message"]
     bad = client.post(f"/api/event-invitations/{invitation.pk}/respond/", {}, content_type="application/json")
     assert bad.status_code == 400 and "accept" in bad.json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("anonymous", None), ("supplier_user", 1), ("owner", 1), ("other_member", 0), ("liaison", 1), ("platform_admin", 1),
-])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("anonymous", None),
+        ("supplier_user", 1),
+        ("owner", 1),
+        ("other_member", 0),
+        ("liaison", 1),
+        ("platform_admin", 1),
+    ],
+)
 def test_meetings_own_org_only(api, persona, expected, meeting, supplier_org):
     response = api(persona).get("/api/event-meetings/")
     if expected is None:  # anonymous: token authentication comes first, so 401

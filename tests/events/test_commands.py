@@ -1,4 +1,5 @@
 """manage.py demo_event builds a whole event through the services, once."""
+
 import pytest
 from django.core.management import call_command
 

@@ -1,4 +1,5 @@
 """精准邀约 proposals and staff pair suggestions, from Match rows created directly."""
+
 import pytest
 
 from catalog.models import Supply
@@ -76,7 +77,11 @@ def test_pair_suggestions_and_requests_use_the_best_match(event, world, park_org
     member = factories.UserFactory()
     factories.MembershipFactory(user=member, organization=world["a"])
     request = services.meeting_request_create(event=event, requester_org=world["a"], target_org=park_org, user=member)
-    assert (request.demand, request.supply, request.score) == (event.demand_lists.get().demands.order_by("id").first(), world["sa"], 90)
+    assert (request.demand, request.supply, request.score) == (
+        event.demand_lists.get().demands.order_by("id").first(),
+        world["sa"],
+        90,
+    )
     assert request.status == MeetingRequest.Status.PENDING
 
 
@@ -85,6 +90,8 @@ def test_participation_page_ranks_counterparts_by_match(client, event, world, pa
         InvitationFactory(event=event, organization=org, status=Invitation.Status.ACCEPTED)
     client.force_login(owner)
     page = client.get(f"/events/{event.pk}/participation/").content.decode()
-    b, a, c = (page.index(f"{name}（匹配度") for name in ("北京乙科技有限公司", "北京甲科技有限公司", "北京丙科技有限公司"))
+    b, a, c = (
+        page.index(f"{name}（匹配度") for name in ("北京乙科技有限公司", "北京甲科技有限公司", "北京丙科技有限公司")
+    )
     assert b < a < c
     assert "北京乙科技有限公司（匹配度 95.0" in page

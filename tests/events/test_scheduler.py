@@ -1,4 +1,5 @@
 """The 1:1 scheduler on random and hand-made instances (pure Python, no database)."""
+
 import itertools
 import random
 
@@ -33,7 +34,9 @@ def random_problem(rng, *, orgs=10, pairs=25, slots=6, tables=3):
             if org in windows:
                 allowed = windows[org] if allowed is None else allowed & windows[org]
         parties = frozenset({f"org:{a}", f"org:{b}", f"person:{person_of[a]}", f"person:{person_of[b]}"})
-        result.append(Pair(key=len(result), parties=parties, score=rng.choice([rng.uniform(0, 100), 50.0]), allowed_slots=allowed))
+        result.append(
+            Pair(key=len(result), parties=parties, score=rng.choice([rng.uniform(0, 100), 50.0]), allowed_slots=allowed)
+        )
     return Problem(n_slots=slots, n_tables=tables, pairs=result)
 
 
@@ -56,7 +59,9 @@ def assert_valid(problem, schedule):
 @pytest.mark.parametrize("seed", range(25))
 def test_random_instances_are_valid_and_cp_sat_is_at_least_greedy(seed):
     rng = random.Random(seed)
-    problem = random_problem(rng, orgs=rng.randint(3, 14), pairs=rng.randint(1, 40), slots=rng.randint(1, 8), tables=rng.randint(1, 5))
+    problem = random_problem(
+        rng, orgs=rng.randint(3, 14), pairs=rng.randint(1, 40), slots=rng.randint(1, 8), tables=rng.randint(1, 5)
+    )
     g = greedy(problem)
     c = cp_sat(problem, time_limit=10, hint=g)
     best = solve(problem, time_limit=10)
@@ -70,8 +75,11 @@ def test_random_instances_are_valid_and_cp_sat_is_at_least_greedy(seed):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    seed=st.integers(0, 10_000), orgs=st.integers(2, 8), pairs=st.integers(0, 15),
-    slots=st.integers(1, 5), tables=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+    orgs=st.integers(2, 8),
+    pairs=st.integers(0, 15),
+    slots=st.integers(1, 5),
+    tables=st.integers(1, 4),
 )
 def test_property_no_double_booking_capacity_availability(seed, orgs, pairs, slots, tables):
     problem = random_problem(random.Random(seed), orgs=orgs, pairs=pairs, slots=slots, tables=tables)
@@ -86,7 +94,7 @@ def brute_force_count_and_score(problem):
     options = [[None] + problem.allowed(p) for p in problem.pairs]
     for choice in itertools.product(*options):
         used, ok = {}, True
-        for pair, slot in zip(problem.pairs, choice):
+        for pair, slot in zip(problem.pairs, choice, strict=True):
             if slot is None:
                 continue
             bucket = used.setdefault(slot, [])
@@ -95,7 +103,7 @@ def brute_force_count_and_score(problem):
                 break
             bucket.append(pair)
         if ok:
-            chosen = [p for p, s in zip(problem.pairs, choice) if s is not None]
+            chosen = [p for p, s in zip(problem.pairs, choice, strict=True) if s is not None]
             best = max(best, (len(chosen), sum(round(p.score * 10) for p in chosen)))
     return best
 

@@ -1,4 +1,5 @@
 """Event services: creation rules, invitations, registration, 1:1 pairs, scheduling, outcomes."""
+
 import datetime
 
 import pytest
@@ -17,22 +18,43 @@ pytestmark = pytest.mark.django_db
 
 def event_data(**overrides):
     data = {
-        "name": "京鲁集成电路产业对接会", "description": "", "date": datetime.date(2027, 5, 20), "venue": "山东大厦",
-        "online_url": "", "status": Event.Status.PUBLISHED, "slot_minutes": 20, "table_count": 6,
-        "meeting_start": datetime.time(14, 0), "meeting_end": datetime.time(16, 0),
-        "chains": [factories.chain("机器人")], "demand_lists": [],
+        "name": "京鲁集成电路产业对接会",
+        "description": "",
+        "date": datetime.date(2027, 5, 20),
+        "venue": "山东大厦",
+        "online_url": "",
+        "status": Event.Status.PUBLISHED,
+        "slot_minutes": 20,
+        "table_count": 6,
+        "meeting_start": datetime.time(14, 0),
+        "meeting_end": datetime.time(16, 0),
+        "chains": [factories.chain("机器人")],
+        "demand_lists": [],
     }
     data.update(overrides)
     return data
 
 
 AGENDA = [
-    {"kind": "需求发布", "title": "济宁市机器人产业需求发布", "starts_at": datetime.time(9, 0), "ends_at": datetime.time(9, 30), "speaker": "济宁高新区"},
-    {"kind": "一对一洽谈", "title": "供需双方一对一洽谈", "starts_at": datetime.time(14, 0), "ends_at": datetime.time(16, 0), "speaker": ""},
+    {
+        "kind": "需求发布",
+        "title": "济宁市机器人产业需求发布",
+        "starts_at": datetime.time(9, 0),
+        "ends_at": datetime.time(9, 30),
+        "speaker": "济宁高新区",
+    },
+    {
+        "kind": "一对一洽谈",
+        "title": "供需双方一对一洽谈",
+        "starts_at": datetime.time(14, 0),
+        "ends_at": datetime.time(16, 0),
+        "speaker": "",
+    },
 ]
 
 
 # --- events ---------------------------------------------------------------------------------------
+
 
 def test_liaison_creates_event_with_agenda_and_demand_lists(liaison, demand):
     event = services.event_create(actor=liaison, data=event_data(demand_lists=[demand.demand_list]), agenda=AGENDA)
@@ -47,11 +69,14 @@ def test_member_cannot_create_event(owner):
     assert not Event.objects.exists()
 
 
-@pytest.mark.parametrize("overrides,field,message", [
-    ({"venue": "", "online_url": ""}, "venue", "请填写会议地点或线上会议链接"),
-    ({"meeting_end": datetime.time(13, 0)}, "meeting_end", "结束时间必须晚于开始时间"),
-    ({"slot_minutes": 180}, "slot_minutes", "放不下一场洽谈"),
-])
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"venue": "", "online_url": ""}, "venue", "请填写会议地点或线上会议链接"),
+        ({"meeting_end": datetime.time(13, 0)}, "meeting_end", "结束时间必须晚于开始时间"),
+        ({"slot_minutes": 180}, "slot_minutes", "放不下一场洽谈"),
+    ],
+)
 def test_bad_event_input_names_the_problem_and_writes_nothing(liaison, overrides, field, message):
     with pytest.raises(ValidationError) as exc:
         services.event_create(actor=liaison, data=event_data(**overrides), agenda=AGENDA)
@@ -60,7 +85,15 @@ def test_bad_event_input_names_the_problem_and_writes_nothing(liaison, overrides
 
 
 def test_bad_agenda_row_rolls_back_the_event(liaison):
-    agenda = [{"kind": "项目推介", "title": "推介", "starts_at": datetime.time(10, 0), "ends_at": datetime.time(9, 0), "speaker": ""}]
+    agenda = [
+        {
+            "kind": "项目推介",
+            "title": "推介",
+            "starts_at": datetime.time(10, 0),
+            "ends_at": datetime.time(9, 0),
+            "speaker": "",
+        }
+    ]
     with pytest.raises(ValidationError) as exc:
         services.event_create(actor=liaison, data=event_data(), agenda=agenda)
     assert "议程结束时间必须晚于开始时间" in str(exc.value)
@@ -68,6 +101,7 @@ def test_bad_agenda_row_rolls_back_the_event(liaison):
 
 
 # --- invitations ----------------------------------------------------------------------------------
+
 
 def test_invitation_notifies_members_and_is_one_per_org(event, liaison, supplier_org, supplier_user):
     invitation = services.invitation_send(event=event, organization=supplier_org, actor=liaison)
@@ -113,11 +147,14 @@ def test_outsider_cannot_answer_an_invitation(invitation, other_member):
 
 # --- registration ---------------------------------------------------------------------------------
 
+
 def test_registration_requires_accepted_invitation(invitation, event, supplier_org, supplier_user):
     with pytest.raises(ValidationError, match="尚未接受邀请"):
         services.attendee_add(event=event, organization=supplier_org, user=supplier_user, name="张工")
     services.invitation_respond(invitation=invitation, user=supplier_user, accept=True)
-    services.attendee_add(event=event, organization=supplier_org, user=supplier_user, name="张工", phone="138 0000 1111")
+    services.attendee_add(
+        event=event, organization=supplier_org, user=supplier_user, name="张工", phone="138 0000 1111"
+    )
     assert Attendee.objects.get().name == "张工"
 
 
@@ -133,26 +170,46 @@ def test_attendee_bad_input(accepted, event, supplier_org, supplier_user):
 
 def test_availability_must_lie_in_the_window(event, park_org, owner):
     with pytest.raises(ValidationError) as exc:
-        services.availability_set(event=event, organization=park_org, user=owner,
-                                  available_from=datetime.time(13, 0), available_to=datetime.time(15, 0))
+        services.availability_set(
+            event=event,
+            organization=park_org,
+            user=owner,
+            available_from=datetime.time(13, 0),
+            available_to=datetime.time(15, 0),
+        )
     assert "14:00–16:00" in exc.value.message_dict["available_from"][0]
     with pytest.raises(ValidationError):
-        services.availability_set(event=event, organization=park_org, user=owner,
-                                  available_from=datetime.time(15, 0), available_to=datetime.time(14, 30))
+        services.availability_set(
+            event=event,
+            organization=park_org,
+            user=owner,
+            available_from=datetime.time(15, 0),
+            available_to=datetime.time(14, 30),
+        )
     assert not Availability.objects.exists()
-    services.availability_set(event=event, organization=park_org, user=owner,
-                              available_from=datetime.time(14, 0), available_to=datetime.time(15, 0))
+    services.availability_set(
+        event=event,
+        organization=park_org,
+        user=owner,
+        available_from=datetime.time(14, 0),
+        available_to=datetime.time(15, 0),
+    )
     assert Availability.objects.get().available_to == datetime.time(15, 0)
 
 
 # --- 1:1 pairs ------------------------------------------------------------------------------------
 
+
 def test_request_accept_flow(accepted, event, park_org, supplier_org, owner, supplier_user):
-    pair = services.meeting_request_create(event=event, requester_org=park_org, target_org=supplier_org, user=owner, note="想了解视觉方案")
+    pair = services.meeting_request_create(
+        event=event, requester_org=park_org, target_org=supplier_org, user=owner, note="想了解视觉方案"
+    )
     assert pair.status == MeetingRequest.Status.PENDING
     assert Notification.objects.filter(recipient=supplier_user, title__contains="一对一洽谈").exists()
     with pytest.raises(ValidationError, match="已存在"):
-        services.meeting_request_create(event=event, requester_org=supplier_org, target_org=park_org, user=supplier_user)
+        services.meeting_request_create(
+            event=event, requester_org=supplier_org, target_org=park_org, user=supplier_user
+        )
     with pytest.raises(PermissionDenied):  # the requester cannot accept its own request
         services.meeting_request_respond(pair=pair, user=owner, accept=True)
     services.meeting_request_respond(pair=pair, user=supplier_user, accept=True)
@@ -177,6 +234,7 @@ def test_staff_pair_is_accepted_at_once(accepted, event, park_org, supplier_org,
 
 # --- scheduling -----------------------------------------------------------------------------------
 
+
 def _participants(event, n, liaison):
     orgs = []
     for _ in range(n):
@@ -192,11 +250,22 @@ def test_schedule_run_stores_a_valid_plan(event, park_org, liaison):
     suppliers = _participants(event, 7, liaison)
     other_park = factories.OrganizationFactory()
     event.demand_lists.add(factories.DemandListFactory(organization=other_park))
-    pairs = [MeetingRequestFactory(event=event, requester_org=park_org, target_org=s, score=10 * i) for i, s in enumerate(suppliers)]
-    pairs += [MeetingRequestFactory(event=event, requester_org=other_park, target_org=s, score=5) for s in suppliers[:4]]
-    declined = MeetingRequestFactory(event=event, requester_org=other_park, target_org=suppliers[5], status=MeetingRequest.Status.DECLINED)
-    pending = MeetingRequestFactory(event=event, requester_org=other_park, target_org=suppliers[6], status=MeetingRequest.Status.PENDING)
-    Availability.objects.create(event=event, organization=suppliers[6], available_from=datetime.time(15, 20), available_to=datetime.time(16, 0))
+    pairs = [
+        MeetingRequestFactory(event=event, requester_org=park_org, target_org=s, score=10 * i)
+        for i, s in enumerate(suppliers)
+    ]
+    pairs += [
+        MeetingRequestFactory(event=event, requester_org=other_park, target_org=s, score=5) for s in suppliers[:4]
+    ]
+    declined = MeetingRequestFactory(
+        event=event, requester_org=other_park, target_org=suppliers[5], status=MeetingRequest.Status.DECLINED
+    )
+    pending = MeetingRequestFactory(
+        event=event, requester_org=other_park, target_org=suppliers[6], status=MeetingRequest.Status.PENDING
+    )
+    Availability.objects.create(
+        event=event, organization=suppliers[6], available_from=datetime.time(15, 20), available_to=datetime.time(16, 0)
+    )
     # One person attends for suppliers 0 and 1: they cannot be in two meetings at once.
     Attendee.objects.create(event=event, organization=suppliers[0], name="王博士", phone="13900001111")
     Attendee.objects.create(event=event, organization=suppliers[1], name="王博士", phone="139-0000-1111")
@@ -243,16 +312,25 @@ def test_schedule_refused_once_outcomes_exist(past_event, park_org, supplier_org
 
 # --- outcomes → pipeline --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def held_meeting(past_event, park_org, supplier_org, demand, supply):
     InvitationFactory(event=past_event, organization=supplier_org, status=Invitation.Status.ACCEPTED)
-    pair = MeetingRequestFactory(event=past_event, requester_org=park_org, target_org=supplier_org, demand=demand, supply=supply, score=88)
+    pair = MeetingRequestFactory(
+        event=past_event, requester_org=park_org, target_org=supplier_org, demand=demand, supply=supply, score=88
+    )
     return meeting_for(pair)
 
 
 def test_intent_outcome_opens_case_and_moves_it_to_intent(held_meeting, supplier_org, supplier_user, demand, supply):
-    outcome = services.outcome_record(meeting=held_meeting, organization=supplier_org, user=supplier_user,
-                                      rating=5, intent="有意向", next_step="两周内赴济宁考察")
+    outcome = services.outcome_record(
+        meeting=held_meeting,
+        organization=supplier_org,
+        user=supplier_user,
+        rating=5,
+        intent="有意向",
+        next_step="两周内赴济宁考察",
+    )
     case = Case.objects.get()
     assert (case.demand, case.supply_org, case.supply) == (demand, supplier_org, supply)
     assert case.origin == Case.Origin.EVENT and case.origin_ref == str(held_meeting.pk)
@@ -262,7 +340,9 @@ def test_intent_outcome_opens_case_and_moves_it_to_intent(held_meeting, supplier
 
 def test_both_sides_intent_open_one_case(held_meeting, park_org, supplier_org, owner, supplier_user):
     services.outcome_record(meeting=held_meeting, organization=park_org, user=owner, rating=4, intent="有意向")
-    services.outcome_record(meeting=held_meeting, organization=supplier_org, user=supplier_user, rating=5, intent="有意向")
+    services.outcome_record(
+        meeting=held_meeting, organization=supplier_org, user=supplier_user, rating=5, intent="有意向"
+    )
     assert Case.objects.count() == 1
     assert MeetingOutcome.objects.count() == 2
 
@@ -281,7 +361,9 @@ def test_outcome_bad_input_and_access(held_meeting, park_org, supplier_org, owne
     with pytest.raises(PermissionDenied):
         services.outcome_record(meeting=held_meeting, organization=supplier_org, user=owner, rating=3, intent="有意向")
     with pytest.raises(PermissionDenied):
-        services.outcome_record(meeting=held_meeting, organization=other_org, user=other_member, rating=3, intent="有意向")
+        services.outcome_record(
+            meeting=held_meeting, organization=other_org, user=other_member, rating=3, intent="有意向"
+        )
     assert not MeetingOutcome.objects.exists() and not Case.objects.exists()
 
 
@@ -330,7 +412,9 @@ def test_schedule_run_on_random_events_keeps_every_rule(seed, event, park_org, l
             start = rng.choice([datetime.time(14, 0), datetime.time(14, 20), datetime.time(15, 0)])
             end = rng.choice([datetime.time(15, 0), datetime.time(15, 40), datetime.time(16, 0)])
             if end > start:
-                windows[org.pk] = Availability.objects.create(event=event, organization=org, available_from=start, available_to=end)
+                windows[org.pk] = Availability.objects.create(
+                    event=event, organization=org, available_from=start, available_to=end
+                )
     phone_owner = {}
     for org in suppliers:
         phone = rng.choice(["13900000001", "13900000002", f"1380000{org.pk:04d}"])
@@ -339,7 +423,9 @@ def test_schedule_run_on_random_events_keeps_every_rule(seed, event, park_org, l
     statuses = [MeetingRequest.Status.ACCEPTED] * 4 + [MeetingRequest.Status.PENDING, MeetingRequest.Status.DECLINED]
     for d in demand_side:
         for s in rng.sample(suppliers, 4):
-            MeetingRequestFactory(event=event, requester_org=d, target_org=s, score=rng.uniform(20, 100), status=rng.choice(statuses))
+            MeetingRequestFactory(
+                event=event, requester_org=d, target_org=s, score=rng.uniform(20, 100), status=rng.choice(statuses)
+            )
 
     summary = services.schedule_run(event=event, actor=liaison)
 

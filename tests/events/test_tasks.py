@@ -1,4 +1,5 @@
 """Beat reminders: tomorrow's agenda, yesterday's missing outcomes; idempotent."""
+
 import datetime
 
 import pytest

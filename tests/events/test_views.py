@@ -1,4 +1,5 @@
 """Per-role access to every 对接会 page, the flows through the pages, xlsx agendas and query bounds."""
+
 import datetime
 import io
 
@@ -23,6 +24,7 @@ def as_user(client, request):
         if name != "anonymous":
             client.force_login(request.getfixturevalue(name))
         return client
+
     return login
 
 
@@ -30,11 +32,14 @@ def as_user(client, request):
 def scheduled(past_event, park_org, supplier_org, demand, supply):
     """supplier_org accepted; one meeting park_org ↔ supplier_org took place yesterday."""
     InvitationFactory(event=past_event, organization=supplier_org, status=Invitation.Status.ACCEPTED)
-    pair = MeetingRequestFactory(event=past_event, requester_org=park_org, target_org=supplier_org, demand=demand, supply=supply, score=82.5)
+    pair = MeetingRequestFactory(
+        event=past_event, requester_org=park_org, target_org=supplier_org, demand=demand, supply=supply, score=82.5
+    )
     return meeting_for(pair, table_no=3)
 
 
 # --- public pages ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_list_and_detail_are_public_but_drafts_are_staff_only(as_user, persona, event, liaison):
@@ -64,7 +69,9 @@ def test_detail_shows_invitation_and_lets_the_invitee_answer(client, invitation,
     client.force_login(supplier_user)
     page = client.get(reverse("events:event_detail", args=[event.pk])).content.decode()
     assert "受邀参加本次对接会：待回复" in page
-    response = client.post(reverse("events:invitation_respond", args=[invitation.pk]), {"decision": "accept"}, follow=True)
+    response = client.post(
+        reverse("events:invitation_respond", args=[invitation.pk]), {"decision": "accept"}, follow=True
+    )
     assert "已接受邀请，请登记参会人员。" in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
@@ -87,7 +94,13 @@ def test_uninvited_member_cannot_answer_someone_elses_invitation(client, invitat
 
 # --- staff pages ----------------------------------------------------------------------------------
 
-STAFF_PAGES = ["events:event_update", "events:invitations", "events:meetings", "events:table_plan", "events:table_plan_xlsx"]
+STAFF_PAGES = [
+    "events:event_update",
+    "events:invitations",
+    "events:meetings",
+    "events:table_plan",
+    "events:table_plan_xlsx",
+]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -107,12 +120,32 @@ def test_staff_pages(as_user, persona, name, event, invitation):
 def test_liaison_creates_event_through_the_form(client, liaison, demand):
     client.force_login(liaison)
     data = {
-        "name": "京鲁人形机器人专场对接会", "description": "", "date": "2027-06-18", "venue": "山东大厦", "online_url": "",
-        "status": "published", "chains": [factories.chain("机器人").pk], "demand_lists": [demand.demand_list.pk],
-        "slot_minutes": "15", "table_count": "8", "meeting_start": "14:00", "meeting_end": "17:00",
-        "agenda-TOTAL_FORMS": "2", "agenda-INITIAL_FORMS": "0", "agenda-MIN_NUM_FORMS": "0", "agenda-MAX_NUM_FORMS": "1000",
-        "agenda-0-kind": "路演对接", "agenda-0-title": "北京企业项目路演", "agenda-0-starts_at": "09:30", "agenda-0-ends_at": "11:00",
-        "agenda-0-speaker": "", "agenda-1-kind": "", "agenda-1-title": "", "agenda-1-starts_at": "", "agenda-1-ends_at": "", "agenda-1-speaker": "",
+        "name": "京鲁人形机器人专场对接会",
+        "description": "",
+        "date": "2027-06-18",
+        "venue": "山东大厦",
+        "online_url": "",
+        "status": "published",
+        "chains": [factories.chain("机器人").pk],
+        "demand_lists": [demand.demand_list.pk],
+        "slot_minutes": "15",
+        "table_count": "8",
+        "meeting_start": "14:00",
+        "meeting_end": "17:00",
+        "agenda-TOTAL_FORMS": "2",
+        "agenda-INITIAL_FORMS": "0",
+        "agenda-MIN_NUM_FORMS": "0",
+        "agenda-MAX_NUM_FORMS": "1000",
+        "agenda-0-kind": "路演对接",
+        "agenda-0-title": "北京企业项目路演",
+        "agenda-0-starts_at": "09:30",
+        "agenda-0-ends_at": "11:00",
+        "agenda-0-speaker": "",
+        "agenda-1-kind": "",
+        "agenda-1-title": "",
+        "agenda-1-starts_at": "",
+        "agenda-1-ends_at": "",
+        "agenda-1-speaker": "",
     }
     response = client.post(reverse("events:event_create"), data)
     event = Event.objects.get(name="京鲁人形机器人专场对接会")
@@ -124,9 +157,19 @@ def test_liaison_creates_event_through_the_form(client, liaison, demand):
 def test_event_form_shows_chinese_errors_and_saves_nothing(client, liaison):
     client.force_login(liaison)
     data = {
-        "name": "缺地点的对接会", "date": "2027-06-18", "venue": "", "online_url": "", "status": "published",
-        "slot_minutes": "20", "table_count": "5", "meeting_start": "15:00", "meeting_end": "14:00",
-        "agenda-TOTAL_FORMS": "0", "agenda-INITIAL_FORMS": "0", "agenda-MIN_NUM_FORMS": "0", "agenda-MAX_NUM_FORMS": "1000",
+        "name": "缺地点的对接会",
+        "date": "2027-06-18",
+        "venue": "",
+        "online_url": "",
+        "status": "published",
+        "slot_minutes": "20",
+        "table_count": "5",
+        "meeting_start": "15:00",
+        "meeting_end": "14:00",
+        "agenda-TOTAL_FORMS": "0",
+        "agenda-INITIAL_FORMS": "0",
+        "agenda-MIN_NUM_FORMS": "0",
+        "agenda-MAX_NUM_FORMS": "1000",
     }
     response = client.post(reverse("events:event_create"), data)
     page = response.content.decode()
@@ -137,9 +180,14 @@ def test_event_form_shows_chinese_errors_and_saves_nothing(client, liaison):
 
 def test_one_click_invite(client, liaison, event, supplier_org, supplier_user, other_member):
     client.force_login(other_member)
-    assert client.post(reverse("events:invitation_send", args=[event.pk]), {"organization": supplier_org.pk}).status_code == 403
+    assert (
+        client.post(reverse("events:invitation_send", args=[event.pk]), {"organization": supplier_org.pk}).status_code
+        == 403
+    )
     client.force_login(liaison)
-    response = client.post(reverse("events:invitation_send", args=[event.pk]), {"organization": supplier_org.pk}, follow=True)
+    response = client.post(
+        reverse("events:invitation_send", args=[event.pk]), {"organization": supplier_org.pk}, follow=True
+    )
     assert f"已向「{supplier_org.name}」发出邀请。" in response.content.decode()
     assert Invitation.objects.get().organization == supplier_org
     assert supplier_user.notifications.filter(kind="event").count() == 1
@@ -147,18 +195,39 @@ def test_one_click_invite(client, liaison, event, supplier_org, supplier_user, o
 
 # --- participants ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona,status", [
-    ("anonymous", 302), ("supplier_user", 200), ("other_member", 404), ("owner", 200), ("liaison", 404), ("platform_admin", 404),
-])
+
+@pytest.mark.parametrize(
+    "persona,status",
+    [
+        ("anonymous", 302),
+        ("supplier_user", 200),
+        ("other_member", 404),
+        ("owner", 200),
+        ("liaison", 404),
+        ("platform_admin", 404),
+    ],
+)
 def test_participation_page_access(as_user, persona, status, event, invitation):
     assert as_user(persona).get(reverse("events:participation", args=[event.pk])).status_code == status
 
 
-def test_registration_availability_and_requests_through_pages(client, accepted, event, park_org, supplier_org, owner, supplier_user):
+def test_registration_availability_and_requests_through_pages(
+    client, accepted, event, park_org, supplier_org, owner, supplier_user
+):
     client.force_login(supplier_user)
-    client.post(reverse("events:attendee_add", args=[event.pk]), {"org": supplier_org.pk, "name": "赵总", "title": "总经理", "phone": "13811112222"})
-    client.post(reverse("events:availability_set", args=[event.pk]), {"org": supplier_org.pk, "available_from": "14:00", "available_to": "15:00"})
-    response = client.post(reverse("events:meeting_request_create", args=[event.pk]), {"org": supplier_org.pk, "target_org": park_org.pk, "note": ""}, follow=True)
+    client.post(
+        reverse("events:attendee_add", args=[event.pk]),
+        {"org": supplier_org.pk, "name": "赵总", "title": "总经理", "phone": "13811112222"},
+    )
+    client.post(
+        reverse("events:availability_set", args=[event.pk]),
+        {"org": supplier_org.pk, "available_from": "14:00", "available_to": "15:00"},
+    )
+    response = client.post(
+        reverse("events:meeting_request_create", args=[event.pk]),
+        {"org": supplier_org.pk, "target_org": park_org.pk, "note": ""},
+        follow=True,
+    )
     assert f"已向「{park_org.name}」发出洽谈申请" in response.content.decode()
     assert Attendee.objects.get().name == "赵总"
     assert Availability.objects.get(organization=supplier_org).available_to == datetime.time(15, 0)
@@ -174,41 +243,70 @@ def test_registration_availability_and_requests_through_pages(client, accepted, 
 
 def test_participation_bad_input_messages(client, accepted, event, supplier_org, supplier_user):
     client.force_login(supplier_user)
-    response = client.post(reverse("events:availability_set", args=[event.pk]),
-                           {"org": supplier_org.pk, "available_from": "10:00", "available_to": "11:00"}, follow=True)
+    response = client.post(
+        reverse("events:availability_set", args=[event.pk]),
+        {"org": supplier_org.pk, "available_from": "10:00", "available_to": "11:00"},
+        follow=True,
+    )
     assert "可洽谈时段必须在一对一洽谈时段 14:00–16:00 之内" in response.content.decode()
-    response = client.post(reverse("events:attendee_add", args=[event.pk]), {"org": supplier_org.pk, "name": "", "phone": ""}, follow=True)
+    response = client.post(
+        reverse("events:attendee_add", args=[event.pk]), {"org": supplier_org.pk, "name": "", "phone": ""}, follow=True
+    )
     assert "请填写参会人员姓名。" in response.content.decode()
     assert not Availability.objects.exists() and not Attendee.objects.exists()
 
 
 def test_uninvited_member_cannot_register_or_request(client, event, other_org, other_member, park_org):
     client.force_login(other_member)
-    assert client.post(reverse("events:attendee_add", args=[event.pk]), {"org": other_org.pk, "name": "钱工"}).status_code == 404
-    assert client.post(reverse("events:meeting_request_create", args=[event.pk]), {"org": other_org.pk, "target_org": park_org.pk}).status_code == 404
+    assert (
+        client.post(reverse("events:attendee_add", args=[event.pk]), {"org": other_org.pk, "name": "钱工"}).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("events:meeting_request_create", args=[event.pk]), {"org": other_org.pk, "target_org": park_org.pk}
+        ).status_code
+        == 404
+    )
     assert not Attendee.objects.exists() and not MeetingRequest.objects.exists()
 
 
 def test_pending_invitee_cannot_register_yet(client, invitation, event, supplier_org, supplier_user):
     client.force_login(supplier_user)
-    assert client.post(reverse("events:attendee_add", args=[event.pk]), {"org": supplier_org.pk, "name": "孙工"}).status_code == 404
+    assert (
+        client.post(
+            reverse("events:attendee_add", args=[event.pk]), {"org": supplier_org.pk, "name": "孙工"}
+        ).status_code
+        == 404
+    )
     assert not Attendee.objects.exists()
 
 
 def test_pair_respond_by_outsider_is_404(client, accepted, event, park_org, supplier_org, other_member):
-    pair = MeetingRequestFactory(event=event, requester_org=park_org, target_org=supplier_org, status=MeetingRequest.Status.PENDING)
+    pair = MeetingRequestFactory(
+        event=event, requester_org=park_org, target_org=supplier_org, status=MeetingRequest.Status.PENDING
+    )
     client.force_login(other_member)
-    assert client.post(reverse("events:meeting_request_respond", args=[pair.pk]), {"decision": "accept"}).status_code == 404
+    assert (
+        client.post(reverse("events:meeting_request_respond", args=[pair.pk]), {"decision": "accept"}).status_code
+        == 404
+    )
     pair.refresh_from_db()
     assert pair.status == MeetingRequest.Status.PENDING
 
 
 # --- staff pairing and scheduling through pages ---------------------------------------------------
 
+
 def test_staff_pair_and_schedule_then_plan_shows_it(client, liaison, owner, accepted, event, park_org, supplier_org):
     client.force_login(owner)
     assert client.post(reverse("events:schedule_run", args=[event.pk])).status_code == 403
-    assert client.post(reverse("events:meeting_pair_add", args=[event.pk]), {"org_a": park_org.pk, "org_b": supplier_org.pk}).status_code == 403
+    assert (
+        client.post(
+            reverse("events:meeting_pair_add", args=[event.pk]), {"org_a": park_org.pk, "org_b": supplier_org.pk}
+        ).status_code
+        == 403
+    )
     client.force_login(liaison)
     client.post(reverse("events:meeting_pair_add", args=[event.pk]), {"org_a": park_org.pk, "org_b": supplier_org.pk})
     response = client.post(reverse("events:schedule_run", args=[event.pk]), follow=True)
@@ -243,10 +341,19 @@ def test_meetings_page_query_count_is_bounded(client, liaison, event, park_org, 
 
 # --- agenda: print view and xlsx --------------------------------------------------------------------
 
+
 # The agenda is per organisation: even the counterpart (owner, park side) cannot open the supplier's.
-@pytest.mark.parametrize("persona,status", [
-    ("anonymous", 302), ("supplier_user", 200), ("owner", 404), ("other_member", 404), ("liaison", 200), ("platform_admin", 200),
-])
+@pytest.mark.parametrize(
+    "persona,status",
+    [
+        ("anonymous", 302),
+        ("supplier_user", 200),
+        ("owner", 404),
+        ("other_member", 404),
+        ("liaison", 200),
+        ("platform_admin", 200),
+    ],
+)
 def test_agenda_print_and_xlsx_access(as_user, persona, status, scheduled, supplier_org):
     client = as_user(persona)
     html = client.get(reverse("events:agenda", args=[scheduled.event_id, supplier_org.pk]))
@@ -278,17 +385,28 @@ def test_other_orgs_agenda_is_hidden_even_from_a_participant(client, scheduled, 
 
 # --- outcomes ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona,status", [
-    ("anonymous", 302), ("supplier_user", 200), ("owner", 200), ("other_member", 404), ("liaison", 404),
-])
+
+@pytest.mark.parametrize(
+    "persona,status",
+    [
+        ("anonymous", 302),
+        ("supplier_user", 200),
+        ("owner", 200),
+        ("other_member", 404),
+        ("liaison", 404),
+    ],
+)
 def test_outcome_page_access(as_user, persona, status, scheduled):
     assert as_user(persona).get(reverse("events:outcome_record", args=[scheduled.pk])).status_code == status
 
 
 def test_outcome_with_intent_feeds_the_pipeline(client, supplier_user, scheduled, supplier_org, demand):
     client.force_login(supplier_user)
-    response = client.post(reverse("events:outcome_record", args=[scheduled.pk]),
-                           {"rating": "5", "intent": "有意向", "next_step": "下周寄送样机"}, follow=True)
+    response = client.post(
+        reverse("events:outcome_record", args=[scheduled.pk]),
+        {"rating": "5", "intent": "有意向", "next_step": "下周寄送样机"},
+        follow=True,
+    )
     assert "洽谈结果已保存。已转入对接项目跟踪。" in response.content.decode()
     outcome = MeetingOutcome.objects.get()
     assert (outcome.organization, outcome.rating, outcome.intent) == (supplier_org, 5, "有意向")
@@ -303,12 +421,16 @@ def test_outcome_form_rejects_bad_rating(client, owner, scheduled):
     assert not MeetingOutcome.objects.exists()
 
 
-def test_participation_and_agenda_query_counts_do_not_grow(client, owner, event, park_org, django_assert_max_num_queries):
+def test_participation_and_agenda_query_counts_do_not_grow(
+    client, owner, event, park_org, django_assert_max_num_queries
+):
     slots = event.slot_starts()
     for i in range(6):
         org = factories.SupplierOrganizationFactory()
         InvitationFactory(event=event, organization=org, status=Invitation.Status.ACCEPTED)
-        meeting = meeting_for(MeetingRequestFactory(event=event, requester_org=park_org, target_org=org), starts_at=slots[i])
+        meeting = meeting_for(
+            MeetingRequestFactory(event=event, requester_org=park_org, target_org=org), starts_at=slots[i]
+        )
         MeetingOutcome.objects.create(meeting=meeting, organization=park_org, rating=3, intent="无意向")
     client.force_login(owner)
     with django_assert_max_num_queries(25):

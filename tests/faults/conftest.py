@@ -1,4 +1,5 @@
 """Fault-test helpers: a valid 添加需求 form and row counts that prove nothing was half-written."""
+
 import datetime
 
 import pytest

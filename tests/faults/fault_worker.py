@@ -6,6 +6,7 @@
   the old rows were deleted, before the new ones are inserted): the moment a kill would leave
   a half-written list if lists were not replaced atomically.
 """
+
 import os
 import sys
 import time

@@ -1,8 +1,8 @@
 """A locked SQLite file or a lost PostgreSQL connection: the user gets the 503 page that says
 nothing was saved, nothing is half-written, and the next request works again."""
+
 import os
 import sqlite3
-import threading
 
 import psycopg2
 import pytest
@@ -17,8 +17,10 @@ from tests.faults.conftest import counts, demand_form
 BUSY_PAGE = "数据库繁忙"
 NOT_SAVED = "本次操作没有保存"
 
-sqlite_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                                 reason="SQLite locking test (the PostgreSQL tests below cover DATABASE_URL=postgres)")
+sqlite_only = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite locking test (the PostgreSQL tests below cover DATABASE_URL=postgres)",
+)
 
 
 def _sqlite_blocker():
@@ -80,6 +82,7 @@ def test_locked_sqlite_database_answers_the_api_with_a_json_503(client, owner, d
 
 # --- PostgreSQL: the connection is killed ------------------------------------------------------
 
+
 def _postgres_or_skip():
     if connection.vendor != "postgresql":
         pytest.skip("needs DATABASE_URL=postgres://… (CI sets it)")
@@ -88,8 +91,9 @@ def _postgres_or_skip():
 def _terminate(pid):
     """Kill backend `pid` from a separate superuser connection (like a DBA or a failover would)."""
     s = connection.settings_dict
-    admin = psycopg2.connect(dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"] or "127.0.0.1",
-                             port=s["PORT"] or 5432)
+    admin = psycopg2.connect(
+        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
@@ -143,23 +147,36 @@ def test_postgres_connection_killed_between_requests_is_replaced(live_server, se
     browser = requests.Session()
     login_url = live_server.url + reverse("accounts:login")
     browser.get(login_url, timeout=30)
-    response = browser.post(login_url, timeout=30, data={
-        "username": owner.username, "password": "Jinglu#2026", "csrfmiddlewaretoken": browser.cookies["csrftoken"]})
+    response = browser.post(
+        login_url,
+        timeout=30,
+        data={
+            "username": owner.username,
+            "password": "Jinglu#2026",
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+    )
     assert response.ok and "退出" in response.text
     create_url = live_server.url + reverse("catalog:demand_create")
     assert browser.get(create_url, timeout=30).status_code == 200  # the server thread now holds a connection
 
     # Kill every other backend of the test database: the server thread's idle connection among them.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         pids = [row[0] for row in cursor.fetchall()]
     assert pids, "the live server should hold a connection"
     for pid in pids:
         _terminate(pid)
 
-    response = browser.post(create_url, timeout=30, allow_redirects=False,
-                            data={**data, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-                            headers={"Referer": create_url})
+    response = browser.post(
+        create_url,
+        timeout=30,
+        allow_redirects=False,
+        data={**data, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Referer": create_url},
+    )
     assert response.status_code == 302, response.text[:500]
     assert Demand.objects.filter(title=data["title"]).count() == 1
 

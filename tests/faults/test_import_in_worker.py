@@ -3,14 +3,20 @@ cancelling it half-way, or killing the worker half-way, writes nothing; letting 
 
 Run on its own on SQLite (`pytest tests/faults/test_import_in_worker.py`) or with DATABASE_URL=postgres://….
 """
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog.models import Demand, DemandList, ImportJob
 from tests.catalog.files import csv_bytes, demand_rows
-from tests.faults.worker_harness import Worker, _database_url, shared_broker, wait_for
-from tests.faults.worker_harness import django_db_modify_db_settings  # noqa: F401 - file database for the worker
+from tests.faults.worker_harness import (
+    Worker,
+    _database_url,
+    django_db_modify_db_settings,  # noqa: F401 - file database for the worker
+    shared_broker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

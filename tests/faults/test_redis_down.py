@@ -3,6 +3,7 @@ tasks wait in the outbox, and once Redis is back they are published and run exac
 
 Uses its own redis-server on a free port (never the shared one), so it can stop and pause it.
 """
+
 import os
 import shutil
 import signal
@@ -40,8 +41,21 @@ class RedisServer:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--logfile", str(self.log)])
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(self.log),
+            ]
+        )
         for _ in range(100):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
@@ -83,8 +97,13 @@ def switch_broker(url, options):
 @pytest.fixture
 def on_redis(redis_server, settings):
     """Broker and cache on the test's own Redis, configured as production configures them."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_server.url,
-                                   "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
     switch_broker(redis_server.url, BROKER_OPTIONS)
     embeddings.set_backend(embeddings.HashingBackend())
     catalog_index.reset_state()
@@ -125,7 +144,7 @@ def test_work_continues_while_redis_is_down_and_runs_once_it_is_back(
 
     # Pages render (the cache is not needed for any page) and do not wait on Redis.
     for url in (reverse("home"), reverse("catalog:demand_list"), reverse("catalog:demand_create")):
-        response, seconds = timed(lambda: client.get(url))
+        response, seconds = timed(lambda url=url: client.get(url))
         assert response.status_code == 200 and seconds < FAST_ENOUGH, (url, response.status_code, seconds)
 
     # Create and then edit a demand through the real forms.
@@ -135,8 +154,12 @@ def test_work_continues_while_redis_is_down_and_runs_once_it_is_back(
     assert response.status_code == 302 and seconds < FAST_ENOUGH, seconds
     demand = Demand.objects.get(title=data["title"])
     with django_capture_on_commit_callbacks(execute=True):
-        response, seconds = timed(lambda: client.post(reverse("catalog:demand_edit", args=[demand.pk]),
-                                                      {**data, "title": "碳化硅功率模块封装工艺攻关需求（修订）"}))
+        response, seconds = timed(
+            lambda: client.post(
+                reverse("catalog:demand_edit", args=[demand.pk]),
+                {**data, "title": "碳化硅功率模块封装工艺攻关需求（修订）"},
+            )
+        )
     assert response.status_code == 302 and seconds < FAST_ENOUGH, seconds
     demand.refresh_from_db()
     assert demand.title.endswith("（修订）")  # the user's edit is saved
@@ -162,8 +185,9 @@ def test_work_continues_while_redis_is_down_and_runs_once_it_is_back(
     assert Match.objects.filter(demand=demand, supply=supply).exists()
 
 
-def test_a_hung_redis_delays_a_form_by_seconds_not_forever(client, owner, demand_list, on_redis,
-                                                            django_capture_on_commit_callbacks):
+def test_a_hung_redis_delays_a_form_by_seconds_not_forever(
+    client, owner, demand_list, on_redis, django_capture_on_commit_callbacks
+):
     client.force_login(owner)
     on_redis.proc.send_signal(signal.SIGSTOP)  # accepts connections, never answers
     try:
@@ -181,11 +205,20 @@ def test_a_hung_redis_delays_a_form_by_seconds_not_forever(client, owner, demand
 
 def test_pages_do_not_wait_for_a_dead_cache(client, owner, demand, settings):
     """No page needs the cache; if one starts to, a dead Redis must fail fast, not hang it."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0",
-                                   "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
     client.force_login(owner)
-    for url in (reverse("home"), reverse("catalog:demand_list"), reverse("catalog:demand_detail", args=[demand.pk]),
-                reverse("bidding:demand_bids", args=[demand.pk]), reverse("notifications:inbox")):
-        response, seconds = timed(lambda: client.get(url))
+    for url in (
+        reverse("home"),
+        reverse("catalog:demand_list"),
+        reverse("catalog:demand_detail", args=[demand.pk]),
+        reverse("bidding:demand_bids", args=[demand.pk]),
+        reverse("notifications:inbox"),
+    ):
+        response, seconds = timed(lambda url=url: client.get(url))
         assert response.status_code == 200 and seconds < 5, (url, response.status_code, seconds)

@@ -14,6 +14,7 @@ After each kill, every demand's list is either its old complete list or its new 
 Needs a database the worker process can open: run this module on its own on SQLite
 (`pytest tests/faults/test_worker_killed.py`) or with DATABASE_URL=postgres://… (CI).
 """
+
 import os
 import signal
 import time
@@ -27,8 +28,13 @@ from catalog.models import Demand, Supply
 from matching.embeddings import HashingBackend
 from matching.models import Match
 from tests import factories
-from tests.faults.worker_harness import Worker, _database_url, shared_broker, wait_for
-from tests.faults.worker_harness import django_db_modify_db_settings  # noqa: F401 - file database for the worker
+from tests.faults.worker_harness import (
+    Worker,
+    _database_url,
+    django_db_modify_db_settings,  # noqa: F401 - file database for the worker
+    shared_broker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -54,14 +60,38 @@ def catalogue():
     menu = factories.SupplyMenuFactory(organization=firm)
     chain, region = factories.chain("机器人"), park.region
     words = ["协作机器人", "视觉检测", "碳化硅", "储能", "工业软件", "减速器", "数字孪生", "污水处理"]
-    Demand.objects.bulk_create([
-        Demand(demand_list=demand_list, organization=park, region=region, chain=chain, demand_type="技术攻关",
-               title=f"{words[i % 8]}需求{i}", description=f"需要{words[i % 8]}和{words[(i * 3) % 8]}方面的能力，编号{i}。",
-               contact_name="王工", contact_phone="0537-1234567") for i in range(N_DEMANDS)])
-    Supply.objects.bulk_create([
-        Supply(menu=menu, organization=firm, region=firm.region, chain=chain, supply_type="技术成果",
-               title=f"{words[i % 8]}方案{i}", description=f"提供{words[i % 8]}与{words[(i * 5) % 8]}技术，编号{i}。",
-               contact_name="李经理", contact_phone="010-12345678") for i in range(N_SUPPLIES)])
+    Demand.objects.bulk_create(
+        [
+            Demand(
+                demand_list=demand_list,
+                organization=park,
+                region=region,
+                chain=chain,
+                demand_type="技术攻关",
+                title=f"{words[i % 8]}需求{i}",
+                description=f"需要{words[i % 8]}和{words[(i * 3) % 8]}方面的能力，编号{i}。",
+                contact_name="王工",
+                contact_phone="0537-1234567",
+            )
+            for i in range(N_DEMANDS)
+        ]
+    )
+    Supply.objects.bulk_create(
+        [
+            Supply(
+                menu=menu,
+                organization=firm,
+                region=firm.region,
+                chain=chain,
+                supply_type="技术成果",
+                title=f"{words[i % 8]}方案{i}",
+                description=f"提供{words[i % 8]}与{words[(i * 5) % 8]}技术，编号{i}。",
+                contact_name="李经理",
+                contact_phone="010-12345678",
+            )
+            for i in range(N_SUPPLIES)
+        ]
+    )
 
 
 def write_old_lists():
@@ -69,10 +99,23 @@ def write_old_lists():
     Match.objects.all().delete()
     supplies = list(Supply.objects.values_list("pk", flat=True))
     now = timezone.now()
-    Match.objects.bulk_create([
-        Match(demand_id=d, supply_id=supplies[(d + r) % len(supplies)], rank=r + 1, score=50.0 - r, components={},
-              explanation={}, model_name=OLD_MODEL, computed_at=now)
-        for d in Demand.objects.values_list("pk", flat=True) for r in range(TOP_K)], batch_size=2000)
+    Match.objects.bulk_create(
+        [
+            Match(
+                demand_id=d,
+                supply_id=supplies[(d + r) % len(supplies)],
+                rank=r + 1,
+                score=50.0 - r,
+                components={},
+                explanation={},
+                model_name=OLD_MODEL,
+                computed_at=now,
+            )
+            for d in Demand.objects.values_list("pk", flat=True)
+            for r in range(TOP_K)
+        ],
+        batch_size=2000,
+    )
 
 
 def list_states():
@@ -102,8 +145,16 @@ def test_rematch_survives_sigkill_of_the_worker(tmp_path, broker):
     write_old_lists()
     assert list_states() == {"old": N_DEMANDS, "new": 0}
     marker = tmp_path / "blocks.txt"
-    worker = Worker(broker, tmp_path / "worker.log", marker, env={
-        "MATCHING_TOP_K": str(TOP_K), "MATCHING_RECOMMEND_THRESHOLD": "101", "FAULT_SLOW_INSERT": str(SLOW_SECONDS)})
+    worker = Worker(
+        broker,
+        tmp_path / "worker.log",
+        marker,
+        env={
+            "MATCHING_TOP_K": str(TOP_K),
+            "MATCHING_RECOMMEND_THRESHOLD": "101",
+            "FAULT_SLOW_INSERT": str(SLOW_SECONDS),
+        },
+    )
     worker.start()
     try:
         # --- 1. the pool child is killed inside the 2nd block's transaction ---------------------
@@ -116,7 +167,9 @@ def test_rematch_survives_sigkill_of_the_worker(tmp_path, broker):
         # Block 1 (256 demands) committed; block 2's delete was rolled back; block 3 never ran.
         assert list_states() == {"old": N_DEMANDS - BLOCK, "new": BLOCK}
         # The parent requeues the message (acks_late + reject_on_worker_lost) and a new child reruns it.
-        wait_for(lambda: list_states() == {"old": 0, "new": N_DEMANDS}, 120, "the redelivered rematch to finish", worker)
+        wait_for(
+            lambda: list_states() == {"old": 0, "new": N_DEMANDS}, 120, "the redelivered rematch to finish", worker
+        )
         assert "WorkerLostError" in worker.log_text() or "signal 9" in worker.log_text()
         assert worker.proc.poll() is None  # the main process survived
 

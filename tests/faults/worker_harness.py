@@ -4,6 +4,7 @@ Modules using it import `django_db_modify_db_settings` (file-backed SQLite test 
 worker can open it) and must run in their own pytest invocation on SQLite; on PostgreSQL the
 test database is shared anyway.
 """
+
 import contextlib
 import os
 import signal
@@ -38,9 +39,15 @@ def shared_broker(tmp_path):
     from portal.celery import app
 
     var = tmp_path / "var"
-    folders = {key: var / "celery" / sub for key, sub in
-               (("data_folder_in", "queue"), ("data_folder_out", "queue"), ("processed_folder", "processed"),
-                ("control_folder", "control"))}
+    folders = {
+        key: var / "celery" / sub
+        for key, sub in (
+            ("data_folder_in", "queue"),
+            ("data_folder_out", "queue"),
+            ("processed_folder", "processed"),
+            ("control_folder", "control"),
+        )
+    }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     app.conf.broker_url = "filesystem://"
@@ -60,8 +67,10 @@ def _database_url():
     s = connection.settings_dict
     if s["ENGINE"].endswith("sqlite3"):
         if s["NAME"] == ":memory:" or "mode=memory" in str(s["NAME"]):
-            pytest.skip("in-memory SQLite test database: run this module on its own (`pytest tests/faults/<module>.py`, "
-                        "file database) or set DATABASE_URL=postgres://…")
+            pytest.skip(
+                "in-memory SQLite test database: run this module on its own (`pytest tests/faults/<module>.py`, "
+                "file database) or set DATABASE_URL=postgres://…"
+            )
         return f"sqlite:///{s['NAME']}"
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
@@ -75,16 +84,38 @@ class Worker:
         self.proc = None
 
     def start(self):
-        env = {**os.environ, "DATABASE_URL": _database_url(), "PORTAL_VAR_DIR": str(self.var), "PYTHONUNBUFFERED": "1",
-               "PORTAL_TESTING": "1", "FAULT_MARKER": str(self.marker or ""),
-               "MEDIA_ROOT": str(settings.MEDIA_ROOT), **self.extra_env}  # uploads the test's requests stored
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "PORTAL_VAR_DIR": str(self.var),
+            "PYTHONUNBUFFERED": "1",
+            "PORTAL_TESTING": "1",
+            "FAULT_MARKER": str(self.marker or ""),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **self.extra_env,
+        }  # uploads the test's requests stored
         for name in ("CELERY_TASK_ALWAYS_EAGER", "REDIS_URL", "CELERY_BROKER_URL"):
             env.pop(name, None)  # the filesystem broker shared with the test
         offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "faults" / "fault_worker.py"), "worker", "-P", "prefork", "-c", "1",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=open(self.log, "a"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                str(ROOT / "tests" / "faults" / "fault_worker.py"),
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                "1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log, "a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for(lambda: "ready." in self.log_text(offset), 120, "the worker to start", self)
 

@@ -1,4 +1,5 @@
 """Factories for 对接项目 and their timeline."""
+
 import factory
 
 from accounts.models import Organization

@@ -1,4 +1,5 @@
 """Stage gates of case_move: required fields, skipping, backwards moves, member rights, audit."""
+
 import datetime
 
 import pytest
@@ -65,15 +66,21 @@ def test_skip_without_note_refused_with_note_allowed(case, liaison):
     assert case.stage == S.NEGOTIATING and case.met_at is not None
 
 
-@pytest.mark.parametrize("missing,message", [
-    ("contract_amount_wan", "请填写签约金额（万元）"),
-    ("signed_on", "请填写签约日期"),
-    ("document", "签约须上传合同等文件，或填写说明"),
-])
+@pytest.mark.parametrize(
+    "missing,message",
+    [
+        ("contract_amount_wan", "请填写签约金额（万元）"),
+        ("signed_on", "请填写签约日期"),
+        ("document", "签约须上传合同等文件，或填写说明"),
+    ],
+)
 def test_signing_requires_each_field(case, liaison, missing, message):
     case = _at(case, S.NEGOTIATING)
-    fields = {"contract_amount_wan": "1200", "signed_on": timezone.localdate().isoformat(),
-              "document": SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract")}
+    fields = {
+        "contract_amount_wan": "1200",
+        "signed_on": timezone.localdate().isoformat(),
+        "document": SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract"),
+    }
     fields.pop(missing)
     with pytest.raises(ValidationError) as exc:
         case_move(case=case, to_stage=S.SIGNED, actor=liaison, **fields)
@@ -85,8 +92,14 @@ def test_signing_requires_each_field(case, liaison, missing, message):
 
 def test_signing_with_document_stores_it(case, liaison):
     case = _at(case, S.NEGOTIATING)
-    case = case_move(case=case, to_stage=S.SIGNED, actor=liaison, contract_amount_wan="1,200.5",
-                     signed_on=timezone.localdate(), document=SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract"))
+    case = case_move(
+        case=case,
+        to_stage=S.SIGNED,
+        actor=liaison,
+        contract_amount_wan="1,200.5",
+        signed_on=timezone.localdate(),
+        document=SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract"),
+    )
     assert case.stage == S.SIGNED and str(case.contract_amount_wan) == "1200.50"
     doc = CaseDocument.objects.get(case=case)
     assert doc.title == "合同.pdf"
@@ -97,8 +110,14 @@ def test_signing_with_document_stores_it(case, liaison):
 
 def test_signing_with_note_instead_of_document(case, liaison):
     case = _at(case, S.NEGOTIATING)
-    case = case_move(case=case, to_stage=S.SIGNED, actor=liaison, note="合同原件在市商务局存档",
-                     contract_amount_wan="300", signed_on=timezone.localdate())
+    case = case_move(
+        case=case,
+        to_stage=S.SIGNED,
+        actor=liaison,
+        note="合同原件在市商务局存档",
+        contract_amount_wan="300",
+        signed_on=timezone.localdate(),
+    )
     assert case.stage == S.SIGNED
 
 
@@ -106,31 +125,46 @@ def test_signing_with_note_instead_of_document(case, liaison):
 def test_signing_rejects_bad_amount(case, liaison, amount, message):
     case = _at(case, S.NEGOTIATING)
     with pytest.raises(ValidationError) as exc:
-        case_move(case=case, to_stage=S.SIGNED, actor=liaison, note="n", contract_amount_wan=amount, signed_on="2026-01-05")
+        case_move(
+            case=case, to_stage=S.SIGNED, actor=liaison, note="n", contract_amount_wan=amount, signed_on="2026-01-05"
+        )
     assert message in _errors(exc)["contract_amount_wan"][0]
 
 
 def test_signing_rejects_future_date_and_bad_document(case, liaison):
     case = _at(case, S.NEGOTIATING)
     with pytest.raises(ValidationError) as exc:
-        case_move(case=case, to_stage=S.SIGNED, actor=liaison, contract_amount_wan="10",
-                  signed_on=(timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
-                  document=SimpleUploadedFile("run.exe", b"MZ"))
+        case_move(
+            case=case,
+            to_stage=S.SIGNED,
+            actor=liaison,
+            contract_amount_wan="10",
+            signed_on=(timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            document=SimpleUploadedFile("run.exe", b"MZ"),
+        )
     errors = _errors(exc)
     assert "不能晚于今天" in errors["signed_on"][0]
     assert "类型不支持" in errors["document"][0]
 
 
-@pytest.mark.parametrize("missing,message", [
-    ("investment_amount_wan", "请填写落地投资额（万元）"),
-    ("landed_location", "请选择落地地点"),
-    ("landed_on", "请填写落地日期"),
-])
+@pytest.mark.parametrize(
+    "missing,message",
+    [
+        ("investment_amount_wan", "请填写落地投资额（万元）"),
+        ("landed_location", "请选择落地地点"),
+        ("landed_on", "请填写落地日期"),
+    ],
+)
 def test_landing_requires_each_field(case, liaison, missing, message):
     case = _at(case, S.SIGNED)
-    Case.objects.filter(pk=case.pk).update(contract_amount_wan=100, signed_on=timezone.localdate() - datetime.timedelta(days=10))
-    fields = {"investment_amount_wan": "5000", "landed_location": factories.region("山东省济宁市").pk,
-              "landed_on": timezone.localdate()}
+    Case.objects.filter(pk=case.pk).update(
+        contract_amount_wan=100, signed_on=timezone.localdate() - datetime.timedelta(days=10)
+    )
+    fields = {
+        "investment_amount_wan": "5000",
+        "landed_location": factories.region("山东省济宁市").pk,
+        "landed_on": timezone.localdate(),
+    }
     fields.pop(missing)
     with pytest.raises(ValidationError) as exc:
         case_move(case=case, to_stage=S.LANDED, actor=liaison, **fields)
@@ -142,24 +176,43 @@ def test_landing_before_signing_date_refused(case, liaison):
     case = _at(case, S.SIGNED)
     Case.objects.filter(pk=case.pk).update(contract_amount_wan=100, signed_on=timezone.localdate())
     with pytest.raises(ValidationError) as exc:
-        case_move(case=case, to_stage=S.LANDED, actor=liaison, investment_amount_wan="10",
-                  landed_location="山东省济宁市", landed_on=timezone.localdate() - datetime.timedelta(days=1))
+        case_move(
+            case=case,
+            to_stage=S.LANDED,
+            actor=liaison,
+            investment_amount_wan="10",
+            landed_location="山东省济宁市",
+            landed_on=timezone.localdate() - datetime.timedelta(days=1),
+        )
     assert "不能早于签约日期" in _errors(exc)["landed_on"][0]
 
 
 def test_landing_succeeds(case, liaison):
     case = _at(case, S.SIGNED)
     Case.objects.filter(pk=case.pk).update(contract_amount_wan=100, signed_on=timezone.localdate())
-    case = case_move(case=case, to_stage=S.LANDED, actor=liaison, investment_amount_wan="8000",
-                     landed_location="山东省济宁市", landed_on=timezone.localdate())
+    case = case_move(
+        case=case,
+        to_stage=S.LANDED,
+        actor=liaison,
+        investment_amount_wan="8000",
+        landed_location="山东省济宁市",
+        landed_on=timezone.localdate(),
+    )
     assert case.stage == S.LANDED and case.landed_location.full_name == "山东省济宁市"
 
 
 def test_skipping_to_landed_also_needs_signing_data(case, liaison):
     case = _at(case, S.NEGOTIATING)
     with pytest.raises(ValidationError) as exc:
-        case_move(case=case, to_stage=S.LANDED, actor=liaison, note="签约与落地同日完成", investment_amount_wan="10",
-                  landed_location="山东省济宁市", landed_on=timezone.localdate())
+        case_move(
+            case=case,
+            to_stage=S.LANDED,
+            actor=liaison,
+            note="签约与落地同日完成",
+            investment_amount_wan="10",
+            landed_location="山东省济宁市",
+            landed_on=timezone.localdate(),
+        )
     assert "contract_amount_wan" in _errors(exc)
 
 
@@ -207,7 +260,9 @@ def test_members_move_one_step_within_early_stages(case, owner, supplier_user):
     case = case_move(case=case, to_stage=S.INTENT, actor=supplier_user)
     case = case_move(case=case, to_stage=S.NEGOTIATING, actor=owner)
     with pytest.raises(ValidationError) as exc:
-        case_move(case=case, to_stage=S.SIGNED, actor=owner, note="已签", contract_amount_wan="1", signed_on="2026-01-01")
+        case_move(
+            case=case, to_stage=S.SIGNED, actor=owner, note="已签", contract_amount_wan="1", signed_on="2026-01-01"
+        )
     assert "签约、落地及回退由对接专员登记" in _errors(exc)["to_stage"][0]
     case = case_move(case=case, to_stage=S.TERMINATED, actor=supplier_user, termination_reason="技术路线不匹配")
     assert case.stage == S.TERMINATED
@@ -245,7 +300,9 @@ def test_log_activity_updates_timeline_and_clears_stale(case, owner):
 
 
 def test_log_activity_file_becomes_document(case, owner):
-    case_log_activity(case=case, actor=owner, kind="file", text="", file=SimpleUploadedFile("会议纪要.docx", b"PK docx"))
+    case_log_activity(
+        case=case, actor=owner, kind="file", text="", file=SimpleUploadedFile("会议纪要.docx", b"PK docx")
+    )
     assert CaseDocument.objects.get(case=case).title == "会议纪要.docx"
 
 

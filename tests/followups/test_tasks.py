@@ -1,4 +1,5 @@
 """Beat tasks with time frozen: overdue reminders, stale flags, weekly digests — all idempotent."""
+
 import datetime
 import zoneinfo
 

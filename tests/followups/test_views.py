@@ -1,4 +1,5 @@
 """Case pages: per-role access, the move form through HTTP, filters, .xlsx export, query bounds."""
+
 import io
 
 import pytest
@@ -30,9 +31,14 @@ def foreign_case(other_org):
 
 # --- access ------------------------------------------------------------------------------------
 
+
 def test_anonymous_is_sent_to_login(client, case):
-    for url in [reverse("followups:case_board"), reverse("followups:case_list"),
-                reverse("followups:case_detail", args=[case.pk]), reverse("followups:case_export")]:
+    for url in [
+        reverse("followups:case_board"),
+        reverse("followups:case_list"),
+        reverse("followups:case_detail", args=[case.pk]),
+        reverse("followups:case_export"),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login" in response["Location"]
 
@@ -53,7 +59,10 @@ def test_other_org_gets_404(client, case, other_member):
     client.force_login(other_member)
     assert client.get(reverse("followups:case_detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("followups:case_move", args=[case.pk]), {"to_stage": "intent"}).status_code == 404
-    assert client.post(reverse("followups:case_activity", args=[case.pk]), {"kind": "note", "text": "x"}).status_code == 404
+    assert (
+        client.post(reverse("followups:case_activity", args=[case.pk]), {"kind": "note", "text": "x"}).status_code
+        == 404
+    )
     assert case.demand.title not in client.get(reverse("followups:case_list")).text
     assert Case.objects.get(pk=case.pk).stage == Case.Stage.RECOMMENDED
 
@@ -68,7 +77,9 @@ def test_staff_see_all_cases(client, request, case, foreign_case, persona):
 
 
 def test_document_download_permissions(client, case, owner, other_member):
-    case_log_activity(case=case, actor=owner, kind="file", text="", file=SimpleUploadedFile("纪要.pdf", b"%PDF minutes"))
+    case_log_activity(
+        case=case, actor=owner, kind="file", text="", file=SimpleUploadedFile("纪要.pdf", b"%PDF minutes")
+    )
     doc = CaseDocument.objects.get(case=case)
     client.force_login(other_member)
     assert client.get(reverse("followups:case_document", args=[doc.pk])).status_code == 404
@@ -85,6 +96,7 @@ def test_audit_shown_to_staff_only(client, case, owner, liaison):
 
 
 # --- forms through HTTP ------------------------------------------------------------------------
+
 
 def test_member_moves_to_intent_via_form(client, case, owner):
     client.force_login(owner)
@@ -103,8 +115,10 @@ def test_member_sees_only_allowed_targets(client, case, owner):
 def test_signing_form_errors_shown_and_nothing_written(client, case, liaison):
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.NEGOTIATING)
     client.force_login(liaison)
-    response = client.post(reverse("followups:case_move", args=[case.pk]),
-                           {"to_stage": "signed", "contract_amount_wan": "", "signed_on": "2026-13-01"})
+    response = client.post(
+        reverse("followups:case_move", args=[case.pk]),
+        {"to_stage": "signed", "contract_amount_wan": "", "signed_on": "2026-13-01"},
+    )
     assert response.status_code == 400
     assert "请填写签约金额（万元）" in response.text and "格式不正确" in response.text
     assert "签约须上传合同等文件，或填写说明" in response.text
@@ -114,10 +128,15 @@ def test_signing_form_errors_shown_and_nothing_written(client, case, liaison):
 def test_signing_form_with_file(client, case, liaison):
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.NEGOTIATING)
     client.force_login(liaison)
-    response = client.post(reverse("followups:case_move", args=[case.pk]), {
-        "to_stage": "signed", "contract_amount_wan": "2500", "signed_on": timezone.localdate().isoformat(),
-        "document": SimpleUploadedFile("合同.pdf", b"%PDF-1.4"),
-    })
+    response = client.post(
+        reverse("followups:case_move", args=[case.pk]),
+        {
+            "to_stage": "signed",
+            "contract_amount_wan": "2500",
+            "signed_on": timezone.localdate().isoformat(),
+            "document": SimpleUploadedFile("合同.pdf", b"%PDF-1.4"),
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.stage == Case.Stage.SIGNED and case.contract_amount_wan == 2500
@@ -126,7 +145,9 @@ def test_signing_form_with_file(client, case, liaison):
 
 def test_activity_form(client, case, supplier_user):
     client.force_login(supplier_user)
-    response = client.post(reverse("followups:case_activity", args=[case.pk]), {"kind": "visit", "text": "赴济宁现场考察"})
+    response = client.post(
+        reverse("followups:case_activity", args=[case.pk]), {"kind": "visit", "text": "赴济宁现场考察"}
+    )
     assert response.status_code == 302
     page = client.get(reverse("followups:case_detail", args=[case.pk])).text
     assert "赴济宁现场考察" in page and "走访" in page
@@ -141,12 +162,18 @@ def test_next_action_is_staff_only(client, case, owner, liaison):
     client.force_login(liaison)
     bad = client.post(url, {"next_action": "", "next_action_at": ""})
     assert bad.status_code == 400 and "请填写下一步工作" in bad.text
-    assert client.post(url, {"next_action": "组织双方视频会", "next_action_at": "2027-05-06", "owner": str(liaison.pk)}).status_code == 302
+    assert (
+        client.post(
+            url, {"next_action": "组织双方视频会", "next_action_at": "2027-05-06", "owner": str(liaison.pk)}
+        ).status_code
+        == 302
+    )
     case.refresh_from_db()
     assert case.next_action == "组织双方视频会" and str(case.next_action_at) == "2027-05-06"
 
 
 # --- list, filters, export, query counts -----------------------------------------------------------
+
 
 def _many_cases(n, **kwargs):
     return [CaseFactory(**kwargs) for _ in range(n)]
@@ -154,8 +181,11 @@ def _many_cases(n, **kwargs):
 
 def test_list_filters(client, liaison, case):
     qingdao = factories.OrganizationFactory(region=factories.region("山东省青岛市"))
-    other = CaseFactory(demand=factories.DemandFactory(demand_list=factories.DemandListFactory(organization=qingdao)),
-                        stage=Case.Stage.INTENT, next_action_at=timezone.localdate().replace(year=2020))
+    other = CaseFactory(
+        demand=factories.DemandFactory(demand_list=factories.DemandListFactory(organization=qingdao)),
+        stage=Case.Stage.INTENT,
+        next_action_at=timezone.localdate().replace(year=2020),
+    )
     client.force_login(liaison)
     url = reverse("followups:case_list")
     jining = factories.region("山东省济宁市")
@@ -201,7 +231,7 @@ def test_export_xlsx_respects_visibility_and_neutralises_formulas(client, owner,
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "需求名称", "需求单位")
     assert len(rows) == 2 and rows[1][1] == case.demand.title
-    assert rows[1][9] == "'=HYPERLINK(\"http://evil\",\"点我\")"
+    assert rows[1][9] == '\'=HYPERLINK("http://evil","点我")'
     assert ws.cell(row=2, column=10).data_type == "s"
 
 
@@ -216,20 +246,31 @@ def test_staff_move_form_offers_next_step_first(client, case, liaison):
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.INTENT)
     client.force_login(liaison)
     page = client.get(reverse("followups:case_detail", args=[case.pk])).text
-    options = page[page.index('id="to_stage"'):page.index("</select>", page.index('id="to_stage"'))]
+    options = page[page.index('id="to_stage"') : page.index("</select>", page.index('id="to_stage"'))]
     order = [s for s in ["negotiating", "signed", "landed", "terminated", "recommended"] if f'value="{s}"' in options]
     assert order == ["negotiating", "signed", "landed", "terminated", "recommended"]
-    assert options.index('value="negotiating"') < options.index('value="terminated"') < options.index('value="recommended"')
+    assert (
+        options.index('value="negotiating"')
+        < options.index('value="terminated"')
+        < options.index('value="recommended"')
+    )
 
 
-def test_case_detail_query_count_does_not_grow_with_timeline(client, case, liaison, owner, django_assert_max_num_queries):
+def test_case_detail_query_count_does_not_grow_with_timeline(
+    client, case, liaison, owner, django_assert_max_num_queries
+):
     client.force_login(liaison)
     case_log_activity(case=case, actor=owner, kind="note", text="第一次沟通")
     with django_assert_max_num_queries(40) as small:
         client.get(reverse("followups:case_detail", args=[case.pk]))
     for i in range(15):
-        case_log_activity(case=case, actor=owner if i % 2 else liaison, kind="call", text=f"电话沟通 {i}",
-                          file=SimpleUploadedFile(f"纪要{i}.pdf", b"%PDF") if i % 3 == 0 else None)
+        case_log_activity(
+            case=case,
+            actor=owner if i % 2 else liaison,
+            kind="call",
+            text=f"电话沟通 {i}",
+            file=SimpleUploadedFile(f"纪要{i}.pdf", b"%PDF") if i % 3 == 0 else None,
+        )
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(reverse("followups:case_detail", args=[case.pk]))
     assert "电话沟通 14" in page.text

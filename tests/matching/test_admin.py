@@ -1,4 +1,5 @@
 """Admin: the 重新匹配 actions queue work for the worker; non-staff cannot reach them."""
+
 import pytest
 from django.urls import reverse
 

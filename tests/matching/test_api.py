@@ -1,4 +1,5 @@
 """The matches API rejects absurd filter values with a field message instead of a database error."""
+
 import pytest
 
 

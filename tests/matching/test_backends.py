@@ -40,15 +40,24 @@ def _tiny_sentence_transformer(path):
 
     raw = path / "raw"
     raw.mkdir()
-    chars = sorted(set("变电站巡检机器人户外轮式智能采购中药提取浓缩蒸汽应收账款融资保理新材料企业配电室挂轨工业操作编程培训"))
+    chars = sorted(
+        set("变电站巡检机器人户外轮式智能采购中药提取浓缩蒸汽应收账款融资保理新材料企业配电室挂轨工业操作编程培训")
+    )
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars
     (raw / "vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
     BertTokenizer(str(raw / "vocab.txt")).save_pretrained(raw)
-    BertModel(BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64)).save_pretrained(raw)
+    BertModel(
+        BertConfig(
+            vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+        )
+    ).save_pretrained(raw)
     transformer = Transformer(str(raw))
-    pooling = Pooling(transformer.get_embedding_dimension() if hasattr(transformer, "get_embedding_dimension")
-                      else transformer.get_word_embedding_dimension(), "mean")
+    pooling = Pooling(
+        transformer.get_embedding_dimension()
+        if hasattr(transformer, "get_embedding_dimension")
+        else transformer.get_word_embedding_dimension(),
+        "mean",
+    )
     model_dir = path / "tiny-st"
     SentenceTransformer(modules=[transformer, pooling]).save(str(model_dir))
     return model_dir

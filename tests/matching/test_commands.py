@@ -1,4 +1,5 @@
 """The evaluation interface: import_catalog → rematch → export_matches, evaluate_matching."""
+
 import csv
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ def _mini_bench(tmp_path, n_demands=4):
     """The first demands of the dev set with their judged supplies plus a few others."""
     with (DEV / "demands.csv").open(encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        demands = [row for _, row in zip(range(n_demands), reader)]
+        demands = [row for _, row in zip(range(n_demands), reader, strict=False)]
         demand_fields = reader.fieldnames
     names = {d["需求名称"] for d in demands}
     with (DEV / "qrels.tsv").open(encoding="utf-8") as fh:

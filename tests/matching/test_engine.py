@@ -1,4 +1,5 @@
 """The scoring core without a database: views, signals, fusion, bad input."""
+
 from datetime import date
 
 import numpy as np
@@ -68,9 +69,11 @@ def test_irrelevant_supply_is_excluded_and_ties_are_deterministic():
 
 
 def test_feedback_boost_lifts_supplies_similar_to_a_useful_one():
-    supplies = [engine.Item(1, "隔膜式氢气压缩机", "加氢站用隔膜压缩机", kind="产品"),
-                engine.Item(2, "隔膜式氢气压缩机二代", "加氢站用隔膜压缩机", kind="产品"),
-                engine.Item(3, "电子级三氟化氮", "晶圆厂腔体清洗气体", kind="产品")]
+    supplies = [
+        engine.Item(1, "隔膜式氢气压缩机", "加氢站用隔膜压缩机", kind="产品"),
+        engine.Item(2, "隔膜式氢气压缩机二代", "加氢站用隔膜压缩机", kind="产品"),
+        engine.Item(3, "电子级三氟化氮", "晶圆厂腔体清洗气体", kind="产品"),
+    ]
     index = _index(supplies)
     boost = engine.feedback_boost(index, [1])
     assert boost[index.pos[2]] > boost[index.pos[3]]
@@ -86,9 +89,13 @@ def test_display_score_is_monotone_and_bounded():
 
 
 def test_explanation_names_shared_terms_type_chain_budget_and_semantic_part():
-    supplies = [engine.Item(1, "加氢站用隔膜式氢气压缩机", "排气压力90MPa", chain="能源装备", kind="产品", money_wan=900)]
+    supplies = [
+        engine.Item(1, "加氢站用隔膜式氢气压缩机", "排气压力90MPa", chain="能源装备", kind="产品", money_wan=900)
+    ]
     index = _index(supplies)
-    q = _query(engine.Item(9, "加氢站压缩机国产替代", "拟采购国产压缩机", chain="能源装备", kind="设备采购", money_wan=300))
+    q = _query(
+        engine.Item(9, "加氢站压缩机国产替代", "拟采购国产压缩机", chain="能源装备", kind="设备采购", money_wan=300)
+    )
     scores = engine.score_demand(q, index)
     comp = engine.components_at(scores, 0)
     exp = engine.explain(q, index, 0, comp)

@@ -1,4 +1,5 @@
 """evaluate_embeddings on a tiny copy of the ../shared/eval layout (hashing backend: fast)."""
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -13,8 +14,13 @@ def test_spearman_matches_the_textbook_values():
 
 def _layout(root):
     (root / "pairs").mkdir(parents=True)
-    rows = [("今天天气很好", "今天天气不错", 1), ("怎么开通花呗", "花呗如何开通", 1), ("我想吃苹果", "火车几点开", 0),
-            ("银行卡丢了", "明天下雨吗", 0), ("如何还款", "怎么还款", 1)]
+    rows = [
+        ("今天天气很好", "今天天气不错", 1),
+        ("怎么开通花呗", "花呗如何开通", 1),
+        ("我想吃苹果", "火车几点开", 0),
+        ("银行卡丢了", "明天下雨吗", 0),
+        ("如何还款", "怎么还款", 1),
+    ]
     for name in PAIR_SETS:
         with (root / "pairs" / f"{name}.tsv").open("w", encoding="utf-8") as fh:
             fh.write("text1\ttext2\tlabel\n")
@@ -22,7 +28,9 @@ def _layout(root):
     csl = root / "retrieval" / "csl"
     csl.mkdir(parents=True)
     (csl / "queries.tsv").write_text("qid\ttext\nq0\t机器人视觉检测\nq1\t中药浓缩工艺\n", encoding="utf-8")
-    (csl / "corpus.tsv").write_text("pid\ttext\np0\t本文研究机器人视觉检测方法\np1\t中药提取液浓缩工艺研究\n", encoding="utf-8")
+    (csl / "corpus.tsv").write_text(
+        "pid\ttext\np0\t本文研究机器人视觉检测方法\np1\t中药提取液浓缩工艺研究\n", encoding="utf-8"
+    )
     (csl / "qrels.tsv").write_text("qid\tpid\trelevance\nq0\tp0\t1\nq1\tp1\t1\n", encoding="utf-8")
     return root
 

@@ -1,4 +1,5 @@
 """Stored match lists: full rematch, incremental refresh, atomic replacement, follow-ups, feedback."""
+
 import pytest
 from django.db import OperationalError
 
@@ -68,7 +69,9 @@ def test_refresh_of_a_deleted_demand_is_a_no_op(park_org, supplier_org):
     assert not Match.objects.filter(demand_id=demand_id).exists()
 
 
-def test_task_run_twice_gives_the_same_list_and_no_duplicate_notifications(settings, park_org, supplier_org, owner, supplier_user):
+def test_task_run_twice_gives_the_same_list_and_no_duplicate_notifications(
+    settings, park_org, supplier_org, owner, supplier_user
+):
     settings.MATCHING_RECOMMEND_THRESHOLD = 0
     settings.MATCHING_RECOMMEND_TOP_N = 2
     demands, _ = make_catalog(park_org, supplier_org)
@@ -76,11 +79,16 @@ def test_task_run_twice_gives_the_same_list_and_no_duplicate_notifications(setti
     first = list(Match.objects.filter(demand=demands[0]).order_by("rank").values_list("supply_id", "rank", "score"))
     notes, cases = Notification.objects.count(), Case.objects.count()
     tasks.refresh_demand.apply(args=[demands[0].pk]).get()
-    assert list(Match.objects.filter(demand=demands[0]).order_by("rank").values_list("supply_id", "rank", "score")) == first
+    assert (
+        list(Match.objects.filter(demand=demands[0]).order_by("rank").values_list("supply_id", "rank", "score"))
+        == first
+    )
     assert (Notification.objects.count(), Case.objects.count()) == (notes, cases)
 
 
-def test_new_top_match_opens_a_case_and_notifies_both_organisations(settings, park_org, supplier_org, owner, supplier_user, liaison):
+def test_new_top_match_opens_a_case_and_notifies_both_organisations(
+    settings, park_org, supplier_org, owner, supplier_user, liaison
+):
     settings.MATCHING_RECOMMEND_THRESHOLD = 0
     settings.MATCHING_RECOMMEND_TOP_N = 1
     demands, supplies = make_catalog(park_org, supplier_org)
@@ -138,7 +146,9 @@ def test_closing_a_supply_removes_it_from_lists(park_org, supplier_org):
 def test_refresh_items_after_an_import(park_org, supplier_org):
     demands, supplies = make_catalog(park_org, supplier_org)
     services.match_rematch_all()
-    new = make_supply(supplier_org, title="挂轨巡检机器人二代", description="变电站巡视，识别表计读数，红外测温。", price_wan=20)
+    new = make_supply(
+        supplier_org, title="挂轨巡检机器人二代", description="变电站巡视，识别表计读数，红外测温。", price_wan=20
+    )
     result = tasks.refresh_items.apply(args=[[], [new.pk]]).get()
     assert result["affected_demands"] >= 1
     assert new.pk in _list(demands[0])
@@ -178,8 +188,8 @@ def test_interrupted_rematch_leaves_whole_lists_and_a_rerun_completes(monkeypatc
     with pytest.raises(KeyboardInterrupt):
         services.match_rematch_all(block=1)
     first, second = demands
-    assert supplies[0].pk not in _list(first) and len(_list(first)) == 4   # new list, whole
-    assert _list(second) == old[second.pk]                                  # old list, whole
+    assert supplies[0].pk not in _list(first) and len(_list(first)) == 4  # new list, whole
+    assert _list(second) == old[second.pk]  # old list, whole
     monkeypatch.setattr(services, "_replace_lists", real)
     services.match_rematch_all(block=1)
     assert supplies[0].pk not in _list(second) and len(_list(second)) == 4

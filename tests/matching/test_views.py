@@ -1,4 +1,5 @@
 """Pages and API per role: who sees which matches, who may give feedback."""
+
 import pytest
 from django.urls import reverse
 
@@ -26,9 +27,18 @@ def _login(client, user):
 
 # --- 推荐供给 tab ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, can_feedback", [
-    (None, False), ("owner", True), ("owner_admin", True), ("other_member", False), ("supplier_user", False), ("liaison", True),
-])
+
+@pytest.mark.parametrize(
+    "persona, can_feedback",
+    [
+        (None, False),
+        ("owner", True),
+        ("owner_admin", True),
+        ("other_member", False),
+        ("supplier_user", False),
+        ("liaison", True),
+    ],
+)
 def test_demand_matches_page_per_role(client, request, catalog, persona, can_feedback):
     user = request.getfixturevalue(persona) if persona else None
     demand = catalog[0][0]
@@ -57,7 +67,9 @@ def test_unpublished_supplies_are_not_shown_to_the_public(client, catalog, owner
     assert supplies[0].title in _login(client, liaison).get(url).content.decode()
 
 
-def test_demand_matches_page_query_count_does_not_grow(client, catalog, owner, supplier_org, django_assert_max_num_queries):
+def test_demand_matches_page_query_count_does_not_grow(
+    client, catalog, owner, supplier_org, django_assert_max_num_queries
+):
     demand = catalog[0][0]
     for i in range(8):
         make_supply(supplier_org, title=f"巡检机器人型号{i}", description="变电站巡视机器人，红外测温。")
@@ -75,6 +87,7 @@ def test_empty_list_says_so(client, park_org, owner):
 
 
 # --- 可对接需求 tab --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", [None, "supplier_user", "other_member", "liaison"])
 def test_supply_matches_page_lists_demands(client, request, catalog, persona):
@@ -95,6 +108,7 @@ def test_supply_matches_of_a_draft_menu_are_404_for_outsiders(client, catalog, s
 
 
 # --- liaison queue -----------------------------------------------------------------------------------
+
 
 def test_liaison_queue_shows_high_score_matches_of_their_region(client, settings, catalog, liaison):
     settings.MATCHING_RECOMMEND_THRESHOLD = 0
@@ -121,14 +135,19 @@ def test_liaison_queue_is_for_liaison_staff_only(client, request, catalog, perso
 
 # --- feedback ------------------------------------------------------------------------------------
 
+
 def _feedback_url(demand, supply):
     return reverse("matching:match_feedback", args=[demand.pk, supply.pk])
 
 
-@pytest.mark.parametrize("persona, allowed", [("owner", True), ("liaison", True), ("other_member", False), ("supplier_user", False)])
+@pytest.mark.parametrize(
+    "persona, allowed", [("owner", True), ("liaison", True), ("other_member", False), ("supplier_user", False)]
+)
 def test_feedback_permissions(client, request, catalog, persona, allowed):
     demand, supply = catalog[0][0], catalog[1][0]
-    response = _login(client, request.getfixturevalue(persona)).post(_feedback_url(demand, supply), {"verdict": "useful"})
+    response = _login(client, request.getfixturevalue(persona)).post(
+        _feedback_url(demand, supply), {"verdict": "useful"}
+    )
     assert response.status_code == (302 if allowed else 403)
     assert MatchFeedback.objects.filter(demand=demand, supply=supply).exists() is allowed
 
@@ -150,8 +169,9 @@ def test_irrelevant_via_htmx_hides_the_row_and_it_never_comes_back(client, catal
 
 
 def test_bad_verdict_gets_a_chinese_message_and_writes_nothing(client, catalog, owner):
-    response = _login(client, owner).post(_feedback_url(catalog[0][0], catalog[1][0]), {"verdict": "whatever"},
-                                          HTTP_HX_REQUEST="true")
+    response = _login(client, owner).post(
+        _feedback_url(catalog[0][0], catalog[1][0]), {"verdict": "whatever"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 400 and "反馈类型无效" in response.content.decode()
     assert not MatchFeedback.objects.exists()
 
@@ -164,6 +184,7 @@ def test_feedback_on_an_invisible_demand_is_404(client, catalog, other_member):
 
 
 # --- API -------------------------------------------------------------------------------------------
+
 
 def test_api_lists_matches_of_a_demand_in_rank_order(client, catalog, django_assert_max_num_queries):
     demand = catalog[0][0]
@@ -188,19 +209,34 @@ def test_api_filters_by_supply_and_hides_invisible_rows(client, catalog, other_m
 
 def test_api_feedback_endpoint(client, catalog, owner, other_member):
     demand, supply = catalog[0][0], catalog[1][0]
-    assert client.post("/api/matches/feedback/", {"demand": demand.pk, "supply": supply.pk, "verdict": "useful"},
-                       content_type="application/json").status_code in (401, 403)
-    bad = _login(client, owner).post("/api/matches/feedback/", {"demand": demand.pk, "supply": supply.pk, "verdict": "nope"},
-                                     content_type="application/json")
+    assert client.post(
+        "/api/matches/feedback/",
+        {"demand": demand.pk, "supply": supply.pk, "verdict": "useful"},
+        content_type="application/json",
+    ).status_code in (401, 403)
+    bad = _login(client, owner).post(
+        "/api/matches/feedback/",
+        {"demand": demand.pk, "supply": supply.pk, "verdict": "nope"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "反馈类型无效" in bad.json()["error"]["message"]
-    ok = client.post("/api/matches/feedback/", {"demand": demand.pk, "supply": supply.pk, "verdict": "irrelevant"},
-                     content_type="application/json")
+    ok = client.post(
+        "/api/matches/feedback/",
+        {"demand": demand.pk, "supply": supply.pk, "verdict": "irrelevant"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["verdict"] == "irrelevant"
     assert all(r["supply"] != supply.pk for r in client.get("/api/matches/", {"demand": demand.pk}).json()["results"])
     client.logout()
-    denied = _login(client, other_member).post("/api/matches/feedback/", {"demand": demand.pk, "supply": supply.pk, "verdict": "useful"},
-                                               content_type="application/json")
+    denied = _login(client, other_member).post(
+        "/api/matches/feedback/",
+        {"demand": demand.pk, "supply": supply.pk, "verdict": "useful"},
+        content_type="application/json",
+    )
     assert denied.status_code == 403
-    missing = client.post("/api/matches/feedback/", {"demand": 999999, "supply": supply.pk, "verdict": "useful"},
-                          content_type="application/json")
+    missing = client.post(
+        "/api/matches/feedback/",
+        {"demand": 999999, "supply": supply.pk, "verdict": "useful"},
+        content_type="application/json",
+    )
     assert missing.status_code == 404

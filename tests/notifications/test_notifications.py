@@ -1,9 +1,9 @@
 """Inbox, preferences, subscriptions (filter and match based) and the daily digest."""
+
 import datetime
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from notifications import services
 from notifications.models import DigestDelivery, Notification, Subscription
@@ -36,7 +36,9 @@ def test_pages_need_login(client, request, persona, status, url):
 
 
 def test_inbox_mark_read_and_all_read(client, owner, other_member):
-    first, second = (services.notify(recipients=[owner], kind="system", title=t, url="/bids/mine/")[0] for t in ("通知一", "通知二"))
+    first, second = (
+        services.notify(recipients=[owner], kind="system", title=t, url="/bids/mine/")[0] for t in ("通知一", "通知二")
+    )
     theirs = services.notify(recipients=[other_member], kind="system", title="别人的通知")[0]
     client.force_login(owner)
     page = client.get("/notifications/").content.decode()
@@ -70,7 +72,9 @@ def test_api_unread_count_and_mark_read(owner):
 
 def test_preferences_control_email(client, owner):
     client.force_login(owner)
-    response = client.post("/notifications/preferences/", {"email_enabled": "on", "email_kinds": ["bid"], "daily_digest": ""})
+    response = client.post(
+        "/notifications/preferences/", {"email_enabled": "on", "email_kinds": ["bid"], "daily_digest": ""}
+    )
     assert response.status_code == 302
     bid_note = services.notify(recipients=[owner], kind="bid", title="意向书已接受")[0]
     event_note = services.notify(recipients=[owner], kind="event", title="对接会邀请")[0]
@@ -78,7 +82,7 @@ def test_preferences_control_email(client, owner):
     assert email_notification(event_note.pk) is False  # muted kind
     assert [m.subject for m in mail.outbox] == ["[京鲁供需对接平台] 意向书已接受"]
     page = client.get("/notifications/preferences/").content.decode()
-    assert 'value="bid" checked' in page or 'checked' in page
+    assert 'value="bid" checked' in page or "checked" in page
 
 
 def test_subscription_form_requires_a_criterion(client, supplier_user):
@@ -86,16 +90,25 @@ def test_subscription_form_requires_a_criterion(client, supplier_user):
     response = client.post("/notifications/subscriptions/", {"name": "全部", "min_score": 70})
     assert "请至少选择一个产业链、地区或填写关键词" in response.content.decode()
     assert not Subscription.objects.exists()
-    response = client.post("/notifications/subscriptions/", {"name": "机器人", "chains": [factories.chain("机器人").pk],
-                                                             "min_score": 70, "notify_matches": "on"})
+    response = client.post(
+        "/notifications/subscriptions/",
+        {"name": "机器人", "chains": [factories.chain("机器人").pk], "min_score": 70, "notify_matches": "on"},
+    )
     assert response.status_code == 302
     assert Subscription.objects.get().organization.name == "北京智元协作机器人有限公司"
 
 
-def test_filter_subscription_notifies_once_and_respects_filters(park_org, supplier_org, supplier_user, other_org, other_member):
+def test_filter_subscription_notifies_once_and_respects_filters(
+    park_org, supplier_org, supplier_user, other_org, other_member
+):
     jining = factories.region("山东省济宁市")
-    robots = services.subscription_create(organization=supplier_org, user=supplier_user, name="济宁机器人",
-                                          chains=[factories.chain("机器人")], regions=[jining])
+    robots = services.subscription_create(
+        organization=supplier_org,
+        user=supplier_user,
+        name="济宁机器人",
+        chains=[factories.chain("机器人")],
+        regions=[jining],
+    )
     services.subscription_create(organization=other_org, user=other_member, name="碳化硅", keywords="碳化硅 功率器件")
     match = _demand(park_org)
     miss = _demand(park_org, chain=factories.chain("数字文旅"), title="智慧景区票务系统", description="景区分时预约。")
@@ -105,7 +118,9 @@ def test_filter_subscription_notifies_once_and_respects_filters(park_org, suppli
     note = Notification.objects.get(recipient=supplier_user)
     assert note.kind == "subscription" and f"符合您单位的订阅「{robots.name}」" in note.body
     assert not Notification.objects.filter(recipient=other_member).exists()
-    sic = _demand(park_org, chain=factories.chain("第三代半导体"), title="碳化硅外延片检测", description="需要检测设备。")
+    sic = _demand(
+        park_org, chain=factories.chain("第三代半导体"), title="碳化硅外延片检测", description="需要检测设备。"
+    )
     assert subscriptions_notify_for_demand(sic.pk) == 1
     assert Notification.objects.filter(recipient=other_member).count() == 1
 
@@ -122,8 +137,9 @@ def test_no_notification_for_drafts_or_own_demands(park_org, owner, supplier_org
 
 def test_match_score_subscription(park_org, supplier_org, supplier_user, supply):
     match_model = pytest.importorskip("matching.models").Match
-    services.subscription_create(organization=supplier_org, user=supplier_user, name="高分匹配",
-                                 keywords="完全不相关的词", min_score=80)
+    services.subscription_create(
+        organization=supplier_org, user=supplier_user, name="高分匹配", keywords="完全不相关的词", min_score=80
+    )
     demand = _demand(park_org)
     fields = {f.name for f in match_model._meta.get_fields()}
     from django.utils import timezone
@@ -169,9 +185,20 @@ def test_catalog_create_and_publish_queue_the_subscription_task(park_org, owner)
     from portal.models import OutboxMessage
 
     lst = factories.DemandListFactory(organization=park_org, status="draft")
-    demand = catalog_services.demand_create(demand_list=lst, user=owner, data={
-        "title": "消防无人机", "description": "集群调度", "chain": factories.chain("机器人"), "demand_type": "解决方案",
-        "contact_name": "刘", "contact_phone": "1"})
+    demand = catalog_services.demand_create(
+        demand_list=lst,
+        user=owner,
+        data={
+            "title": "消防无人机",
+            "description": "集群调度",
+            "chain": factories.chain("机器人"),
+            "demand_type": "解决方案",
+            "contact_name": "刘",
+            "contact_phone": "1",
+        },
+    )
     catalog_services.demand_list_publish(demand_list=lst, user=owner)
-    queued = OutboxMessage.objects.filter(task_name="notifications.tasks.subscriptions_notify_for_demand", args=[demand.pk])
+    queued = OutboxMessage.objects.filter(
+        task_name="notifications.tasks.subscriptions_notify_for_demand", args=[demand.pk]
+    )
     assert queued.count() == 2  # on create (a draft: the task will skip it) and on publish

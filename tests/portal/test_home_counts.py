@@ -1,4 +1,5 @@
 """Home page chain badges count rows filed under a chain or any of its 环节, published only."""
+
 import pytest
 from django.urls import reverse
 

@@ -1,4 +1,5 @@
 """`manage.py load_demo`: demo accounts for every role, ≥4 demand lists, ≥6 supply menus, 80+ items."""
+
 import csv
 import json
 from io import StringIO
@@ -71,8 +72,13 @@ def test_load_demo_creates_every_role_and_the_published_catalogue_and_is_idempot
     # Everything the demo publishes is visible to an anonymous visitor.
     assert published_demands().count() == Demand.objects.count()
     assert published_supplies().count() == Supply.objects.count()
-    assert set(Demand.objects.values_list("chain__name", flat=True)) >= {"机器人", "集成电路", "第三代半导体", "数字文旅",
-                                                                        "工业互联网/智能制造"}
+    assert set(Demand.objects.values_list("chain__name", flat=True)) >= {
+        "机器人",
+        "集成电路",
+        "第三代半导体",
+        "数字文旅",
+        "工业互联网/智能制造",
+    }
 
     # One user per role, each able to log in with the documented password.
     users = {u.username: u for u in User.objects.all()}
@@ -91,15 +97,28 @@ def test_load_demo_creates_every_role_and_the_published_catalogue_and_is_idempot
     assert not Organization.objects.get(name="北京新锐机器视觉科技有限公司").is_verified
     assert Organization.objects.filter(is_verified=False).count() == 1
 
-    counts = (User.objects.count(), Organization.objects.count(), DemandList.objects.count(),
-              SupplyMenu.objects.count(), Demand.objects.count(), Supply.objects.count(), Membership.objects.count())
+    counts = (
+        User.objects.count(),
+        Organization.objects.count(),
+        DemandList.objects.count(),
+        SupplyMenu.objects.count(),
+        Demand.objects.count(),
+        Supply.objects.count(),
+        Membership.objects.count(),
+    )
     users["bj_robot"].set_password("changed-during-demo-2026")
     users["bj_robot"].save()
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert (User.objects.count(), Organization.objects.count(), DemandList.objects.count(),
-            SupplyMenu.objects.count(), Demand.objects.count(), Supply.objects.count(),
-            Membership.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Organization.objects.count(),
+        DemandList.objects.count(),
+        SupplyMenu.objects.count(),
+        Demand.objects.count(),
+        Supply.objects.count(),
+        Membership.objects.count(),
+    ) == counts
     assert "created=0" in out.getvalue()
     # A password changed during the demo survives a re-run.
     assert client.login(username="bj_robot", password="changed-during-demo-2026")
@@ -114,7 +133,8 @@ def test_a_broken_fixture_loads_nothing(settings, tmp_path):
     good = Path(FIXTURES_DIR) / "demands_jining_robotics.csv"
     (fixtures / "demands_a.csv").write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
     (fixtures / "demands_b.csv").write_text(
-        DEMAND_HEADER + "\n测试清单,济宁高新区管委会,济宁市高新区,某需求,描述,不存在的产业链,技术攻关,10,2027-05-01,张三,0537-1234567\n",
+        DEMAND_HEADER
+        + "\n测试清单,济宁高新区管委会,济宁市高新区,某需求,描述,不存在的产业链,技术攻关,10,2027-05-01,张三,0537-1234567\n",
         encoding="utf-8",
     )
     with pytest.raises(CommandError, match=r"(?s)demands_b.csv.*第2行「产业链」: 未知的产业链「不存在的产业链」"):

@@ -1,4 +1,5 @@
 """The transactional outbox: work queued while the broker is down is kept and published later."""
+
 import os
 
 import pytest
@@ -91,8 +92,9 @@ def test_redelivery_publishes_pending_messages_once_the_broker_is_back(
 
 
 @pytest.mark.django_db
-def test_redelivery_skips_messages_younger_than_the_grace_period(dead_broker, owner, demand,
-                                                                 django_capture_on_commit_callbacks):
+def test_redelivery_skips_messages_younger_than_the_grace_period(
+    dead_broker, owner, demand, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         demand_close(demand=demand, user=owner)
     switch_broker("memory://")
@@ -119,8 +121,9 @@ def test_real_redis_stopped_then_back(dead_broker, owner, demand, django_capture
 
 
 @pytest.mark.django_db
-def test_a_form_post_works_while_the_broker_is_down(dead_broker, client, owner, demand,
-                                                    django_capture_on_commit_callbacks):
+def test_a_form_post_works_while_the_broker_is_down(
+    dead_broker, client, owner, demand, django_capture_on_commit_callbacks
+):
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("catalog:demand_close", args=[demand.pk]), follow=True)

@@ -1,4 +1,5 @@
 """Settings read everything from the environment and refuse bad values with a clear sentence."""
+
 import os
 import subprocess
 import sys
@@ -11,15 +12,35 @@ REPO = Path(__file__).resolve().parents[2]
 
 def load_settings(tmp_path, **env):
     """Import the settings in a fresh interpreter (not under pytest) with `env`; return the result."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MATCHING_BACKEND", "MATCHING_MODEL",
-                          "SECRET_KEY", "DEBUG", "PORTAL_TESTING"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "MATCHING_BACKEND",
+            "MATCHING_MODEL",
+            "SECRET_KEY",
+            "DEBUG",
+            "PORTAL_TESTING",
+        }
+    }
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_VAR_DIR": str(tmp_path / "var")})
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-                               "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)"],
-        cwd=REPO, env=clean, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
+        ],
+        cwd=REPO,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -31,8 +52,12 @@ def test_defaults_run_on_a_laptop(tmp_path):
 
 
 def test_database_and_redis_urls_are_used(tmp_path):
-    result = load_settings(tmp_path, DEBUG="true", DATABASE_URL="postgres://portal:portal@127.0.0.1:5432/portal",
-                           REDIS_URL="redis://127.0.0.1:6379/0")
+    result = load_settings(
+        tmp_path,
+        DEBUG="true",
+        DATABASE_URL="postgres://portal:portal@127.0.0.1:5432/portal",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0"]
 

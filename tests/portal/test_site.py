@@ -1,4 +1,5 @@
 """The site shell: health check and a Chinese home page."""
+
 import pytest
 from django.urls import reverse
 
@@ -35,8 +36,9 @@ def test_home_page_is_in_chinese_and_lists_published_demands(client, demand, sup
 
 @pytest.mark.django_db
 def test_home_page_hides_lists_of_unverified_organisations(client, unverified_org):
-    hidden = factories.SupplyFactory(menu=factories.SupplyMenuFactory(organization=unverified_org),
-                                     title="未认证单位的供给不应出现在首页")
+    hidden = factories.SupplyFactory(
+        menu=factories.SupplyMenuFactory(organization=unverified_org), title="未认证单位的供给不应出现在首页"
+    )
     html = client.get(reverse("home")).content.decode()
     assert hidden.title not in html
 

@@ -14,6 +14,7 @@ Projects: 6 cases of published demands (济宁 3, 青岛 3); met 4 (c1–c4); si
 By city: 济宁市 demands 2, signed 2 / 1300, landed 1 / 5000; 青岛市 demands 2, signed 0.
 By chain: 机器人 demands 3, signed 2 / 1300; 集成电路 demands 1, signed 0.
 """
+
 import datetime
 import zoneinfo
 from decimal import Decimal
@@ -50,7 +51,8 @@ def frozen():
 def outcome_data(frozen, park_org, other_org):
     jining_hi, _ = Region.objects.get_or_create(
         full_name="山东省济宁市高新区",
-        defaults={"name": "高新区", "level": Region.Level.DISTRICT, "parent": factories.region("山东省济宁市")})
+        defaults={"name": "高新区", "level": Region.Level.DISTRICT, "parent": factories.region("山东省济宁市")},
+    )
     robot, ic = factories.chain("机器人"), factories.chain("集成电路")
     cobot = IndustryChain.objects.get(name="协作机器人")
     park_list = factories.DemandListFactory(organization=park_org)
@@ -61,8 +63,9 @@ def outcome_data(frozen, park_org, other_org):
     d4 = factories.DemandFactory(demand_list=qd_list, title="d4 巡检机器人", chain=robot)
     unverified = factories.OrganizationFactory(name="未认证园区", is_verified=False, verified_at=None)
     d5 = factories.DemandFactory(demand_list=factories.DemandListFactory(organization=unverified), title="d5 未发布")
-    d6 = factories.DemandFactory(demand_list=factories.DemandListFactory(organization=park_org, status=DemandList.Status.DRAFT),
-                                 title="d6 草稿")
+    d6 = factories.DemandFactory(
+        demand_list=factories.DemandListFactory(organization=park_org, status=DemandList.Status.DRAFT), title="d6 草稿"
+    )
     sup_a = factories.SupplierOrganizationFactory(name="北京甲科技")
     sup_b = factories.SupplierOrganizationFactory(name="北京乙科技")
     s1 = factories.SupplyFactory(menu=factories.SupplyMenuFactory(organization=sup_a), title="s1")
@@ -74,31 +77,66 @@ def outcome_data(frozen, park_org, other_org):
     match(d1, s1, 85), match(d1, s2, 90, 2), match(d2, s1, 50), match(d3, s1, 70), match(d5, s1, 95)
 
     met = timezone.make_aware(datetime.datetime(2027, 1, 5, 10))
-    CaseFactory(demand=d1, supply_org=sup_a, stage=Case.Stage.LANDED, met_at=met, contract_amount_wan=Decimal("1000"),
-                signed_on=datetime.date(2027, 1, 10), investment_amount_wan=Decimal("5000"),
-                landed_location=factories.region("山东省济宁市"), landed_on=datetime.date(2027, 2, 1))
-    CaseFactory(demand=d1, supply_org=sup_b, stage=Case.Stage.SIGNED, met_at=met, contract_amount_wan=Decimal("300"),
-                signed_on=datetime.date(2027, 2, 15))
+    CaseFactory(
+        demand=d1,
+        supply_org=sup_a,
+        stage=Case.Stage.LANDED,
+        met_at=met,
+        contract_amount_wan=Decimal("1000"),
+        signed_on=datetime.date(2027, 1, 10),
+        investment_amount_wan=Decimal("5000"),
+        landed_location=factories.region("山东省济宁市"),
+        landed_on=datetime.date(2027, 2, 1),
+    )
+    CaseFactory(
+        demand=d1,
+        supply_org=sup_b,
+        stage=Case.Stage.SIGNED,
+        met_at=met,
+        contract_amount_wan=Decimal("300"),
+        signed_on=datetime.date(2027, 2, 15),
+    )
     CaseFactory(demand=d2, supply_org=sup_a, stage=Case.Stage.NEGOTIATING, met_at=met)
     CaseFactory(demand=d3, supply_org=sup_a, stage=Case.Stage.TERMINATED, met_at=met, termination_reason="价格")
     CaseFactory(demand=d4, supply_org=sup_a, stage=Case.Stage.INTENT)
-    CaseFactory(demand=d3, supply_org=sup_b, stage=Case.Stage.TERMINATED, contract_amount_wan=Decimal("200"),
-                signed_on=datetime.date(2027, 2, 20), termination_reason="合同解除")
-    CaseFactory(demand=d5, supply_org=sup_a, stage=Case.Stage.SIGNED, met_at=met, contract_amount_wan=Decimal("999"),
-                signed_on=datetime.date(2027, 2, 1))
+    CaseFactory(
+        demand=d3,
+        supply_org=sup_b,
+        stage=Case.Stage.TERMINATED,
+        contract_amount_wan=Decimal("200"),
+        signed_on=datetime.date(2027, 2, 20),
+        termination_reason="合同解除",
+    )
+    CaseFactory(
+        demand=d5,
+        supply_org=sup_a,
+        stage=Case.Stage.SIGNED,
+        met_at=met,
+        contract_amount_wan=Decimal("999"),
+        signed_on=datetime.date(2027, 2, 1),
+    )
 
     event = Event.objects.create(name="京鲁机器人产业对接会", date=datetime.date(2027, 3, 1))
     third = factories.SupplierOrganizationFactory(name="北京丙科技")
     start = timezone.make_aware(datetime.datetime(2027, 3, 1, 14))
     for i, (demand, org) in enumerate([(d1, sup_a), (d4, sup_a), (d4, third)]):
-        pair = MeetingRequest.objects.create(event=event, requester_org=demand.organization, target_org=org, demand=demand,
-                                             status=MeetingRequest.Status.ACCEPTED)
-        Meeting.objects.create(event=event, pair=pair, starts_at=start, ends_at=start + datetime.timedelta(minutes=20),
-                               table_no=i + 1)
+        pair = MeetingRequest.objects.create(
+            event=event,
+            requester_org=demand.organization,
+            target_org=org,
+            demand=demand,
+            status=MeetingRequest.Status.ACCEPTED,
+        )
+        Meeting.objects.create(
+            event=event, pair=pair, starts_at=start, ends_at=start + datetime.timedelta(minutes=20), table_no=i + 1
+        )
     # A meeting still in the future does not count as met.
     later = timezone.make_aware(datetime.datetime(2027, 4, 1, 14))
-    pair = MeetingRequest.objects.create(event=event, requester_org=park_org, target_org=third, demand=d2,
-                                         status=MeetingRequest.Status.ACCEPTED)
-    Meeting.objects.create(event=event, pair=pair, starts_at=later, ends_at=later + datetime.timedelta(minutes=20), table_no=1)
+    pair = MeetingRequest.objects.create(
+        event=event, requester_org=park_org, target_org=third, demand=d2, status=MeetingRequest.Status.ACCEPTED
+    )
+    Meeting.objects.create(
+        event=event, pair=pair, starts_at=later, ends_at=later + datetime.timedelta(minutes=20), table_no=1
+    )
     assert Organization.objects.filter(is_verified=False).count() == 1
     return {"d": [d1, d2, d3, d4, d5, d6]}

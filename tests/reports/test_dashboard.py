@@ -1,4 +1,5 @@
 """Dashboard figures equal the hand-computed fixture in conftest.py (deduplication included)."""
+
 import io
 from decimal import Decimal
 
@@ -13,7 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def test_funnel_matches_hand_count(outcome_data):
     assert {s["key"]: s["count"] for s in selectors.funnel()} == {
-        "demands": 4, "matched": 2, "met": 4, "signed": 1, "landed": 1,
+        "demands": 4,
+        "matched": 2,
+        "met": 4,
+        "signed": 1,
+        "landed": 1,
     }
 
 
@@ -28,7 +33,12 @@ def test_outcomes_by_city_and_chain(outcome_data):
     assert set(by_city) == {"济宁市", "青岛市"}
     jn = by_city["济宁市"]
     assert (jn["demand_count"], jn["signed_count"], jn["signed_amount"], jn["landed_count"], jn["landed_amount"]) == (
-        2, 2, Decimal("1300"), 1, Decimal("5000"))
+        2,
+        2,
+        Decimal("1300"),
+        1,
+        Decimal("5000"),
+    )
     assert (by_city["青岛市"]["demand_count"], by_city["青岛市"]["signed_count"]) == (2, 0)
     by_chain = {r["name"]: r for r in selectors.outcomes_by_chain()}
     assert set(by_chain) == {"机器人", "集成电路"}
@@ -48,7 +58,9 @@ def test_monthly_trend(outcome_data):
 
 
 @pytest.mark.parametrize("persona", [None, "owner", "liaison"])
-def test_dashboard_page_is_public_and_shows_figures(client, request, outcome_data, persona, django_assert_max_num_queries):
+def test_dashboard_page_is_public_and_shows_figures(
+    client, request, outcome_data, persona, django_assert_max_num_queries
+):
     if persona:
         client.force_login(request.getfixturevalue(persona))
     with django_assert_max_num_queries(40):
@@ -84,7 +96,9 @@ def test_upward_export_content(client, outcome_data, liaison):
     assert chain["机器人"][1] == 3 and chain["机器人"][5] == 1300
     projects = list(wb["签约项目"].iter_rows(min_row=2, values_only=True))
     assert [(p[1], p[5], p[6], p[7]) for p in projects] == [
-        ("d1 视觉装配", "北京甲科技", "落地", 1000), ("d1 视觉装配", "北京乙科技", "签约", 300)]
+        ("d1 视觉装配", "北京甲科技", "落地", 1000),
+        ("d1 视觉装配", "北京乙科技", "签约", 300),
+    ]
     assert projects[0][9] == 5000 and projects[0][10] == "山东省济宁市"
     funnel = list(wb["对接漏斗"].iter_rows(min_row=2, values_only=True))
     assert funnel == [("发布需求", 4), ("已匹配", 2), ("已洽谈", 4), ("已签约", 1), ("已落地", 1)]

@@ -1,4 +1,5 @@
 """六图谱 pages and 四评价: figures from the data, formulas with components, access per role."""
+
 import datetime
 from decimal import Decimal
 
@@ -43,7 +44,12 @@ def test_talent_technology_capital_maps(catalog_data):
     assert tech["levels"] == ["实验室", "中试", "小批量", "量产", "未填"]
     assert tech["rows"][0]["counts"] == [1, 0, 0, 1, 0]
     cap = selectors.capital_map()["rows"][0]
-    assert (cap["supplies"], cap["supply_amount"], cap["demands"], cap["demand_amount"]) == (1, Decimal("5000"), 1, Decimal("3000"))
+    assert (cap["supplies"], cap["supply_amount"], cap["demands"], cap["demand_amount"]) == (
+        1,
+        Decimal("5000"),
+        1,
+        Decimal("3000"),
+    )
 
 
 @pytest.mark.parametrize("kind", MAPS)
@@ -83,8 +89,10 @@ def test_policy_directory_form_staff_only(client, owner, liaison):
 
 def test_platform_directory_form(client, liaison, supplier_org):
     client.force_login(liaison)
-    response = client.post(reverse("reports:platform_create"), {"name": "北京智能机器人创新中心", "kind": "innovation",
-                                                                 "organization": supplier_org.pk})
+    response = client.post(
+        reverse("reports:platform_create"),
+        {"name": "北京智能机器人创新中心", "kind": "innovation", "organization": supplier_org.pk},
+    )
     assert response.status_code == 302
     item = PlatformItem.objects.get()
     edit = client.post(reverse("reports:platform_edit", args=[item.pk]), {"name": item.name, "kind": "lab"})
@@ -95,17 +103,24 @@ def test_platform_directory_form(client, liaison, supplier_org):
 
 # --- 四评价 -----------------------------------------------------------------------------------------
 
+
 def test_amount_points_formula():
     assert selectors.amount_points(None) == 0
-    assert selectors.amount_points(Decimal("99")) == 50.0   # 25 × log10(100)
+    assert selectors.amount_points(Decimal("99")) == 50.0  # 25 × log10(100)
     assert selectors.amount_points(Decimal("999")) == 75.0
     assert selectors.amount_points(Decimal("100000")) == 100.0
 
 
 def test_project_evaluation_components(demand, supplier_org):
     today = timezone.localdate()
-    case = CaseFactory(demand=demand, supply_org=supplier_org, stage=Case.Stage.SIGNED, contract_amount_wan=Decimal("999"),
-                       signed_on=today, next_action_at=today - datetime.timedelta(days=4))
+    case = CaseFactory(
+        demand=demand,
+        supply_org=supplier_org,
+        stage=Case.Stage.SIGNED,
+        contract_amount_wan=Decimal("999"),
+        signed_on=today,
+        next_action_at=today - datetime.timedelta(days=4),
+    )
     result = selectors.evaluate_project(case, today)
     assert result["components"] == {"进展 P": 75.0, "金额 A": 75.0, "及时性 T": 80.0}
     assert result["score"] == round(0.5 * 75 + 0.3 * 75 + 0.2 * 80, 1) == 76.0
@@ -116,8 +131,12 @@ def test_project_evaluation_components(demand, supplier_org):
 def test_achievement_evaluation_is_maturity_times_demand(catalog_data, demand):
     other = factories.DemandFactory(demand_list=demand.demand_list)
     for d, score in [(demand, 80), (other, 75)]:
-        Match.objects.create(demand=d, supply=catalog_data["tech_mass"], score=score, rank=1, model_name="t", computed_at=timezone.now())
-    Match.objects.create(demand=demand, supply=catalog_data["tech_lab"], score=40, rank=2, model_name="t", computed_at=timezone.now())
+        Match.objects.create(
+            demand=d, supply=catalog_data["tech_mass"], score=score, rank=1, model_name="t", computed_at=timezone.now()
+        )
+    Match.objects.create(
+        demand=demand, supply=catalog_data["tech_lab"], score=40, rank=2, model_name="t", computed_at=timezone.now()
+    )
     rows = {r["item"].title: r for r in selectors.achievement_evaluations()}
     mass = rows["视觉引导系统"]
     assert mass["components"] == {"成熟度 M": 100.0, "需求热度 D": 40.0} and mass["score"] == 40.0
@@ -125,8 +144,15 @@ def test_achievement_evaluation_is_maturity_times_demand(catalog_data, demand):
 
 
 def test_talent_and_platform_evaluations(catalog_data, demand, supplier_org):
-    CaseFactory(demand=demand, supply_org=supplier_org, supply=catalog_data["talent"], stage=Case.Stage.SIGNED,
-                met_at=timezone.now(), contract_amount_wan=10, signed_on=timezone.localdate())
+    CaseFactory(
+        demand=demand,
+        supply_org=supplier_org,
+        supply=catalog_data["talent"],
+        stage=Case.Stage.SIGNED,
+        met_at=timezone.now(),
+        contract_amount_wan=10,
+        signed_on=timezone.localdate(),
+    )
     talent = selectors.talent_evaluations()[0]
     assert talent["components"] == {"需求热度 D": 0.0, "对接活跃 E": 25.0, "成效 O": 50.0}
     assert talent["score"] == 22.5
@@ -169,8 +195,14 @@ def test_project_chart_stacks_weighted_parts(client, liaison, demand, supplier_o
     import re
 
     today = timezone.localdate()
-    CaseFactory(demand=demand, supply_org=supplier_org, stage=Case.Stage.SIGNED, contract_amount_wan=Decimal("999"),
-                signed_on=today, next_action_at=today - datetime.timedelta(days=4))
+    CaseFactory(
+        demand=demand,
+        supply_org=supplier_org,
+        stage=Case.Stage.SIGNED,
+        contract_amount_wan=Decimal("999"),
+        signed_on=today,
+        next_action_at=today - datetime.timedelta(days=4),
+    )
     client.force_login(liaison)
     html = client.get(reverse("reports:evaluation", args=["project"])).text
     spec = json.loads(re.search(r'<script id="chart-eval" type="application/json">(.*?)</script>', html, re.S).group(1))

@@ -4,6 +4,7 @@ The route walk covers every URL pattern the site has (HTML, admin and API): a PO
 CSRF token must be refused before any view runs. The page sample renders one page per app as the
 persona who can see it and inspects its forms, headers and markup.
 """
+
 import re
 import uuid
 from html.parser import HTMLParser
@@ -41,8 +42,11 @@ def _routes(patterns=None, prefix="", namespace=None):
             kwargs = {}
             converters = getattr(entry.pattern, "converters", {})
             for key, converter in converters.items():
-                kwargs[key] = 1 if isinstance(converter, IntConverter) else (
-                    uuid.uuid4() if isinstance(converter, UUIDConverter) else "demands")
+                kwargs[key] = (
+                    1
+                    if isinstance(converter, IntConverter)
+                    else (uuid.uuid4() if isinstance(converter, UUIDConverter) else "demands")
+                )
             for key in entry.pattern.regex.groupindex:
                 kwargs.setdefault(key, "json" if key == "format" else "1")
             name = f"{namespace}:{entry.name}" if namespace else entry.name
@@ -64,8 +68,18 @@ def test_every_route_refuses_a_post_without_a_csrf_token(strict_client, platform
     api_routes = {name: path for name, path in routes.items() if path.startswith("/api/")}
     # Every app's pages are in the walk (guards against the walk silently finding nothing).
     namespaces = {name.split(":")[0] for name in html_routes if ":" in name}
-    assert {"accounts", "catalog", "matching", "notifications", "bidding", "events", "followups", "reports",
-            "audit", "admin"} <= namespaces, namespaces
+    assert {
+        "accounts",
+        "catalog",
+        "matching",
+        "notifications",
+        "bidding",
+        "events",
+        "followups",
+        "reports",
+        "audit",
+        "admin",
+    } <= namespaces, namespaces
     assert len(html_routes) > 100 and len(api_routes) > 20
 
     before = Demand.objects.count()
@@ -105,12 +119,15 @@ def test_a_form_posted_with_its_token_goes_through(strict_client, owner, park_or
     strict_client.force_login(owner)
     page = strict_client.get(reverse("catalog:demand_create"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    response = strict_client.post(reverse("catalog:demand_create"), {**demand_form(demand_list), "csrfmiddlewaretoken": token})
+    response = strict_client.post(
+        reverse("catalog:demand_create"), {**demand_form(demand_list), "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
     assert Demand.objects.filter(demand_list=demand_list).count() == 1
 
 
 # --- a rendered page per app: forms carry the token, the CSP header is strict, no inline code ------
+
 
 class PageParser(HTMLParser):
     def __init__(self):
@@ -197,8 +214,10 @@ def test_sample_pages_have_tokens_in_post_forms_a_strict_csp_and_no_inline_code(
                 if not has_token:
                     problems.append(f"{url}: POST form to {action!r} has no csrfmiddlewaretoken")
         if parser.inline_scripts or parser.inline_styles or parser.handlers:
-            problems.append(f"{url}: inline code blocked by the CSP: scripts={parser.inline_scripts} "
-                            f"styles={parser.inline_styles[:5]} handlers={parser.handlers[:5]}")
+            problems.append(
+                f"{url}: inline code blocked by the CSP: scripts={parser.inline_scripts} "
+                f"styles={parser.inline_styles[:5]} handlers={parser.handlers[:5]}"
+            )
     assert not problems, "\n".join(problems)
     assert post_forms >= 15  # the sample really contains forms (logout, create, bid, feedback, …)
 
@@ -206,11 +225,15 @@ def test_sample_pages_have_tokens_in_post_forms_a_strict_csp_and_no_inline_code(
 def test_csp_forbids_inline_script_and_framing():
     policy = dict(part.strip().split(" ", 1) for part in settings.CONTENT_SECURITY_POLICY.split(";"))
     assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
-    assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'self'" and policy["form-action"] == "'self'"
+    assert (
+        policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'self'" and policy["form-action"] == "'self'"
+    )
     assert "unsafe" not in settings.CONTENT_SECURITY_POLICY
 
 
-@pytest.mark.parametrize("status, template", [(404, "404"), (403, "403"), (500, "500"), (503, "503"), (403, "403_csrf")])
+@pytest.mark.parametrize(
+    "status, template", [(404, "404"), (403, "403"), (500, "500"), (503, "503"), (403, "403_csrf")]
+)
 def test_error_pages_carry_the_csp_and_need_no_inline_code(client, status, template):
     from django.template.loader import render_to_string
 

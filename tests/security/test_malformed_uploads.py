@@ -2,6 +2,7 @@
 attachment upload. Each one gets a clear Chinese message and writes nothing (no catalogue rows,
 no bids, no stored attachment); accepted text is escaped on pages and neutralised in exports.
 """
+
 import io
 import zipfile
 
@@ -14,7 +15,6 @@ from openpyxl import load_workbook
 from accounts.models import Organization
 from bidding.models import Bid, BidAttachment
 from catalog.models import Demand, DemandList, ImportJob, Supply
-from tests import factories
 from tests.bidding.factories import EXE_BYTES, PDF_BYTES, PNG_BYTES
 from tests.catalog.files import csv_bytes, demand_row, demand_rows, xlsx_bytes
 
@@ -51,16 +51,25 @@ def declared_million_rows():
     """Two real rows, but the sheet declares A1:K1048576 and a million empty <row> elements' worth of range."""
     import re
 
-    return rewritten_xlsx(xlsx_bytes(demand_rows(2)), "xl/worksheets/sheet1.xml",
-                          lambda c: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:K1048576"', c))
+    return rewritten_xlsx(
+        xlsx_bytes(demand_rows(2)),
+        "xl/worksheets/sheet1.xml",
+        lambda c: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:K1048576"', c),
+    )
 
 
 def entity_bomb():
     """Billion laughs inside the sheet XML: 10^9 expansions if a parser resolved entities."""
-    doctype = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lololololololololololololololololololol">'
-               + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(1, 10)) + b"]>")
-    return rewritten_xlsx(xlsx_bytes(demand_rows(1)), "xl/worksheets/sheet1.xml",
-                          lambda c: doctype + c.split(b"?>", 1)[-1].replace(b"<t>", b"<t>&lol9;", 1))
+    doctype = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lololololololololololololololololololol">'
+        + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(1, 10))
+        + b"]>"
+    )
+    return rewritten_xlsx(
+        xlsx_bytes(demand_rows(1)),
+        "xl/worksheets/sheet1.xml",
+        lambda c: doctype + c.split(b"?>", 1)[-1].replace(b"<t>", b"<t>&lol9;", 1),
+    )
 
 
 def polyglot_pdf_zip():
@@ -109,7 +118,7 @@ def test_malformed_import_files_get_a_message_and_write_nothing(importer, settin
     settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
     before = catalogue_rows()
     page = upload_for_import(importer, name, data() if callable(data) else data)
-    assert escape(message) in page or message in page, page[page.find("<main"):][:3000]
+    assert escape(message) in page or message in page, page[page.find("<main") :][:3000]
     assert "Traceback" not in page
     # Even pressing 确认导入 on a job that was created cannot write a refused file.
     for job in ImportJob.objects.all():
@@ -134,7 +143,9 @@ def test_declared_million_rows_reads_only_the_real_ones(importer):
 
 
 def test_gbk_csv_is_read_and_said_so(importer):
-    importer.post(reverse("catalog:import"), {"file": SimpleUploadedFile("gbk.csv", csv_bytes(demand_rows(2), encoding="gbk"))})
+    importer.post(
+        reverse("catalog:import"), {"file": SimpleUploadedFile("gbk.csv", csv_bytes(demand_rows(2), encoding="gbk"))}
+    )
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.VALIDATED and job.total_rows == 2
     page = importer.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
@@ -142,7 +153,9 @@ def test_gbk_csv_is_read_and_said_so(importer):
 
 
 def test_path_traversal_name_is_stored_inside_media(importer, settings):
-    importer.post(reverse("catalog:import"), {"file": SimpleUploadedFile("../../etc/passwd.xlsx", xlsx_bytes(demand_rows(1)))})
+    importer.post(
+        reverse("catalog:import"), {"file": SimpleUploadedFile("../../etc/passwd.xlsx", xlsx_bytes(demand_rows(1)))}
+    )
     job = ImportJob.objects.get()
     stored = (settings.MEDIA_ROOT / job.file.name).resolve()
     assert stored.is_file() and str(stored).startswith(str(settings.MEDIA_ROOT.resolve()) + "/")
@@ -150,16 +163,24 @@ def test_path_traversal_name_is_stored_inside_media(importer, settings):
 
 
 def test_script_and_formula_text_is_escaped_on_pages_and_neutralised_in_exports(importer, client, owner):
-    rows = [demand_row(1, 需求名称=SCRIPT_TITLE), demand_row(2, 需求名称=FORMULA, 需求描述="@SUM(A1:A9) 与 +1+1 之类的内容")]
-    importer.post(reverse("catalog:import"), {"file": SimpleUploadedFile("<img src=x onerror=alert(1)>.csv", csv_bytes(rows))})
+    rows = [
+        demand_row(1, 需求名称=SCRIPT_TITLE),
+        demand_row(2, 需求名称=FORMULA, 需求描述="@SUM(A1:A9) 与 +1+1 之类的内容"),
+    ]
+    importer.post(
+        reverse("catalog:import"), {"file": SimpleUploadedFile("<img src=x onerror=alert(1)>.csv", csv_bytes(rows))}
+    )
     job = ImportJob.objects.get()
     page = importer.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
     assert "<img src=x onerror" not in page
     importer.post(reverse("catalog:import_confirm", args=[job.pk]))
     assert Demand.objects.count() == 2
 
-    for url in (reverse("catalog:demand_list"), reverse("catalog:demand_detail", args=[Demand.objects.get(title=SCRIPT_TITLE).pk]),
-                reverse("home")):
+    for url in (
+        reverse("catalog:demand_list"),
+        reverse("catalog:demand_detail", args=[Demand.objects.get(title=SCRIPT_TITLE).pk]),
+        reverse("home"),
+    ):
         html = client.get(url).content.decode()
         assert '<script>alert("x")</script>' not in html, url
         assert escape(SCRIPT_TITLE) in html or "&lt;script&gt;" in html, url
@@ -187,12 +208,21 @@ ATTACHMENT_CORPUS = [
 
 
 def bid_post(client, demand, files):
-    data = {"proposal": "分阶段实施，提供现场调试与培训。", "price_wan": "120", "delivery_days": "90", "attachments": files}
+    data = {
+        "proposal": "分阶段实施，提供现场调试与培训。",
+        "price_wan": "120",
+        "delivery_days": "90",
+        "attachments": files,
+    }
     return client.post(reverse("bidding:demand_bids", args=[demand.pk]), data)
 
 
-@pytest.mark.parametrize("name, content, message", ATTACHMENT_CORPUS, ids=[f"{c[0]}-{i}" for i, c in enumerate(ATTACHMENT_CORPUS)])
-def test_malformed_attachments_are_refused_on_the_bid_page(client, demand, supplier_user, settings, name, content, message):
+@pytest.mark.parametrize(
+    "name, content, message", ATTACHMENT_CORPUS, ids=[f"{c[0]}-{i}" for i, c in enumerate(ATTACHMENT_CORPUS)]
+)
+def test_malformed_attachments_are_refused_on_the_bid_page(
+    client, demand, supplier_user, settings, name, content, message
+):
     client.force_login(supplier_user)
     response = bid_post(client, demand, [SimpleUploadedFile("说明.pdf", PDF_BYTES), SimpleUploadedFile(name, content)])
     assert response.status_code == 200
@@ -234,8 +264,10 @@ def test_media_files_are_never_served_directly(client, demand, supplier_user, se
     assert not settings.DEBUG
     assert client.get(settings.MEDIA_URL + attachment.file.name).status_code == 404
     assert settings.MEDIA_ROOT.resolve() != settings.STATIC_ROOT.resolve()
-    assert all(settings.MEDIA_ROOT.resolve() != (d if hasattr(d, "resolve") else type(settings.MEDIA_ROOT)(d)).resolve()
-               for d in settings.STATICFILES_DIRS)
+    assert all(
+        settings.MEDIA_ROOT.resolve() != (d if hasattr(d, "resolve") else type(settings.MEDIA_ROOT)(d)).resolve()
+        for d in settings.STATICFILES_DIRS
+    )
 
 
 def test_the_corpus_has_at_least_fifteen_malformed_files():

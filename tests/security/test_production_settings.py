@@ -3,6 +3,7 @@ HttpOnly cookies, CSP and friends on a real response; and the password validator
 
 `check --deploy` itself is covered by tests/test_deploy.py.
 """
+
 import json
 import os
 import secrets
@@ -41,14 +42,40 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prod")
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PORTAL_TESTING", "PYTEST_CURRENT_TEST",
-                                                            "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}}
-    env.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="testserver,portal.example.cn",
-               PORTAL_VAR_DIR=str(tmp / "var"), STATIC_ROOT=str(tmp / "static"), DJANGO_SETTINGS_MODULE="portal.settings")
-    collect = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=300)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "PORTAL_TESTING",
+            "PYTEST_CURRENT_TEST",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+        }
+    }
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="testserver,portal.example.cn",
+        PORTAL_VAR_DIR=str(tmp / "var"),
+        STATIC_ROOT=str(tmp / "static"),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert collect.returncode == 0, collect.stderr
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -62,7 +89,10 @@ def test_security_headers_on_a_real_page(production):
     assert production["status"] == 200
     headers = production["headers"]
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
-    assert headers["Content-Security-Policy"].startswith("default-src 'self'") and "unsafe" not in headers["Content-Security-Policy"]
+    assert (
+        headers["Content-Security-Policy"].startswith("default-src 'self'")
+        and "unsafe" not in headers["Content-Security-Policy"]
+    )
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
@@ -74,12 +104,15 @@ def test_cookies_are_secure(production):
     assert production["session"] == {"secure": True, "httponly": True, "samesite": "Lax"}
 
 
-@pytest.mark.parametrize("password, user_attrs, reason", [
-    ("Ab1#x", {}, "密码太短：至少需要 8 个字符"),
-    ("password123", {}, "太常见"),
-    ("3141592653589", {}, "密码只包含数字"),
-    ("zhangwei2026", {"username": "zhangwei2026"}, "相似"),
-])
+@pytest.mark.parametrize(
+    "password, user_attrs, reason",
+    [
+        ("Ab1#x", {}, "密码太短：至少需要 8 个字符"),
+        ("password123", {}, "太常见"),
+        ("3141592653589", {}, "密码只包含数字"),
+        ("zhangwei2026", {"username": "zhangwei2026"}, "相似"),
+    ],
+)
 def test_weak_passwords_are_refused_in_chinese(password, user_attrs, reason):
     from accounts.models import User
 

@@ -1,4 +1,5 @@
 """Give a user a platform role from the command line (the first platform admin has nobody to ask)."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,8 +13,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("role", choices=["liaison", "admin", "none"])
-        parser.add_argument("--region", action="append", default=None, dest="regions",
-                            help="负责地区，如“济宁市”“山东省青岛市”，可重复；会替换原有负责地区。")
+        parser.add_argument(
+            "--region",
+            action="append",
+            default=None,
+            dest="regions",
+            help="负责地区，如“济宁市”“山东省青岛市”，可重复；会替换原有负责地区。",
+        )
 
     def handle(self, *args, username, role, regions, **options):
         user = User.objects.filter(username=username).first()
@@ -27,8 +33,12 @@ class Command(BaseCommand):
                     region_rows.append(services.region_from_text(text))
                 except ValidationError as exc:
                     raise CommandError(f"负责地区「{text}」无法识别：{'；'.join(exc.messages)}") from None
-        user = services.user_set_platform_role(user=user, role="" if role == "none" else role,
-                                               actor=services.SYSTEM, regions=region_rows)
+        user = services.user_set_platform_role(
+            user=user, role="" if role == "none" else role, actor=services.SYSTEM, regions=region_rows
+        )
         regions_text = "、".join(r.full_name for r in user.responsible_regions.all()) or "无"
-        self.stdout.write(self.style.SUCCESS(
-            f"{user.username}：平台角色 = {user.get_platform_role_display()}，负责地区 = {regions_text}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{user.username}：平台角色 = {user.get_platform_role_display()}，负责地区 = {regions_text}"
+            )
+        )

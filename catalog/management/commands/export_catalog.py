@@ -1,4 +1,5 @@
 """`manage.py export_catalog demands|supplies PATH`: everything (with contacts) to .xlsx in the import layout."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,7 +21,9 @@ class Command(BaseCommand):
         if target.suffix.lower() != ".xlsx":
             raise CommandError("输出文件必须以 .xlsx 结尾。")
         if kind == "demands":
-            items = Demand.objects.select_related(*DEMAND_RELATED).order_by("organization__name", "demand_list__name", "id")
+            items = Demand.objects.select_related(*DEMAND_RELATED).order_by(
+                "organization__name", "demand_list__name", "id"
+            )
         else:
             items = Supply.objects.select_related(*SUPPLY_RELATED).order_by("organization__name", "menu__name", "id")
         count = items.count()

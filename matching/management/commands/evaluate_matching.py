@@ -1,4 +1,5 @@
 """`manage.py evaluate_matching DIR`: nDCG@10 / Recall@10 / MRR of the engine on a matchbench directory."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,8 +8,10 @@ from matching import embeddings, evaluation
 
 
 class Command(BaseCommand):
-    help = ("在 matchbench 格式目录（demands.csv、supplies.csv、qrels.tsv）上评估匹配引擎："
-            "nDCG@10、Recall@10、MRR，并给出仅语义 / 仅关键词 / 融合 的对比和反馈回放。不写数据库。")
+    help = (
+        "在 matchbench 格式目录（demands.csv、supplies.csv、qrels.tsv）上评估匹配引擎："
+        "nDCG@10、Recall@10、MRR，并给出仅语义 / 仅关键词 / 融合 的对比和反馈回放。不写数据库。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory")
@@ -25,8 +28,10 @@ class Command(BaseCommand):
         except embeddings.ModelUnavailable as exc:
             raise CommandError(str(exc)) from exc
         backend = embeddings.get_backend()
-        self.stdout.write(f"数据：{len(demands)} 个需求 × {len(supplies)} 个供给，"
-                          f"{sum(len(v) for v in qrels.values())} 条标注；模型 {backend.name}")
+        self.stdout.write(
+            f"数据：{len(demands)} 个需求 × {len(supplies)} 个供给，"
+            f"{sum(len(v) for v in qrels.values())} 条标注；模型 {backend.name}"
+        )
         self.stdout.write(f"{'方法':<22}{'nDCG@10':>10}{'Recall@10':>11}{'MRR':>8}")
         labels = {"dense": "仅语义（dense）", "lexical": "仅关键词（BM25）", "fused": "融合（上线方案）"}
         for key in ("dense", "lexical", "fused"):
@@ -42,7 +47,7 @@ class Command(BaseCommand):
                 f"仅隐藏不相关 nDCG@10={a['ndcg@10']:.3f}，隐藏+按有价值加权 nDCG@10={b['ndcg@10']:.3f}"
             )
         if per_demand:
-            for d, v in sorted(zip(demands, fused["per_demand"]), key=lambda x: -x[1]):
+            for d, v in sorted(zip(demands, fused["per_demand"], strict=True), key=lambda x: -x[1]):
                 self.stdout.write(f"  {v:.2f} {d.title}")
         if cv:
             res = evaluation.cross_validate(index, queries, demands, supplies, qrels)
@@ -51,4 +56,6 @@ class Command(BaseCommand):
                 f"网格内 nDCG@10 范围 {res['grid_min']:.3f}–{res['grid_max']:.3f}；"
                 f"上线权重 {res['shipped'][0]} → {res['shipped'][1]:.3f}；样本内最佳 {res['in_sample_best'][0]} → {res['in_sample_best'][1]:.3f}"
             )
-        self.stdout.write(f"用时 {time.perf_counter() - started:.1f} 秒（编码 {embeddings.cache_stats().encode_seconds:.1f} 秒）")
+        self.stdout.write(
+            f"用时 {time.perf_counter() - started:.1f} 秒（编码 {embeddings.cache_stats().encode_seconds:.1f} 秒）"
+        )

@@ -1,10 +1,10 @@
 """`manage.py export_matches OUT.csv --top K`: each demand's best K supplies as UTF-8 CSV."""
+
 import csv
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Demand, Supply
 from matching.engine import summary_text
@@ -33,8 +33,17 @@ class Command(BaseCommand):
             writer = csv.writer(fh)
             writer.writerow(HEADER)
             for demand, supply, score, rank, explanation in self._rows(top):
-                writer.writerow([demand.title, supply.title, f"{score:.2f}", rank, summary_text(explanation),
-                                 demand.demand_list.name, supply.organization.name])
+                writer.writerow(
+                    [
+                        demand.title,
+                        supply.title,
+                        f"{score:.2f}",
+                        rank,
+                        summary_text(explanation),
+                        demand.demand_list.name,
+                        supply.organization.name,
+                    ]
+                )
                 count += 1
                 demands.add(demand.pk)
         tmp.replace(path)  # a reader never sees a half-written file

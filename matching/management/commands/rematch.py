@@ -1,4 +1,5 @@
 """`manage.py rematch [--queue]`: recompute every demand's match list (in-process, with progress)."""
+
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -43,8 +44,12 @@ class Command(BaseCommand):
         if interactive:
             self.stdout.write("")
         stats = cache_stats()
-        self.stdout.write(self.style.SUCCESS(
-            f"重新匹配完成：{result['demands']} 个需求 × {result['supplies']} 个供给，写入 {result['inserted']} 条匹配，"
-            f"新开推荐对接 {result['cases_opened']} 个，用时 {result['seconds']} 秒。"
-        ))
-        self.stdout.write(f"向量缓存：命中 {stats.hits}，新编码 {stats.misses}，命中率 {stats.ratio:.1%}，编码用时 {stats.encode_seconds:.1f} 秒。")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"重新匹配完成：{result['demands']} 个需求 × {result['supplies']} 个供给，写入 {result['inserted']} 条匹配，"
+                f"新开推荐对接 {result['cases_opened']} 个，用时 {result['seconds']} 秒。"
+            )
+        )
+        self.stdout.write(
+            f"向量缓存：命中 {stats.hits}，新编码 {stats.misses}，命中率 {stats.ratio:.1%}，编码用时 {stats.encode_seconds:.1f} 秒。"
+        )

@@ -3,6 +3,7 @@ and supply menus (through the same importer users use). Safe to run again: nothi
 
 Demo data is for a local run only, so the command refuses when DEBUG is false unless --force.
 """
+
 import json
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def catalog_files(fixtures_dir=FIXTURES_DIR):
 
 
 class Command(BaseCommand):
-    help = "加载演示数据（单位、各角色演示账号、需求清单与供给菜单）；可重复运行。仅在 DEBUG=true 时可用，除非加 --force。"
+    help = (
+        "加载演示数据（单位、各角色演示账号、需求清单与供给菜单）；可重复运行。仅在 DEBUG=true 时可用，除非加 --force。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="DEBUG=false 时也加载（不要在正式环境使用）")
@@ -78,14 +81,17 @@ class Command(BaseCommand):
                     if isinstance(value, int):
                         totals[key] = totals.get(key, 0) + value
             # The importer creates unknown publishers unverified; demo publishers are all known.
-            for org in Organization.objects.filter(name__in=[o["name"] for o in accounts["organizations"] if o.get("verified")],
-                                                   is_verified=False):
+            for org in Organization.objects.filter(
+                name__in=[o["name"] for o in accounts["organizations"] if o.get("verified")], is_verified=False
+            ):
                 organization_verify(organization=org, actor=admin)
 
-        self.stdout.write(self.style.SUCCESS(
-            f"演示数据已就绪：{len(orgs)} 个单位、{len(users)} 个账号、{len(files)} 个清单文件"
-            f"（{', '.join(f'{k}={v}' for k, v in sorted(totals.items()))}）。"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据已就绪：{len(orgs)} 个单位、{len(users)} 个账号、{len(files)} 个清单文件"
+                f"（{', '.join(f'{k}={v}' for k, v in sorted(totals.items()))}）。"
+            )
+        )
 
     # --- accounts --------------------------------------------------------------------------------
 
@@ -115,11 +121,16 @@ class Command(BaseCommand):
         for spec in accounts["organizations"]:
             kind = spec["kind"]
             if kind not in Organization.Kind.values:
-                raise CommandError(f"单位「{spec['name']}」的类型「{kind}」无效，可选：{', '.join(Organization.Kind.values)}。")
+                raise CommandError(
+                    f"单位「{spec['name']}」的类型「{kind}」无效，可选：{', '.join(Organization.Kind.values)}。"
+                )
             org, created = Organization.objects.get_or_create(
                 name=spec["name"],
-                defaults={"kind": kind, "region": region_resolve(spec["region"]),
-                          "description": spec.get("description", "")},
+                defaults={
+                    "kind": kind,
+                    "region": region_resolve(spec["region"]),
+                    "description": spec.get("description", ""),
+                },
             )
             if created and spec.get("verified"):
                 org.is_verified, org.verified_at, org.verified_by = True, timezone.now(), admin
@@ -135,7 +146,8 @@ class Command(BaseCommand):
             if org_name not in orgs:
                 raise CommandError(f"账号「{spec['username']}」所属单位「{org_name}」不在 organizations 列表中。")
             Membership.objects.update_or_create(
-                user=users[spec["username"]], organization=orgs[org_name],
+                user=users[spec["username"]],
+                organization=orgs[org_name],
                 defaults={"role": spec.get("org_role", Membership.Role.MEMBER), "status": Membership.Status.ACTIVE},
             )
 

@@ -1,4 +1,5 @@
 """Wait until the database accepts connections (container start-up, CI); exit 1 after --timeout."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """Builders of import files for the tests, made on the fly (CSV bytes, .xlsx bytes, bad files)."""
+
 import csv
 import io
 
