@@ -1,8 +1,32 @@
 """Append-only audit trail: who changed what, when, with the values before and after."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+
+
+def display_value(value, choices=None):
+    """A stored before/after value as a person reads it: choice labels, 是/否, local times, — for empty."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if choices and str(value) in choices:
+        return choices[str(value)]
+    if isinstance(value, list):
+        return "、".join(display_value(item, choices) for item in value)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in "T ":
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%Y-%m-%d %H:%M}"
+    return str(value)
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -81,5 +105,5 @@ class AuditEntry(models.Model):
                     label = str(getattr(field, "verbose_name", name))
                     choices = {str(k): str(v) for k, v in (field.choices or [])}
             before, after = (change or {}).get("before"), (change or {}).get("after")
-            rows.append((label, choices.get(str(before), before), choices.get(str(after), after)))
+            rows.append((label, display_value(before, choices), display_value(after, choices)))
         return rows

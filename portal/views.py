@@ -4,8 +4,9 @@ from collections import defaultdict
 
 from django.db import connection
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from catalog.models import IndustryChain
 from catalog.selectors import DEMAND_RELATED, SUPPLY_RELATED, published_demands, published_supplies
@@ -39,6 +40,11 @@ def home(request):
         "chains": chains,
     }
     return render(request, "portal/home.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (admin, API docs)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 def healthz(request):

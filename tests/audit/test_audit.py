@@ -98,7 +98,28 @@ def test_entries_display_labels_not_codes(client, case, liaison):
     case_move(case=case, to_stage=Case.Stage.INTENT, actor=liaison, note="电话确认意向")
     entry = AuditEntry.objects.filter(object_id=str(case.pk), action="stage").get()
     assert ("阶段", "推荐", "意向") in entry.readable_changes()
-    assert ("说明", None, "电话确认意向") in entry.readable_changes()
+    assert ("说明", "—", "电话确认意向") in entry.readable_changes()
     client.force_login(liaison)
     page = client.get(reverse("followups:case_detail", args=[case.pk])).text
     assert '<del class="text-muted">推荐</del> → 意向' in page
+
+
+def test_entries_show_booleans_empty_values_and_times_for_people(client, case, liaison):
+    """No False/True/None or ISO timestamps on the page: 是/否, —, local 年-月-日 时:分."""
+    audit_record(
+        actor=liaison,
+        obj=case,
+        action="update",
+        changes={
+            "is_stale": {"before": None, "after": False},
+            "met_at": {"before": None, "after": "2026-12-03T08:39:42.172059+00:00"},
+        },
+    )
+    entry = AuditEntry.objects.filter(object_id=str(case.pk), action="update").latest("id")
+    rows = entry.readable_changes()
+    assert ("超过30天无进展", "—", "否") in rows
+    assert ("首次洽谈时间", "—", "2026-12-03 16:39") in rows  # Asia/Shanghai
+    client.force_login(liaison)
+    page = client.get(reverse("followups:case_detail", args=[case.pk])).text
+    for raw in ("False", "None", "2026-12-03T08:39"):
+        assert raw not in page

@@ -187,7 +187,7 @@ def login(page, live_server, username, password=PASSWORD):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    expect(page.locator("nav")).to_contain_text("退出（")
+    expect(page.locator("nav")).to_contain_text("退出登录")
 
 
 @pytest.fixture
