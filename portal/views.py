@@ -8,8 +8,10 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from accounts.selectors import is_liaison, user_active_membership
 from catalog.models import IndustryChain
 from catalog.selectors import DEMAND_RELATED, SUPPLY_RELATED, published_demands, published_supplies
+from portal.workbench import workbench_for
 
 
 def _counts_by_root_chain(queryset):
@@ -39,6 +41,13 @@ def home(request):
         "latest_supplies": published_supplies().select_related(*SUPPLY_RELATED)[:8],
         "chains": chains,
     }
+    if request.user.is_authenticated:
+        membership = user_active_membership(request.user)
+        title, panels = workbench_for(request.user, membership)
+        role = "staff" if is_liaison(request.user) else ""
+        if membership is not None and not role:
+            role = "demand" if membership.organization.is_demand_side else "supply"
+        context.update(workbench_title=title, workbench_panels=panels, workbench_role=role)
     return render(request, "portal/home.html", context)
 
 
