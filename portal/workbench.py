@@ -91,7 +91,11 @@ def _demand_side(user, orgs):
     )
     return [
         _panel(
-            "lists", "我的需求清单", lists, more_url="accounts:my_org", empty="还没有需求清单，可以新建或用 Excel 批量导入。"
+            "lists",
+            "我的需求清单",
+            lists,
+            more_url="accounts:my_org",
+            empty="还没有需求清单，可以新建或用 Excel 批量导入。",
         ),
         _panel("matches", "新推荐的供给（近 14 天）", new_matches, empty="近期没有新的高分推荐。"),
         _panel("bids", "已截止、可查看意向书的需求", unsealed, empty="暂无已截止并收到意向书的需求。"),
