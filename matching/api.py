@@ -3,7 +3,6 @@ feedback from the demand side. Scores are the model's; feedback verdicts only re
 may give them."""
 
 import django_filters
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -66,8 +65,6 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         payload = FeedbackSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         demand = get_object_or_404(demands_visible_to(request.user), pk=payload.validated_data["demand"])
-        if not selectors.can_view_demand_matches(request.user, demand):
-            raise Http404
         supply = get_object_or_404(supplies_visible_to(request.user), pk=payload.validated_data["supply"])
         feedback = services.feedback_record(
             demand=demand, supply=supply, user=request.user, verdict=payload.validated_data["verdict"]

@@ -74,7 +74,8 @@ def liaison_queue(request):
 @login_required
 @require_POST
 def match_feedback(request, demand_pk, supply_pk):
-    demand = _demand_or_404(request.user, demand_pk)
+    # The demand itself may be public; who may judge its matches is the service's 403.
+    demand = get_object_or_404(demands_visible_to(request.user), pk=demand_pk)
     supply = get_object_or_404(supplies_visible_to(request.user), pk=supply_pk)
     back = _safe_next(request, reverse("matching:demand_matches", args=[demand.pk]))
     verdict = request.POST.get("verdict", "")

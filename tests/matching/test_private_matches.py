@@ -166,9 +166,9 @@ def test_api_detail_is_404_for_outsiders(client, people, world, persona):
 
 
 FEEDBACK_HTML = {
-    "competitor": 404,
-    "other_park": 404,
-    "supply_owner": 404,
+    "competitor": 403,
+    "other_park": 403,
+    "supply_owner": 403,
     "demand_owner": 302,
     "liaison_here": 302,
     "liaison_elsewhere": 403,
@@ -337,3 +337,29 @@ def _anonymous():
     from django.contrib.auth.models import AnonymousUser
 
     return AnonymousUser()
+
+
+# --- admin ---------------------------------------------------------------------------------------------
+
+
+def _staff(user):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="matching"))
+    return user
+
+
+def test_admin_shows_feedback_only_to_who_may_give_it_and_never_edits_it(client, people, world):
+    demand, useful = world["demand"], world["useful"]
+    services.feedback_record(demand=demand, supply=useful, user=people["demand_owner"], verdict="useful")
+    url = reverse("admin:matching_matchfeedback_changelist")
+    far = _as(client, _staff(people["liaison_elsewhere"])).get(url)
+    assert far.status_code == 200 and useful.title not in far.content.decode()
+    here = _as(client, _staff(people["liaison_here"])).get(url)
+    assert here.status_code == 200 and useful.title in here.content.decode()
+    feedback = MatchFeedback.objects.get()
+    change = reverse("admin:matching_matchfeedback_change", args=[feedback.pk])
+    client.post(change, {"verdict": "irrelevant"})
+    assert MatchFeedback.objects.get().verdict == "useful"  # one write path: feedback_record

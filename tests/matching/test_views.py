@@ -138,7 +138,7 @@ def _feedback_url(demand, supply):
 
 
 @pytest.mark.parametrize(
-    "persona, status", [("owner", 302), ("liaison", 302), ("other_member", 404), ("supplier_user", 404)]
+    "persona, status", [("owner", 302), ("liaison", 302), ("other_member", 403), ("supplier_user", 403)]
 )
 def test_feedback_permissions(client, request, catalog, persona, status):
     demand, supply = catalog[0][0], catalog[1][0]
@@ -231,7 +231,7 @@ def test_api_feedback_endpoint(client, catalog, owner, other_member):
         {"demand": demand.pk, "supply": supply.pk, "verdict": "useful"},
         content_type="application/json",
     )
-    assert denied.status_code == 404  # a competitor may not even read the demand's matches
+    assert denied.status_code == 403
     missing = client.post(
         "/api/matches/feedback/",
         {"demand": 999999, "supply": supply.pk, "verdict": "useful"},
