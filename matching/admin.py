@@ -1,8 +1,13 @@
-"""Admin for staff: match lists, feedback, the embedding cache, and a 重新匹配 action."""
+"""Admin for staff: match lists, feedback, the embedding cache, and a 重新匹配 action.
+
+Lists go through matching.selectors like the pages: feedback is shown only to the people who may
+give it, and it is read-only here (feedback_record is its one write path).
+"""
 
 from django.contrib import admin, messages
 from django.db import transaction
 
+from matching import selectors
 from matching.models import Embedding, Match, MatchFeedback
 from portal.outbox import enqueue
 
@@ -18,6 +23,9 @@ class MatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.match_pairs_visible_to(request.user).values("pk"))
 
     @admin.action(description="重新匹配所选匹配所属的需求")
     def rematch_demands(self, request, queryset):
@@ -39,7 +47,19 @@ class MatchFeedbackAdmin(admin.ModelAdmin):
     list_filter = ("verdict",)
     search_fields = ("demand__title", "supply__title", "user__username")
     list_select_related = ("demand", "supply", "user")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("demand", "supply", "user", "verdict", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.feedback_visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Embedding)

@@ -1,4 +1,6 @@
-"""REST API of matches: visibility-filtered lists (by demand or supply) and feedback from the demand side."""
+"""REST API of matches: lists filtered to the pairs the caller may read (matching.selectors) and
+feedback from the demand side. Scores are the model's; feedback verdicts only reach the people who
+may give them."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
@@ -29,8 +31,9 @@ class MatchFilterSet(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="匹配结果列表",
-        description="当前用户可见的需求与供给之间的匹配（已标记“不相关”的不返回）。按 demand 过滤得到推荐供给（按名次），"
-        "按 supply 过滤得到可对接需求（按得分）。",
+        description="当前用户可查看的匹配：本单位需求的推荐供给、本单位供给的可对接需求；对接专员与平台管理员可查看全部。"
+        "按 demand 过滤得到推荐供给（按名次），按 supply 过滤得到可对接需求（按得分）。得分为模型得分，不含反馈调整；"
+        "feedback 字段与“不相关”的隐藏只对需求发布单位、负责该地区的对接专员和平台管理员生效。",
     ),
     retrieve=extend_schema(summary="匹配详情（含得分构成与匹配理由）"),
 )
@@ -48,7 +51,8 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary="反馈匹配结果",
         request=FeedbackSerializer,
-        description="需求发布单位成员或对接专员标记 useful（有价值）/ irrelevant（不相关，永久隐藏）/ contacted（已联系）。",
+        description="需求发布单位成员、负责该需求所在地区的对接专员或平台管理员标记 useful（有价值）/ "
+        "irrelevant（不相关，永久隐藏）/ contacted（已联系）。反馈只影响该需求自己的推荐列表。",
         responses={
             200: FeedbackResultSerializer,
             400: OpenApiResponse(description="输入有误"),

@@ -2,7 +2,11 @@
 
 A demand's list (推荐供给) is its top-K supplies; a supply's list (可对接需求) is read from the same
 rows: the demands in whose top-K the supply stands, by score. The score of a pair is the same in
-both directions.
+both directions, and it is the model's score: feedback never changes a Match row.
+
+Feedback (有价值/不相关) is private to the demand side, so a demand that has feedback gets a second,
+adjusted list (AdjustedMatch) that only the demand's organisation, the liaison staff covering its
+region and platform admins read; the supply side and everyone else read Match.
 """
 
 import numpy as np
@@ -65,6 +69,30 @@ class Match(MatchBase):
 
     def __str__(self):
         return f"{self.demand_id}→{self.supply_id} #{self.rank} ({self.score:.0f})"
+
+
+class AdjustedMatch(MatchBase):
+    """A demand's own list after its feedback: 有价值 raises similar supplies, 不相关 drops one.
+
+    Stored only for demands that have feedback, next to (not instead of) their Match rows; its
+    score, rank and 得分构成 (with the 反馈 part) are shown to the demand side only.
+    """
+
+    demand = models.ForeignKey(
+        "catalog.Demand", verbose_name="需求", on_delete=models.CASCADE, related_name="adjusted_matches"
+    )
+    supply = models.ForeignKey("catalog.Supply", verbose_name="供给", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField("名次")
+
+    class Meta:
+        verbose_name = "按反馈调整的推荐供给"
+        verbose_name_plural = "按反馈调整的推荐供给"
+        ordering = ["demand_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["demand", "supply"], name="adjustedmatch_unique_demand_supply")]
+        indexes = [models.Index(fields=["demand", "rank"])]
+
+    def __str__(self):
+        return f"{self.demand_id}→{self.supply_id} #{self.rank} ({self.score:.0f}，按反馈调整)"
 
 
 class MatchFeedback(models.Model):

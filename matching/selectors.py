@@ -1,95 +1,203 @@
-"""Reads of match lists, filtered by what the user may see and by the demand side's feedback."""
+"""Who may read which match lists, and the lists themselves.
+
+The rule (issue #10, 匹配结果不公开):
+- a demand's 推荐供给: the demand's organisation, liaison staff and platform admins;
+- a supply's 可对接需求: the supply's organisation, liaison staff and platform admins;
+- feedback (有价值/不相关/已联系) and everything it changes (the demand's adjusted list, its scores,
+  the 反馈 part of the 得分构成): the demand's organisation, liaison staff covering the demand's
+  region and platform admins — the same people who may give it.
+Everyone else sees no match of a pair: 404 on the pages, no rows from the API.
+"""
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from accounts.selectors import is_liaison, user_org_ids
+from accounts.selectors import is_liaison, is_platform_admin, liaison_region_ids, user_acts_for_region, user_org_ids
 from catalog.selectors import demands_visible_to, supplies_visible_to
-from matching.models import Match, MatchFeedback
+from matching.models import AdjustedMatch, Match, MatchFeedback
+
+_NO_VERDICT = Value(None, output_field=CharField())
+
+RELATED = (
+    "demand",
+    "demand__organization",
+    "demand__chain",
+    "demand__region",
+    "supply",
+    "supply__organization",
+    "supply__chain",
+    "supply__region",
+)
 
 
-def _not_irrelevant():
-    return ~Exists(
+# --- the rule ------------------------------------------------------------------------------------
+
+
+def can_view_demand_matches(user, demand):
+    """May `user` read this demand's 推荐供给?"""
+    return is_liaison(user) or demand.organization_id in user_org_ids(user)
+
+
+def can_view_supply_matches(user, supply):
+    """May `user` read this supply's 可对接需求?"""
+    return is_liaison(user) or supply.organization_id in user_org_ids(user)
+
+
+def can_give_feedback(user, demand):
+    """May `user` give feedback on this demand's matches — and see the feedback and its effects?"""
+    return demand.organization_id in user_org_ids(user) or user_acts_for_region(user, demand.region_id)
+
+
+def _feedback_demand_q(user, prefix="demand__"):
+    """Q over rows with a demand: the demands whose feedback `user` may see (None: none at all)."""
+    if is_platform_admin(user):
+        return Q()
+    q = None
+    org_ids, region_ids = user_org_ids(user), liaison_region_ids(user)
+    if org_ids:
+        q = Q(**{f"{prefix}organization_id__in": org_ids})
+    if region_ids:
+        region_q = Q(**{f"{prefix}region_id__in": region_ids})
+        q = region_q if q is None else q | region_q
+    return q
+
+
+def _pair_q(user):
+    """Q over Match rows: pairs the user may read from the demand side or from the supply side."""
+    if is_liaison(user):
+        return Q()
+    org_ids = user_org_ids(user)
+    if not org_ids:
+        return None
+    return Q(demand__organization_id__in=org_ids) | Q(supply__organization_id__in=org_ids)
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def _verdict():
+    return MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id")).values(
+        "verdict"
+    )[:1]
+
+
+def _irrelevant():
+    return Exists(
         MatchFeedback.objects.filter(
             demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id"), verdict=MatchFeedback.Verdict.IRRELEVANT
         )
     )
 
 
-def _with_feedback(qs):
-    verdict = MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id")).values(
-        "verdict"
-    )[:1]
-    return qs.annotate(feedback_verdict=verdict)
+def match_pairs_visible_to(user):
+    """Match rows (the model's scores, untouched by feedback) the user may read: a pair is readable
+    by its demand's organisation, its supply's organisation and liaison staff, when the user may
+    also see both the demand and the supply."""
+    pair_q = _pair_q(user)
+    if pair_q is None:
+        return Match.objects.none()
+    return Match.objects.filter(
+        pair_q,
+        demand__in=demands_visible_to(user).values("pk"),
+        supply__in=supplies_visible_to(user).values("pk"),
+    )
 
 
 def matches_visible_to(user):
-    """Match rows whose demand and supply the user may both see, minus pairs marked 不相关."""
-    return _with_feedback(
-        Match.objects.filter(
-            demand__in=demands_visible_to(user).values("pk"), supply__in=supplies_visible_to(user).values("pk")
-        )
-        .filter(_not_irrelevant())
-        .select_related(
-            "demand",
-            "demand__organization",
-            "demand__chain",
-            "demand__region",
-            "supply",
-            "supply__organization",
-            "supply__chain",
-            "supply__region",
-        )
+    """match_pairs_visible_to, related rows loaded, with `feedback_verdict`: the verdict is filled
+    in only where the user may see the demand's feedback, and only those users lose the pairs
+    marked 不相关 (anyone else would learn of the verdict from the missing row)."""
+    qs = match_pairs_visible_to(user).select_related(*RELATED)
+    feedback_q = _feedback_demand_q(user)
+    if feedback_q is None:
+        return qs.annotate(feedback_verdict=_NO_VERDICT)
+    if feedback_q == Q():
+        return qs.exclude(_irrelevant()).annotate(feedback_verdict=Subquery(_verdict()))
+    return qs.exclude(feedback_q & Q(_irrelevant())).annotate(
+        feedback_verdict=Case(When(feedback_q, then=Subquery(_verdict())), default=_NO_VERDICT)
     )
 
 
 def matches_for_demand(user, demand):
-    """推荐供给 of a demand the user can see, best first."""
-    return matches_visible_to(user).filter(demand=demand).order_by("rank")
+    """推荐供给 of a demand, best first, as `user` may read it (caller checked can_view_demand_matches).
+
+    People who may see the demand's feedback get its own list (AdjustedMatch once the re-rank has
+    run, else the model's list), without pairs marked 不相关 and with each pair's verdict; other
+    liaison staff get the model's list without any trace of feedback.
+    """
+    visible_supplies = supplies_visible_to(user).values("pk")
+    if not can_give_feedback(user, demand):
+        return (
+            Match.objects.filter(demand=demand, supply__in=visible_supplies)
+            .select_related(*RELATED)
+            .annotate(feedback_verdict=_NO_VERDICT)
+            .order_by("rank")
+        )
+    model = AdjustedMatch if AdjustedMatch.objects.filter(demand=demand).exists() else Match
+    return (
+        model.objects.filter(demand=demand, supply__in=visible_supplies)
+        .exclude(_irrelevant())
+        .select_related(*RELATED)
+        .annotate(feedback_verdict=Subquery(_verdict()))
+        .order_by("rank")
+    )
 
 
 def matches_for_supply(user, supply):
-    """可对接需求 of a supply: the demands in whose lists it stands, by score."""
-    return matches_visible_to(user).filter(supply=supply).order_by("-score", "rank", "demand_id")
+    """可对接需求 of a supply (caller checked can_view_supply_matches): the demands in whose model
+    list it stands, by the model's score. No feedback of any demand shows here."""
+    return (
+        Match.objects.filter(supply=supply, demand__in=demands_visible_to(user).values("pk"))
+        .select_related(*RELATED)
+        .order_by("-score", "rank", "demand_id")
+    )
 
 
 def liaison_queue(user, *, days=30, min_score=None):
-    """New high-score matches for demands in the regions this liaison officer is responsible for."""
-    from django.conf import settings
-
+    """New high-score matches, still without feedback, of demands in the regions this liaison
+    covers (platform admins: everywhere)."""
     if not is_liaison(user):
         return Match.objects.none()
     min_score = settings.MATCHING_RECOMMEND_THRESHOLD if min_score is None else min_score
-    qs = matches_visible_to(user).filter(
+    qs = Match.objects.filter(
+        demand__in=demands_visible_to(user).values("pk"),
+        supply__in=supplies_visible_to(user).values("pk"),
         score__gte=min_score,
         computed_at__gte=timezone.now() - timedelta(days=days),
         rank__lte=settings.MATCHING_RECOMMEND_TOP_N,
     )
-    if not user.is_platform_admin:
-        region_q = Q()
-        regions = list(user.responsible_regions.all())
-        if not regions:
+    if not is_platform_admin(user):
+        region_ids = liaison_region_ids(user)
+        if not region_ids:
             return Match.objects.none()
-        for region in regions:
-            # A city covers its districts; a province its cities and their districts.
-            region_q |= (
-                Q(demand__region=region) | Q(demand__region__parent=region) | Q(demand__region__parent__parent=region)
-            )
-        qs = qs.filter(region_q)
-    return qs.exclude(feedback_verdict__isnull=False).order_by("-computed_at", "-score")
+        qs = qs.filter(demand__region_id__in=region_ids)
+    has_feedback = Exists(
+        MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id"))
+    )
+    return (
+        qs.exclude(has_feedback)
+        .select_related(*RELATED)
+        .annotate(feedback_verdict=_NO_VERDICT)
+        .order_by("-computed_at", "-score")
+    )
+
+
+def feedback_visible_to(user):
+    """MatchFeedback rows the user may see (admin list): see `can_give_feedback`."""
+    q = _feedback_demand_q(user)
+    if q is None:
+        return MatchFeedback.objects.none()
+    return MatchFeedback.objects.filter(q)
 
 
 def export_rows(top):
-    """Every demand's first `top` matches (command export; not user-facing)."""
+    """Every demand's first `top` matches (command export; not user-facing): the model's lists."""
     return (
         Match.objects.filter(rank__lte=top)
         .select_related("demand", "demand__demand_list", "supply", "supply__organization")
         .order_by("demand__demand_list__name", "demand_id", "rank")
         .iterator(chunk_size=2000)
     )
-
-
-def user_can_give_feedback(user, demand):
-    return is_liaison(user) or demand.organization_id in user_org_ids(user)

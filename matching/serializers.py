@@ -14,7 +14,7 @@ class MatchSerializer(serializers.ModelSerializer):
         source="feedback_verdict",
         read_only=True,
         allow_null=True,
-        help_text="需求方对该匹配的反馈：useful/irrelevant/contacted 或空",
+        help_text="需求方对该匹配的反馈：useful/irrelevant/contacted 或空（仅需求发布单位、负责该地区的对接专员和平台管理员可见）",
     )
 
     class Meta:

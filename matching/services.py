@@ -2,6 +2,10 @@
 
 A demand's list is always replaced whole inside one transaction (delete + insert under a lock
 on the demand row), so a reader or an interrupted rematch never sees half a list.
+
+Feedback is private to the demand side: Match rows hold the model's list (what the supply side,
+other apps and exports read), and a demand with feedback also gets its AdjustedMatch list (有价值
+boost, 不相关 removed), written in the same transaction.
 """
 
 import json
@@ -18,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
-from matching import engine
+from matching import engine, selectors
 from matching import index as catalog_index
-from matching.models import Match, MatchFeedback
+from matching.models import AdjustedMatch, Match, MatchFeedback
+from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +78,38 @@ def _rows_for(query, state, scores, *, k, exclude):
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-INSERT_SQL = (
-    "INSERT INTO matching_match (demand_id, supply_id, rank, score, components, explanation, model_name, computed_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-)
+
+def _insert_sql(model):
+    return (
+        f"INSERT INTO {model._meta.db_table} "
+        "(demand_id, supply_id, rank, score, components, explanation, model_name, computed_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
 
 
-def _replace_lists(rows_by_demand, *, model_name, now):
-    """Replace the lists of these demands atomically; returns ({demand: old top-N supply ids}, deleted, inserted)."""
+INSERT_SQL = _insert_sql(Match)
+ADJUSTED_INSERT_SQL = _insert_sql(AdjustedMatch)
+
+
+def _insert(cursor, sql, rows_by_demand, existing, *, model_name, stamp):
+    params = [
+        (r.demand_id, r.supply_id, r.rank, r.score, _dumps(r.components), _dumps(r.explanation), model_name, stamp)
+        for d, rows in rows_by_demand.items()
+        if d in existing
+        for r in rows
+    ]
+    # executemany skips the ORM's per-field preparation, which dominated a 500k-row rematch.
+    for start in range(0, len(params), 5000):
+        cursor.executemany(sql, params[start : start + 5000])
+    return len(params)
+
+
+def _replace_lists(rows_by_demand, *, model_name, now, adjusted_by_demand=None):
+    """Replace the lists of these demands atomically; returns ({demand: old top-N supply ids}, deleted, inserted).
+
+    `adjusted_by_demand` holds the feedback-adjusted lists of the demands that have feedback; every
+    other demand of the block loses any adjusted list it had (its feedback is gone).
+    """
     top_n = settings.MATCHING_RECOMMEND_TOP_N
     old_top = {}
     demand_ids = list(rows_by_demand)
@@ -93,27 +122,29 @@ def _replace_lists(rows_by_demand, *, model_name, now):
         ):
             old_top.setdefault(demand_id, set()).add(supply_id)
         deleted, _ = Match.objects.filter(demand_id__in=demand_ids).delete()
-        params = [
-            (r.demand_id, r.supply_id, r.rank, r.score, _dumps(r.components), _dumps(r.explanation), model_name, stamp)
-            for d, rows in rows_by_demand.items()
-            if d in existing
-            for r in rows
-        ]
-        # executemany skips the ORM's per-field preparation, which dominated a 500k-row rematch.
+        AdjustedMatch.objects.filter(demand_id__in=demand_ids).delete()
         with connection.cursor() as cursor:
-            for start in range(0, len(params), 5000):
-                cursor.executemany(INSERT_SQL, params[start : start + 5000])
-    return old_top, deleted, len(params)
+            inserted = _insert(cursor, INSERT_SQL, rows_by_demand, existing, model_name=model_name, stamp=stamp)
+            _insert(cursor, ADJUSTED_INSERT_SQL, adjusted_by_demand or {}, existing, model_name=model_name, stamp=stamp)
+    return old_top, deleted, inserted
 
 
-def _recommend(rows_by_demand, old_top):
-    """Open a 推荐对接 case and notify both sides for matches that newly entered a demand's top-N."""
+def _recommend(rows_by_demand, old_top, irrelevant=None):
+    """Open a 推荐对接 case and notify both sides for matches that newly entered a demand's top-N.
+
+    Works on the model's list (feedback must not reach the supply side), except that a pair the
+    demand side marked 不相关 is never recommended.
+    """
     top_n, threshold = settings.MATCHING_RECOMMEND_TOP_N, settings.MATCHING_RECOMMEND_THRESHOLD
+    irrelevant = irrelevant or {}
     candidates = [
         row
         for d, rows in rows_by_demand.items()
         for row in rows
-        if row.rank <= top_n and row.score >= threshold and row.supply_id not in old_top.get(d, set())
+        if row.rank <= top_n
+        and row.score >= threshold
+        and row.supply_id not in old_top.get(d, set())
+        and row.supply_id not in irrelevant.get(d, ())
     ]
     if not candidates:
         return 0
@@ -176,22 +207,33 @@ def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=Non
     if useful is None:
         useful, irrelevant = _feedback_maps(ids)
     now = timezone.now()
-    rows_by_demand = {}
+    rows_by_demand, adjusted_by_demand = {}, {}
     if ids and len(state.index):
         semantic = engine.semantic_block(state.demand_matrix(ids), state.index)
         for i, demand_id in enumerate(ids):
             query = state.demands[demand_id]
-            scores = engine.score_demand(query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ()))
-            rows_by_demand[demand_id] = _rows_for(query, state, scores, k=k, exclude=irrelevant.get(demand_id, ()))
+            # The model's list: no feedback, nothing excluded (the supply side reads it).
+            scores = engine.score_demand(query, state.index, semantic=semantic[i])
+            rows_by_demand[demand_id] = _rows_for(query, state, scores, k=k, exclude=())
+            if useful.get(demand_id) or irrelevant.get(demand_id):
+                # The demand's own list: the same bounded feedback boost as ever, 不相关 left out.
+                own = engine.score_demand(
+                    query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ())
+                )
+                adjusted_by_demand[demand_id] = _rows_for(query, state, own, k=k, exclude=irrelevant.get(demand_id, ()))
     else:
         rows_by_demand = {d: [] for d in ids}
     # Demands no longer matchable (closed, deleted) lose their list.
     gone = [d for d in demand_ids if d not in state.demands]
     deleted_gone = Match.objects.filter(demand_id__in=gone).delete()[0] if gone else 0
+    if gone:
+        AdjustedMatch.objects.filter(demand_id__in=gone).delete()
     old_top, deleted, inserted = (
-        _replace_lists(rows_by_demand, model_name=state.model_name, now=now) if rows_by_demand else ({}, 0, 0)
+        _replace_lists(rows_by_demand, model_name=state.model_name, now=now, adjusted_by_demand=adjusted_by_demand)
+        if rows_by_demand
+        else ({}, 0, 0)
     )
-    opened = _recommend(rows_by_demand, old_top) if recommend else 0
+    opened = _recommend(rows_by_demand, old_top, irrelevant) if recommend else 0
     return {"demands": len(ids), "deleted": deleted + deleted_gone, "inserted": inserted, "cases_opened": opened}
 
 
@@ -222,6 +264,7 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
             progress(min(start + block, len(demand_ids)), len(demand_ids))
     # Lists of demands that are closed or gone.
     totals["deleted"] += Match.objects.exclude(demand_id__in=matchable_ids()).delete()[0]
+    AdjustedMatch.objects.exclude(demand_id__in=matchable_ids()).delete()
     totals["seconds"] = round(time.perf_counter() - started, 2)
     totals["supplies"] = int(state.index.alive.sum()) if state.index is not None else 0
     return totals
@@ -229,10 +272,10 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
 
 def match_lists_compute(*, k):
     """Every matchable demand's best `k` supplies, computed now and not stored (exports beyond the
-    stored list length). Yields (demand_id, [Row, ...])."""
+    stored list length): the model's lists, like the stored Match rows (feedback is private to each
+    demand side). Yields (demand_id, [Row, ...])."""
     state = catalog_index.get_state()
     ids = sorted(state.demands)
-    useful, irrelevant = _feedback_maps()
     for start in range(0, len(ids), 256):
         chunk = ids[start : start + 256]
         semantic = engine.semantic_block(state.demand_matrix(chunk), state.index) if len(state.index) else None
@@ -241,8 +284,8 @@ def match_lists_compute(*, k):
                 yield demand_id, []
                 continue
             query = state.demands[demand_id]
-            scores = engine.score_demand(query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ()))
-            yield demand_id, _rows_for(query, state, scores, k=k, exclude=irrelevant.get(demand_id, ()))
+            scores = engine.score_demand(query, state.index, semantic=semantic[i])
+            yield demand_id, _rows_for(query, state, scores, k=k, exclude=())
 
 
 def matchable_ids():
@@ -336,26 +379,23 @@ def match_items_refresh(*, demand_ids=(), supply_ids=()):
 # --- feedback -----------------------------------------------------------------------------------
 
 
-def can_give_feedback(user, demand):
-    from accounts.selectors import is_liaison, user_org_ids
-
-    return is_liaison(user) or demand.organization_id in user_org_ids(user)
-
-
 @transaction.atomic
 def feedback_record(*, demand, supply, user, verdict):
-    """Store the demand side's verdict on a pair (the latest counts) and re-rank the demand."""
+    """Store the demand side's verdict on a pair (the latest counts) and re-rank the demand's own list.
+
+    Only the demand's organisation, liaison staff covering the demand's region and platform admins
+    may give feedback; it changes the demand's AdjustedMatch list only, never the Match rows the
+    supply side reads.
+    """
     if verdict not in MatchFeedback.Verdict.values:
         raise ValidationError({"verdict": ["反馈类型无效：请选择 有价值、不相关 或 已联系。"]})
-    if not can_give_feedback(user, demand):
-        raise PermissionDenied("只有需求发布单位成员或对接专员可以反馈匹配结果。")
+    if not selectors.can_give_feedback(user, demand):
+        raise PermissionDenied("只有需求发布单位成员、负责该地区的对接专员或平台管理员可以反馈匹配结果。")
     feedback, _ = MatchFeedback.objects.select_for_update().update_or_create(
         demand=demand, supply=supply, defaults={"user": user, "verdict": verdict}
     )
     if verdict == MatchFeedback.Verdict.IRRELEVANT:
-        # Hidden at once; the re-rank below fills the gap.
-        Match.objects.filter(demand=demand, supply=supply).delete()
-    from portal.outbox import enqueue
-
+        # Hidden from the demand's own list at once; the re-rank below fills the gap.
+        AdjustedMatch.objects.filter(demand=demand, supply=supply).delete()
     enqueue("matching.tasks.refresh_demand", demand.pk)
     return feedback

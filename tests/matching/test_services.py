@@ -7,7 +7,7 @@ from catalog.models import Demand, Supply
 from followups.models import Case
 from matching import embeddings, services, tasks
 from matching import index as catalog_index
-from matching.models import Embedding, Match, MatchFeedback
+from matching.models import AdjustedMatch, Embedding, Match, MatchFeedback
 from notifications.models import Notification
 from tests.matching.factories import make_catalog, make_supply
 
@@ -200,19 +200,27 @@ def test_transient_database_errors_are_retried():
     assert tasks.refresh_demand.retry_backoff
 
 
-def test_irrelevant_feedback_hides_the_pair_forever(park_org, supplier_org, owner):
+def _own_list(demand):
+    return list(AdjustedMatch.objects.filter(demand=demand).order_by("rank").values_list("supply_id", flat=True))
+
+
+def test_irrelevant_feedback_hides_the_pair_forever_from_the_demands_own_list(park_org, supplier_org, owner):
     demands, _ = make_catalog(park_org, supplier_org)
     services.match_rematch_all()
+    model_list = _list(demands[0])
     top = Match.objects.get(demand=demands[0], rank=1).supply
     services.feedback_record(demand=demands[0], supply=top, user=owner, verdict="irrelevant")
-    assert top.pk not in _list(demands[0])
+    services.match_demand_refresh(demand_id=demands[0].pk)
+    assert top.pk not in _own_list(demands[0]) and _own_list(demands[0])
     catalog_index.reset_state()
     services.match_rematch_all()
-    assert top.pk not in _list(demands[0])
+    assert top.pk not in _own_list(demands[0])
+    # The model's list (what the supply side reads) is not changed by the demand side's verdict.
+    assert _list(demands[0]) == model_list
     assert MatchFeedback.objects.get(demand=demands[0], supply=top).verdict == "irrelevant"
 
 
-def test_useful_feedback_boosts_similar_supplies(park_org, supplier_org, owner):
+def test_useful_feedback_boosts_similar_supplies_in_the_demands_own_list_only(park_org, supplier_org, owner):
     demands, supplies = make_catalog(park_org, supplier_org)
     useful = next(s for s in supplies if s.title.startswith("户外轮式"))
     similar = make_supply(supplier_org, title="户外轮式变电站智能巡检机器人（防爆型）", description=useful.description)
@@ -220,9 +228,13 @@ def test_useful_feedback_boosts_similar_supplies(park_org, supplier_org, owner):
     rows = {r.supply_id: r for r in Match.objects.filter(demand=demands[0])}
     services.feedback_record(demand=demands[0], supply=useful, user=owner, verdict="useful")
     services.match_demand_refresh(demand_id=demands[0].pk)
-    after = {r.supply_id: r for r in Match.objects.filter(demand=demands[0])}
-    assert after[similar.pk].components["feedback"] > 0
-    assert after[similar.pk].score > rows[similar.pk].score
+    own = {r.supply_id: r for r in AdjustedMatch.objects.filter(demand=demands[0])}
+    assert own[similar.pk].components["feedback"] > 0 and "反馈" in own[similar.pk].explanation["parts"]
+    assert own[similar.pk].score > rows[similar.pk].score
+    after = {
+        r.supply_id: (r.score, r.rank, r.components, r.explanation) for r in Match.objects.filter(demand=demands[0])
+    }
+    assert after == {k: (r.score, r.rank, r.components, r.explanation) for k, r in rows.items()}
 
 
 def test_feedback_rejects_a_bad_verdict_and_an_outsider(park_org, supplier_org, owner, other_member):
