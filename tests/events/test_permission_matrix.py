@@ -217,3 +217,20 @@ def test_admin_change_follows_the_same_rule(client, request, jining_event, perso
     assert jining_event.name == "济宁机器人产业链对接会"
     if status == 403:
         assert response.status_code == 403
+
+
+def test_admin_never_adds_invitations_and_liaisons_never_change_them(client, jining_event, liaison, supplier_org):
+    """Invitations are sent through invitation_send (check + notification); answers belong to the org."""
+    invitation = Invitation.objects.get(event=jining_event, organization=supplier_org)
+    root = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get(reverse("admin:events_invitation_add")).status_code == 403
+    liaison.is_staff = True
+    liaison.save(update_fields=["is_staff"])
+    liaison.user_permissions.add(*Permission.objects.filter(codename__in=["view_invitation", "change_invitation"]))
+    client.force_login(liaison)
+    url = reverse("admin:events_invitation_change", args=[invitation.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"status": "declined"}).status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ACCEPTED

@@ -284,3 +284,11 @@ def test_services_refuse_a_liaison_of_other_regions(jining_case, liaison_coast, 
         with pytest.raises(PermissionDenied, match="该对接项目属于济宁市，不在您负责的地区"):
             call()
     assert _state(jining_case) == before
+
+
+def test_admin_cannot_add_or_change_case_documents(client, jining_case):
+    """Documents are uploaded on the case page only, where the region rule and the audit apply."""
+    root = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get(reverse("admin:followups_casedocument_add")).status_code == 403
+    assert client.get(reverse("admin:followups_casedocument_changelist")).status_code == 200
