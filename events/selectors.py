@@ -1,13 +1,20 @@
-"""Reads for 对接会 that encode who may see what, and the match-based proposals staff act on.
+"""Reads for 对接会 that encode who may see and who may run what, and the match-based proposals.
 
 Access matrix:
 
-| who                                  | event list/detail | invitations        | pairs/meetings/agenda |
-|--------------------------------------|-------------------|--------------------|-----------------------|
-| anonymous                            | published only    | no                 | no                    |
-| member of an invited/participant org | published only    | its own org's      | its own org's         |
-| member of an uninvited org           | published only    | no                 | no                    |
-| liaison staff / platform admin       | all (drafts too)  | all, and send them | all, schedule, plan   |
+| who                                  | event list/detail | invitations            | pairs/meetings/agenda | manage (edit, 精准邀约, pair, schedule) |
+|--------------------------------------|-------------------|------------------------|-----------------------|------------------------------------------|
+| anonymous                            | published only    | no                     | no                    | no                                       |
+| member of an invited/participant org | published only    | its own org's (answer) | its own org's         | no (its own registration and outcomes)   |
+| member of an uninvited org           | published only    | no                     | no                    | no                                       |
+| liaison staff managing the event     | all (drafts too)  | all, and send them     | all                   | yes                                      |
+| other liaison staff                  | all (drafts too)  | all (read only)        | all (read only)       | no                                       |
+| platform admin                       | all (drafts too)  | all, and send them     | all                   | yes, every event                         |
+
+A liaison manages an event they created, or one whose 会前征集 demand lists include a list of an
+organisation in a region they cover (`accounts.selectors.liaison_region_ids`); a joint event of
+several cities is managed by each city's liaison. Any liaison may create an event (and so manage it).
+Outcomes are recorded by the two organisations of a meeting, not by staff.
 
 Participants of an event = owners of its attached demand lists (需求方) + organisations that
 accepted their invitation (受邀供给方).
@@ -18,20 +25,35 @@ from collections import defaultdict
 from django.db.models import Count, Max, Q
 
 from accounts.models import Organization
-from accounts.selectors import is_liaison, user_org_ids
+from accounts.selectors import is_liaison, is_platform_admin, liaison_region_ids, user_org_ids
 from catalog.models import Demand
 from events.models import Event, Invitation, Meeting, MeetingRequest
 
 PROPOSAL_REASONS = 3
 
 
-def can_manage_events(user):
+def is_event_staff(user):
+    """Liaison staff and platform admins: read every event's staff pages and create events."""
     return is_liaison(user)
+
+
+def can_manage_event(user, event):
+    """May `user` edit the event, invite (精准邀约), pair participants and run the schedule?"""
+    if is_platform_admin(user):
+        return True
+    if not is_liaison(user):
+        return False
+    if event.created_by_id is not None and event.created_by_id == user.pk:
+        return True
+    cache = event.__dict__.setdefault("_managed_by_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = event.demand_lists.filter(organization__region_id__in=liaison_region_ids(user)).exists()
+    return cache[user.pk]
 
 
 def events_visible_to(user):
     qs = Event.objects.all()
-    if can_manage_events(user):
+    if is_event_staff(user):
         return qs
     return qs.exclude(status=Event.Status.DRAFT)
 
@@ -91,14 +113,14 @@ def user_participant_org_ids(user, event):
 
 def invitations_visible_to(user):
     qs = Invitation.objects.select_related("event", "organization", "organization__region")
-    if can_manage_events(user):
+    if is_event_staff(user):
         return qs
     return qs.filter(organization_id__in=user_org_ids(user)).exclude(event__status=Event.Status.DRAFT)
 
 
 def pairs_visible_to(user):
     qs = MeetingRequest.objects.select_related("event", "requester_org", "target_org", "demand", "supply")
-    if can_manage_events(user):
+    if is_event_staff(user):
         return qs
     mine = user_org_ids(user)
     return qs.filter(Q(requester_org_id__in=mine) | Q(target_org_id__in=mine))
@@ -108,7 +130,7 @@ def meetings_visible_to(user):
     qs = Meeting.objects.select_related(
         "event", "pair", "pair__requester_org", "pair__target_org", "pair__demand", "pair__supply"
     )
-    if can_manage_events(user):
+    if is_event_staff(user):
         return qs
     mine = user_org_ids(user)
     return qs.filter(Q(pair__requester_org_id__in=mine) | Q(pair__target_org_id__in=mine))

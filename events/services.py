@@ -44,8 +44,20 @@ EVENT_FIELDS = (
 
 
 def _require_staff(user):
-    if not selectors.can_manage_events(user):
+    if not selectors.is_event_staff(user):
         raise PermissionDenied("只有对接专员或平台管理员可以执行此操作。")
+
+
+def require_event_manager(user, event, action):
+    """PermissionDenied unless `user` manages `event` (selectors.can_manage_event); `action` names the step."""
+    if selectors.can_manage_event(user, event):
+        return
+    if selectors.is_event_staff(user):
+        raise PermissionDenied(
+            f"「{event.name}」不是您创建的对接会，会前征集的需求清单也不属于您负责的地区：您只能查看，不能{action}。"
+            "请联系该对接会的负责专员或平台管理员。"
+        )
+    raise PermissionDenied("只有负责该对接会的对接专员或平台管理员可以执行此操作。")
 
 
 def _require_member(user, organization):
@@ -89,8 +101,8 @@ SCHEDULE_FIELDS = ("date", "slot_minutes", "table_count", "meeting_start", "meet
 @transaction.atomic
 def event_update(*, event, actor, data, agenda=None):
     """Save changes; a change to the 1:1 window, slot length or tables voids the schedule."""
-    _require_staff(actor)
     event = Event.objects.select_for_update().get(pk=event.pk)
+    require_event_manager(actor, event, "修改会议信息")
     before = {key: getattr(event, key) for key in SCHEDULE_FIELDS}
     for key in EVENT_FIELDS:
         if key in data:
@@ -118,8 +130,11 @@ def event_update(*, event, actor, data, agenda=None):
 
 @transaction.atomic
 def invitation_send(*, event, organization, actor, proposed_score=None, reasons=None):
-    """Invite an organisation (one click from the proposals); its members are notified."""
-    _require_staff(actor)
+    """Invite an organisation (一键邀请 from the proposals, or any other page); its members are notified.
+
+    Only staff managing the event may invite (require_event_manager).
+    """
+    require_event_manager(actor, event, "发出邀请")
     if event.status == Event.Status.CANCELLED:
         raise ValidationError("该对接会已取消，不能再发出邀请。")
     if organization.pk in selectors.event_demand_org_ids(event):
@@ -346,9 +361,9 @@ def meeting_request_respond(*, pair, user, accept):
 
 @transaction.atomic
 def meeting_pair_add(*, event, org_a, org_b, actor):
-    """Staff pair two participants from their top match; the pair counts as accepted."""
-    _require_staff(actor)
-    Event.objects.select_for_update().get(pk=event.pk)
+    """Staff managing the event pair two participants from their top match; the pair counts as accepted."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    require_event_manager(actor, event, "安排洽谈")
     participants = selectors.event_participant_org_ids(event)
     for org in (org_a, org_b):
         if org.pk not in participants:
@@ -445,8 +460,8 @@ def schedule_problem(event, pairs):
 @transaction.atomic
 def schedule_run(*, event, actor, time_limit=None):
     """(Re)build the event's 1:1 meetings from all accepted pairs; returns the summary dict."""
-    _require_staff(actor)
     event = Event.objects.select_for_update().get(pk=event.pk)
+    require_event_manager(actor, event, "排程")
     if MeetingOutcome.objects.filter(meeting__event=event).exists():
         raise ValidationError("已有洽谈结果登记，不能重新排程（会改变已进行的洽谈）。")
     pairs = list(MeetingRequest.objects.filter(event=event, status=MeetingRequest.Status.ACCEPTED).order_by("pk"))

@@ -36,10 +36,12 @@ def _error_text(exc):
 
 
 def staff_required(view):
+    """Staff pages (read for every liaison; the actions on them check can_manage_event)."""
+
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not selectors.can_manage_events(request.user):
+        if not selectors.is_event_staff(request.user):
             raise PermissionDenied("只有对接专员或平台管理员可以访问此页面。")
         return view(request, *args, **kwargs)
 
@@ -78,7 +80,7 @@ def event_list(request):
     context = {
         "upcoming": list(events.filter(date__gte=today).order_by("date", "id")),
         "past": list(events.filter(date__lt=today).order_by("-date", "-id")[:50]),
-        "can_manage": selectors.can_manage_events(request.user),
+        "can_create": selectors.is_event_staff(request.user),
     }
     return render(request, "events/event_list.html", context)
 
@@ -103,7 +105,7 @@ def event_detail(request, pk):
         "participants": participants,
         "my_org_ids": my_org_ids,
         "my_invitations": my_invitations,
-        "can_manage": selectors.can_manage_events(request.user),
+        "can_manage": selectors.can_manage_event(request.user, event),
     }
     return render(request, "events/event_detail.html", context)
 
@@ -146,7 +148,11 @@ def _event_form_page(request, event=None):
     else:
         form = EventForm(instance=event)
         formset = AgendaFormSet(prefix="agenda", initial=initial_agenda)
-    return render(request, "events/event_form.html", {"form": form, "formset": formset, "event": event})
+    return render(
+        request,
+        "events/event_form.html",
+        {"form": form, "formset": formset, "event": event},
+    )
 
 
 @staff_required
@@ -156,7 +162,10 @@ def event_create(request):
 
 @staff_required
 def event_update(request, pk):
-    return _event_form_page(request, get_object_or_404(Event, pk=pk))
+    event = get_object_or_404(Event, pk=pk)
+    # The form itself is an action: staff who may not save it are told so instead of shown it.
+    services.require_event_manager(request.user, event, "修改会议信息")
+    return _event_form_page(request, event)
 
 
 # --- staff: 精准邀约 ----------------------------------------------------------------------------------
@@ -176,6 +185,7 @@ def invitations(request, pk):
         "matching_ready": matching_ready,
         "invitations": list(event.invitations.select_related("organization", "organization__region", "invited_by")),
         "demand_count": selectors.event_demands(event).count(),
+        "can_manage": selectors.can_manage_event(request.user, event),
     }
     return render(request, "events/invitations.html", context)
 
@@ -405,6 +415,7 @@ def meetings(request, pk):
         "slot_count": len(event.slot_starts()),
         "accepted_count": sum(1 for p in pairs if p.status == MeetingRequest.Status.ACCEPTED),
         "participants": list(selectors.event_participants(event)),
+        "can_manage": selectors.can_manage_event(request.user, event),
     }
     return render(request, "events/meetings.html", context)
 
@@ -455,12 +466,18 @@ def _plan_grid(event):
 def table_plan(request, pk):
     event = get_object_or_404(Event, pk=pk)
     tables, rows = _plan_grid(event)
-    return render(request, "events/table_plan.html", {"event": event, "tables": tables, "rows": rows})
+    context = {
+        "event": event,
+        "tables": tables,
+        "rows": rows,
+        "can_manage": selectors.can_manage_event(request.user, event),
+    }
+    return render(request, "events/table_plan.html", context)
 
 
 def _agenda_org(request, pk, org_pk):
     event = _event_for(request.user, pk)
-    if not (selectors.can_manage_events(request.user) or org_pk in user_org_ids(request.user)):
+    if not (selectors.is_event_staff(request.user) or org_pk in user_org_ids(request.user)):
         raise Http404("未找到该单位的洽谈日程。")
     org = get_object_or_404(Organization, pk=org_pk)
     meetings_ = list(selectors.org_meetings(event, org.pk))

@@ -1,3 +1,6 @@
+"""Django admin for 对接项目: browsing only. Every write goes through followups.services from the case
+page, so the stage gates, the region rule for liaison staff and the audit trail always apply."""
+
 from django.contrib import admin
 
 from followups.models import Case, CaseActivity, CaseDocument
@@ -33,6 +36,17 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(CaseDocument)
 class CaseDocumentAdmin(admin.ModelAdmin):
+    """Documents are uploaded on the case page (who may upload depends on the case's region)."""
+
     list_display = ("title", "case", "uploaded_by", "uploaded_at")
     search_fields = ("title",)
-    raw_id_fields = ("case", "uploaded_by")
+    readonly_fields = [f.name for f in CaseDocument._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,11 +7,15 @@ Stage rules (case_move):
 - 落地 needs the investment amount（万元）, the location and the date (and the 签约 data, when
   the case skips 签约);
 - 终止 needs a reason;
-- moving backwards (or reopening a 终止/落地 case) is for liaison staff only, with a note;
+- moving backwards (or reopening a 终止/落地 case) is for managing staff only, with a note;
 - organisation members (of the demand owner or of the supplying organisation) may only move
   forward one step within 推荐 → 意向 → 洽谈, or terminate with a reason. 签约 and 落地 are
   reported upwards, so liaison staff record them from the evidence the parties upload.
-Every change is written to the audit trail.
+
+Who may act (followups.selectors has the whole matrix): platform admins on every case; liaison staff
+on cases in the regions they cover or cases they own; the parties as above. Liaison staff of other
+regions read only: every write here raises PermissionDenied with a Chinese message for them, so the
+case page, any API and the admin agree. Every change is written to the audit trail.
 """
 
 import datetime
@@ -19,14 +23,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.selectors import is_liaison, liaison_staff_for_region, user_org_ids
+from accounts.selectors import is_liaison, liaison_staff_for_region, user_acts_for_region
 from audit.services import audit_record, diff_fields, snapshot
 from catalog.models import Region
 from followups.models import Case, CaseActivity, CaseDocument
+from followups.selectors import can_log_case_activity, can_manage_case, case_region_name, user_is_case_party
+from notifications.models import Notification
+from notifications.services import notify
 
 Stage = Case.Stage
 AUDITED_FIELDS = [
@@ -53,14 +61,25 @@ LANDED_FIELDS = ("investment_amount_wan", "landed_location", "landed_on")
 # --- reading helpers used by views and services -----------------------------------------------
 
 
-def user_is_case_party(user, case):
-    orgs = user_org_ids(user)
-    return case.demand.organization_id in orgs or case.supply_org_id in orgs
+def _deny(user, case, action):
+    """PermissionDenied for `user` on `case`: a reading liaison is told whose region it is."""
+    if is_liaison(user):
+        return PermissionDenied(
+            f"该对接项目属于{case_region_name(case)}，不在您负责的地区，您只能查看，不能{action}。"
+            "请联系负责该地区的对接专员或平台管理员。"
+        )
+    return PermissionDenied("无权操作该对接项目。")
+
+
+def require_case_manager(user, case, action):
+    """Raise PermissionDenied unless `user` has staff rights on `case` (see can_manage_case)."""
+    if not can_manage_case(user, case):
+        raise _deny(user, case, action)
 
 
 def allowed_target_stages(user, case):
     """Stages `user` may try to move `case` to (the gates may still ask for more)."""
-    if is_liaison(user):
+    if can_manage_case(user, case):
         # The natural next step first, then the rest of the way forward, 终止, then backwards moves.
         index = case.stage_index
         forward = Case.FLOW[index + 1 :] if index is not None else []
@@ -199,13 +218,16 @@ def _collect(errors, key, func, *args):
 @transaction.atomic
 def case_move(*, case, to_stage, actor, note="", **fields):
     """Move `case` to `to_stage` if the gates allow it; raises ValidationError (a dict of
-    field → Chinese message) otherwise, writing nothing.
+    field → Chinese message) otherwise, writing nothing. Raises PermissionDenied for anyone who
+    is neither a party nor managing staff of the case (liaison staff of other regions included).
 
     Accepted fields: contract_amount_wan, signed_on, document (an uploaded file),
     investment_amount_wan, landed_location (Region, id or full name), landed_on,
     termination_reason, next_action, next_action_at.
     """
     case = Case.objects.select_for_update(of=("self",)).select_related("demand").get(pk=case.pk)
+    if not (can_manage_case(actor, case) or user_is_case_party(actor, case)):
+        raise _deny(actor, case, "变更阶段")
     note = (note or "").strip()
     try:
         to_stage = Stage(to_stage)
@@ -214,16 +236,13 @@ def case_move(*, case, to_stage, actor, note="", **fields):
     if to_stage == case.stage:
         raise ValidationError({"to_stage": f"项目已处于「{to_stage.label}」阶段。"})
 
-    staff = is_liaison(actor)
     if to_stage not in allowed_target_stages(actor, case):
-        if staff or user_is_case_party(actor, case):
-            raise ValidationError(
-                {
-                    "to_stage": f"您不能将项目从「{case.get_stage_display()}」改为「{to_stage.label}」："
-                    "签约、落地及回退由对接专员登记。"
-                }
-            )
-        raise PermissionError("无权操作该项目。")
+        raise ValidationError(
+            {
+                "to_stage": f"您不能将项目从「{case.get_stage_display()}」改为「{to_stage.label}」："
+                "签约、落地及回退由对接专员登记。"
+            }
+        )
 
     from_index = case.stage_index
     to_index = Case.FLOW.index(to_stage) if to_stage in Case.FLOW else None
@@ -328,8 +347,9 @@ def _apply_next_action(case, text, when, errors):
 
 @transaction.atomic
 def case_set_next_action(*, case, actor, next_action, next_action_at):
-    """Set the case's next action and its date (every open case has one)."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    """Set the case's next action and its date (every open case has one); managing staff only."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("demand__region__parent__parent").get(pk=case.pk)
+    require_case_manager(actor, case, "修改下一步工作")
     before = snapshot(case, AUDITED_FIELDS)
     errors = {}
     _apply_next_action(case, next_action, next_action_at, errors)
@@ -344,10 +364,14 @@ def case_set_next_action(*, case, actor, next_action, next_action_at):
 
 @transaction.atomic
 def case_assign(*, case, actor, owner):
-    """Hand the case to another liaison officer."""
-    if owner is not None and not owner.is_liaison:
-        raise ValidationError({"owner": "负责人必须是对接专员。"})
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    """Hand the case to another liaison officer covering its region (or a platform admin), or to nobody.
+
+    Managing staff only (see can_manage_case); the new owner must be able to act on the case.
+    """
+    case = Case.objects.select_for_update(of=("self",)).select_related("demand__region__parent__parent").get(pk=case.pk)
+    require_case_manager(actor, case, "更换负责人")
+    if owner is not None and owner.pk != case.owner_id and not user_acts_for_region(owner, case.demand.region_id):
+        raise ValidationError({"owner": f"负责人必须是负责{case_region_name(case)}的在岗对接专员，或平台管理员。"})
     before = snapshot(case, AUDITED_FIELDS)
     case.owner = owner
     case.save(update_fields=["owner", "updated_at"])
@@ -355,9 +379,6 @@ def case_assign(*, case, actor, owner):
     if changes:
         audit_record(actor=actor, obj=case, action="update", changes=changes)
         if owner is not None and owner != actor:
-            from notifications.models import Notification
-            from notifications.services import notify
-
             notify(
                 recipients=[owner],
                 kind=Notification.Kind.FOLLOWUP,
@@ -393,9 +414,11 @@ def case_log_activity(*, case, actor, kind, text, file=None):
             errors["file"] = exc.messages[0]
     if not text and file is None:
         errors["text"] = "请填写内容。"
+    case = Case.objects.select_for_update(of=("self",)).select_related("demand__region__parent__parent").get(pk=case.pk)
+    if not can_log_case_activity(actor, case):
+        raise _deny(actor, case, "添加跟进记录或上传文件")
     if errors:
         raise ValidationError(errors)
-    case = Case.objects.select_for_update().get(pk=case.pk)
     document = None
     if file is not None:
         document = CaseDocument.objects.create(case=case, title=file.name[:200], file=file, uploaded_by=actor)
@@ -422,15 +445,10 @@ def case_log_activity(*, case, actor, kind, text, file=None):
 
 
 def _case_url(case):
-    from django.urls import reverse
-
     return reverse("followups:case_detail", args=[case.pk])
 
 
 def _notify_owner(case, actor, title):
     if case.owner_id is None or case.owner_id == getattr(actor, "pk", None):
         return
-    from notifications.models import Notification
-    from notifications.services import notify
-
     notify(recipients=[case.owner], kind=Notification.Kind.FOLLOWUP, title=title, url=_case_url(case))

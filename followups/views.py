@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,13 @@ from catalog.models import Region
 from followups import services
 from followups.filters import CaseFilterSet
 from followups.models import Case, CaseActivity, CaseDocument
-from followups.selectors import can_manage_case, cases_visible_to
+from followups.selectors import (
+    can_log_case_activity,
+    can_manage_case,
+    case_owner_candidates,
+    case_region_name,
+    cases_visible_to,
+)
 from reports.xlsx import xlsx_response
 
 BOARD_CARDS_PER_STAGE = 30
@@ -131,26 +138,35 @@ def _get_case(request, pk):
     return get_object_or_404(cases_visible_to(request.user), pk=pk)
 
 
+def _officers(case):
+    """The owner choices: who may own the case, plus its current owner (so saving keeps them)."""
+    officers = list(case_owner_candidates(case))
+    if case.owner_id and all(o.pk != case.owner_id for o in officers):
+        officers.insert(0, case.owner)
+    return officers
+
+
 def _detail(request, case, *, status=200, move_errors=None, activity_errors=None, next_errors=None):
     staff = is_liaison(request.user)
+    manages = can_manage_case(request.user, case)
     context = {
         "case": case,
         "activities": case.activities.select_related("actor", "document"),
         "documents": case.documents.select_related("uploaded_by"),
         "targets": services.allowed_target_stages(request.user, case),
+        "can_log_activity": can_log_case_activity(request.user, case),
+        "can_manage": manages,
+        # Liaison staff of other regions read the case; the page says why there is nothing to do.
+        "read_only_region": case_region_name(case) if staff and not manages else "",
         "activity_kinds": [k for k in CaseActivity.Kind if k != CaseActivity.Kind.STAGE],
         "is_staff_view": staff,
         "audit_entries": entries_for(case)[:100] if staff else [],
         "regions": Region.objects.filter(
             level__in=[Region.Level.CITY, Region.Level.DISTRICT], full_name__startswith="山东省"
         )
-        if staff
+        if manages
         else [],
-        "officers": User.objects.filter(
-            platform_role__in=[User.PlatformRole.LIAISON, User.PlatformRole.ADMIN], is_active=True
-        )
-        if staff
-        else [],
+        "officers": _officers(case) if manages else [],
         "move_errors": move_errors or {},
         "activity_errors": activity_errors or {},
         "next_errors": next_errors or {},
@@ -196,8 +212,6 @@ def case_move(request, pk):
     except ValidationError as exc:
         messages.error(request, "阶段未变更：请按提示补充信息。")
         return _detail(request, case, status=400, move_errors=exc.message_dict)
-    except PermissionError:
-        raise Http404 from None
     messages.success(request, f"项目已进入「{case.get_stage_display()}」阶段。")
     return redirect("followups:case_detail", pk=case.pk)
 
@@ -225,19 +239,20 @@ def case_activity(request, pk):
 @require_POST
 def case_next_action(request, pk):
     case = _get_case(request, pk)
-    if not can_manage_case(request.user, case):
-        raise Http404
     try:
-        services.case_set_next_action(
-            case=case,
-            actor=request.user,
-            next_action=request.POST.get("next_action", ""),
-            next_action_at=request.POST.get("next_action_at", ""),
-        )
-        owner_id = request.POST.get("owner")
-        if owner_id is not None and str(case.owner_id or "") != owner_id:
-            owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
-            services.case_assign(case=case, actor=request.user, owner=owner)
+        with transaction.atomic():  # next action and owner are saved together or not at all
+            services.case_set_next_action(
+                case=case,
+                actor=request.user,
+                next_action=request.POST.get("next_action", ""),
+                next_action_at=request.POST.get("next_action_at", ""),
+            )
+            owner_id = request.POST.get("owner")
+            if owner_id is not None and str(case.owner_id or "") != owner_id:
+                owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+                if owner_id and owner is None:
+                    raise ValidationError({"owner": "所选负责人不存在。"})
+                services.case_assign(case=case, actor=request.user, owner=owner)
     except ValidationError as exc:
         messages.error(request, "下一步未保存：请按提示修改。")
         return _detail(request, case, status=400, next_errors=exc.message_dict)

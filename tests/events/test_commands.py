@@ -1,9 +1,14 @@
 """manage.py demo_event builds a whole event through the services, once."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from events.models import Event, Invitation, Meeting, MeetingRequest
+from events.selectors import can_manage_event
+from tests import factories
 from tests.events.factories import make_match
 
 pytestmark = pytest.mark.django_db
@@ -21,3 +26,21 @@ def test_demo_event_invites_pairs_and_schedules(liaison, demand, supply, supplie
     assert "排定 1 场（OPTIMAL）" in capsys.readouterr().out
     call_command("demo_event")
     assert Event.objects.count() == 1 and "已存在" in capsys.readouterr().out
+
+
+def test_demo_liaisons_manage_the_demo_event(settings):
+    """On the demo data the 对接会 is run by both demo liaisons (its lists span their cities), and a
+    liaison whose cities have no list in it only reads it."""
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+    call_command("demo_event")
+    event = Event.objects.get()
+    jining, coast = User.objects.get(username="liaison_jining"), User.objects.get(username="liaison_coast")
+    cities = {dl.organization.region.city.name for dl in event.demand_lists.select_related("organization__region")}
+    assert event.created_by == jining
+    assert can_manage_event(jining, event)
+    assert cities & {"青岛市", "烟台市", "潍坊市"} and can_manage_event(coast, event), cities
+    assert can_manage_event(User.objects.get(username="admin"), event)
+    outsider = factories.LiaisonFactory(username="liaison_linyi")
+    outsider.responsible_regions.add(factories.region("山东省临沂市"))
+    assert not can_manage_event(outsider, event)

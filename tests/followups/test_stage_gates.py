@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -274,7 +274,7 @@ def test_member_cannot_skip_even_with_note(case, owner):
 
 
 def test_outsider_cannot_move(case, other_member):
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied, match="无权操作该对接项目"):
         case_move(case=case, to_stage=S.INTENT, actor=other_member)
     assert Case.objects.get(pk=case.pk).stage == S.RECOMMENDED
 

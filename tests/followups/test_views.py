@@ -158,7 +158,9 @@ def test_activity_form(client, case, supplier_user):
 def test_next_action_is_staff_only(client, case, owner, liaison):
     url = reverse("followups:case_next_action", args=[case.pk])
     client.force_login(owner)
-    assert client.post(url, {"next_action": "x", "next_action_at": "2027-01-01"}).status_code == 404
+    # A party sees the case (no form for this on its page) but may not plan the staff's next step.
+    refused = client.post(url, {"next_action": "x", "next_action_at": "2027-01-01"})
+    assert refused.status_code == 403 and "无权操作该对接项目" in refused.text
     client.force_login(liaison)
     bad = client.post(url, {"next_action": "", "next_action_at": ""})
     assert bad.status_code == 400 and "请填写下一步工作" in bad.text
