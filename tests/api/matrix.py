@@ -271,7 +271,7 @@ MATRIX = {
     },
     "api-match-detail": {
         "url": lambda w: reverse("api-match-detail", args=[_match_world(w).match.pk]),
-        "GET": {"expect": everyone(200)},
+        "GET": {"expect": everyone(404, owner=200, supplier=200, liaison=200, admin=200)},
     },
     "api-match-feedback": {
         "url": lambda w: _match_world(w) and reverse("api-match-feedback"),
