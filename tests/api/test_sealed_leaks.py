@@ -180,5 +180,8 @@ def test_after_the_deadline_owner_reads_and_competitor_still_does_not(world, com
 def test_open_bidding_lets_the_owner_read_before_the_deadline(world, owner, competitor):
     world.demand.is_open_bidding = True
     world.demand.save()
-    assert _api(owner).get(f"/api/bids/{world.bid.pk}/").status_code == 200
+    bid = services.bid_submit(demand=world.demand, user=competitor, proposal="公开方案", price_wan=5, delivery_days=5)
+    assert _api(owner).get(f"/api/bids/{bid.pk}/").status_code == 200
     assert _api(competitor).get(f"/api/bids/{world.bid.pk}/").status_code == 404
+    # The world's bid was sent while the demand was sealed: it stays sealed.
+    assert _api(owner).get(f"/api/bids/{world.bid.pk}/").status_code == 404
