@@ -79,16 +79,19 @@ def _check_fields(*, proposal, price_wan, delivery_days):
         raise ValidationError(errors)
 
 
-def attachment_limit_text():
-    """The size rule as a person reads it, from settings.ATTACHMENT_MAX_BYTES (e.g. 单个附件不超过 10 MB)."""
+def attachment_limit_size():
+    """settings.ATTACHMENT_MAX_BYTES as a person reads it: 10 MB, 512 KB."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if limit >= 1024 * 1024:
-        size = f"{round(limit / (1024 * 1024), 1):g} MB"
-    elif limit >= 1024:
-        size = f"{round(limit / 1024, 1):g} KB"
-    else:
-        size = f"{limit} 字节"
-    return f"单个附件不超过 {size}"
+        return f"{round(limit / (1024 * 1024), 1):g} MB"
+    if limit >= 1024:
+        return f"{round(limit / 1024, 1):g} KB"
+    return f"{limit} 字节"
+
+
+def attachment_limit_text():
+    """The size rule the bid form and the API state up front (e.g. 单个附件不超过 10 MB)."""
+    return f"单个附件不超过 {attachment_limit_size()}"
 
 
 def attachment_check(upload):
@@ -98,7 +101,7 @@ def attachment_check(upload):
     if ext not in ATTACHMENT_TYPES:
         raise ValidationError({"attachments": [f"附件「{name}」的类型不支持：仅接受 PDF、DOCX、XLSX、PNG、JPEG。"]})
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"attachments": [f"附件「{name}」超过大小上限：{attachment_limit_text()}。"]})
+        raise ValidationError({"attachments": [f"附件「{name}」超过 {attachment_limit_size()} 的大小上限。"]})
     if upload.size == 0:
         raise ValidationError({"attachments": [f"附件「{name}」是空文件。"]})
     upload.seek(0)

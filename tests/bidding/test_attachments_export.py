@@ -57,7 +57,7 @@ def test_oversized_attachment_refused(demand, supplier_user, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as exc:
         submit(demand, supplier_user, attachments=[upload("大文件.pdf", PDF_BYTES + b"0" * 2000)])
-    assert "超过大小上限：单个附件不超过 1 KB" in " ".join(exc.value.message_dict["attachments"])
+    assert "附件「大文件.pdf」超过 1 KB 的大小上限" in " ".join(exc.value.message_dict["attachments"])
     assert not Bid.objects.exists()
 
 
