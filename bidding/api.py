@@ -1,7 +1,8 @@
 """Bids API (意向书/报价): sealed reads through bidding.selectors, writes through bidding.services.
 
-A bid the caller may not read (another company's, or any bid on a sealed demand) answers 404,
-exactly like a bid that does not exist; list counts and filters only ever cover visible bids.
+A bid the caller may not know about (another company's, or a sealed one before the deadline, for
+the owner and staff too) answers 404 on every route, exactly like a bid that does not exist; list
+counts, filters and pagination only ever cover visible bids (bidding.selectors.bids_visible_to).
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,8 +17,14 @@ from rest_framework.response import Response
 from accounts.selectors import user_org_ids
 from bidding import selectors, services
 from bidding.filters import BidFilterSet
-from bidding.serializers import BidCreateSerializer, BidDecisionSerializer, BidSerializer, BidUpdateSerializer
-from catalog.selectors import can_edit, demands_visible_to
+from bidding.serializers import (
+    ATTACHMENT_RULE,
+    BidCreateSerializer,
+    BidDecisionSerializer,
+    BidSerializer,
+    BidUpdateSerializer,
+)
+from catalog.selectors import demands_visible_to
 
 ERRORS = {
     400: OpenApiResponse(description="输入有误或不满足规则（截止、配额、重复提交等），message 为中文说明"),
@@ -29,7 +36,8 @@ ERRORS = {
 @extend_schema_view(
     list=extend_schema(
         summary="意向书列表",
-        description="本单位提交的意向书；需求发布单位在截止后（或公开报价时）可见其需求收到的意向书；对接专员可见全部。"
+        description="本单位提交的意向书；截止后（公开报价的意向书截止前即可）需求发布单位和负责该地区的对接专员、"
+        "平台管理员可见该需求收到的意向书。密封的意向书在截止前对投标单位以外的任何人都不存在（不计数、不可筛选）。"
         "可按 demand、status 筛选，按 submitted_at / updated_at 排序（不提供按报价排序）。",
     ),
     retrieve=extend_schema(summary="意向书详情", responses={200: BidSerializer, 404: ERRORS[404]}),
@@ -59,7 +67,8 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(
         summary="提交意向书",
         description="已认证单位的成员在截止日期（含当日，北京时间 23:59:59）前对已发布需求提交；每单位每需求一份有效意向书；"
-        "每单位每月有提交数量上限。支持 JSON 或 multipart（带附件）。",
+        "每单位每月有提交数量上限。支持 JSON 或 multipart（带附件，" + ATTACHMENT_RULE + "）。"
+        "需求为密封报价时，截止前发布方看不到您的报价；为公开报价时，发布方截止前即可查看（见返回的 is_sealed）。",
         request={"application/json": BidCreateSerializer, "multipart/form-data": BidCreateSerializer},
         responses={201: BidSerializer, **ERRORS},
     )
@@ -118,7 +127,7 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         bid = self.get_object()
-        if not can_edit(request.user, bid.demand):
+        if not selectors.is_decider(request.user, bid.demand):
             raise PermissionDenied("只有需求发布单位可以处理意向书。")
         serializer = BidDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,7 +3,7 @@
 from django import forms
 
 from bidding.models import Bid
-from bidding.services import MAX_ATTACHMENTS_PER_BID, PROPOSAL_MAX_CHARS
+from bidding.services import MAX_ATTACHMENTS_PER_BID, PROPOSAL_MAX_CHARS, attachment_limit_text
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,14 +51,16 @@ class BidForm(forms.Form):
             "max_value": "交付周期应在 1 到 3650 天之间。",
         },
     )
-    attachments = MultipleFileField(
-        label="附件",
-        required=False,
-        help_text=f"可选，最多 {MAX_ATTACHMENTS_PER_BID} 个：PDF、DOCX、XLSX、PNG、JPEG，单个不超过大小上限。",
-    )
+    attachments = MultipleFileField(label="附件", required=False)
 
     def __init__(self, *args, attachments=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per form: the limit comes from settings.ATTACHMENT_MAX_BYTES at request time.
+        self.fields[
+            "attachments"
+        ].help_text = (
+            f"可选，最多 {MAX_ATTACHMENTS_PER_BID} 个：PDF、DOCX、XLSX、PNG、JPEG，{attachment_limit_text()}。"
+        )
         # Existing attachments a bidder may remove while editing.
         if attachments:
             self.fields["remove_attachments"] = forms.MultipleChoiceField(

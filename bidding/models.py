@@ -36,6 +36,11 @@ class Bid(models.Model):
     price_wan = models.DecimalField("报价（万元）", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     delivery_days = models.PositiveIntegerField("交付周期（天）", validators=[MinValueValidator(1)])
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    # The demand's bidding mode when the bid was submitted. A bid sent under 密封报价 stays sealed
+    # until the deadline whatever later happens to the demand's flag (bidding.selectors decides).
+    is_sealed = models.BooleanField(
+        "密封报价", default=True, editable=False, help_text="提交时需求为密封报价：截止前只有投标单位可见"
+    )
     # Hash of the demand's material terms (description, budget, deadline) the bidder last agreed to.
     demand_terms = models.CharField("对应需求版本", max_length=64, editable=False)
     reject_reason = models.CharField("未采纳原因", max_length=15, choices=RejectReason.choices, blank=True)

@@ -4,8 +4,11 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from bidding.models import Bid, BidAttachment
-from bidding.services import PROPOSAL_MAX_CHARS
+from bidding.services import MAX_ATTACHMENTS_PER_BID, PROPOSAL_MAX_CHARS, attachment_limit_text
 from catalog.serializers import OrganizationBriefSerializer
+
+# For the schema (read when the module loads); the error message reads the setting at request time.
+ATTACHMENT_RULE = f"最多 {MAX_ATTACHMENTS_PER_BID} 个，PDF、DOCX、XLSX、PNG、JPEG，{attachment_limit_text()}"
 
 
 class BidAttachmentSerializer(serializers.ModelSerializer):
@@ -23,6 +26,9 @@ class BidSerializer(serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, help_text="投标单位")
     demand_title = serializers.CharField(source="demand.title", read_only=True, help_text="需求名称")
     attachments = BidAttachmentSerializer(many=True, read_only=True, help_text="附件")
+    is_sealed = serializers.BooleanField(
+        read_only=True, help_text="true：密封报价，截止前发布方看不到报价；false：公开报价，发布方截止前即可查看"
+    )
 
     class Meta:
         model = Bid
@@ -35,6 +41,7 @@ class BidSerializer(serializers.ModelSerializer):
             "price_wan",
             "delivery_days",
             "status",
+            "is_sealed",
             "reject_reason",
             "decision_note",
             "attachments",
@@ -53,7 +60,7 @@ class _BidInputSerializer(serializers.Serializer):
         child=serializers.FileField(),
         required=False,
         default=list,
-        help_text="附件（multipart 上传，可多个）：PDF、DOCX、XLSX、PNG、JPEG；按文件内容校验类型与大小",
+        help_text=f"附件（multipart 上传）：{ATTACHMENT_RULE}；按文件内容校验类型与大小",
     )
 
 

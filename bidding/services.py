@@ -79,6 +79,21 @@ def _check_fields(*, proposal, price_wan, delivery_days):
         raise ValidationError(errors)
 
 
+def attachment_limit_size():
+    """settings.ATTACHMENT_MAX_BYTES as a person reads it: 10 MB, 512 KB."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if limit >= 1024 * 1024:
+        return f"{round(limit / (1024 * 1024), 1):g} MB"
+    if limit >= 1024:
+        return f"{round(limit / 1024, 1):g} KB"
+    return f"{limit} 字节"
+
+
+def attachment_limit_text():
+    """The size rule the bid form and the API state up front (e.g. 单个附件不超过 10 MB)."""
+    return f"单个附件不超过 {attachment_limit_size()}"
+
+
 def attachment_check(upload):
     """Return (extension, content_type) of an allowed upload, judged by its bytes, or raise."""
     name = os.path.basename(upload.name or "")
@@ -86,8 +101,7 @@ def attachment_check(upload):
     if ext not in ATTACHMENT_TYPES:
         raise ValidationError({"attachments": [f"附件「{name}」的类型不支持：仅接受 PDF、DOCX、XLSX、PNG、JPEG。"]})
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
-        raise ValidationError({"attachments": [f"附件「{name}」超过 {limit_mb:g} MB 的大小上限。"]})
+        raise ValidationError({"attachments": [f"附件「{name}」超过 {attachment_limit_size()} 的大小上限。"]})
     if upload.size == 0:
         raise ValidationError({"attachments": [f"附件「{name}」是空文件。"]})
     upload.seek(0)
@@ -179,6 +193,8 @@ def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=
             delivery_days=delivery_days,
             demand_terms=demand_terms_hash(demand),
             submitted_at=at,
+            # The mode the bidder was shown; later changes of the demand's flag never unseal it.
+            is_sealed=not demand.is_open_bidding,
         )
         _save_attachments(bid, checked)
     return bid
@@ -213,6 +229,8 @@ def bid_update(*, bid, user, proposal, price_wan, delivery_days, attachments=(),
         bid.status = Bid.Status.SUBMITTED
         bid.demand_terms = demand_terms_hash(demand)
         bid.submitted_by = user
+        # Revised under a sealed demand: sealed from now on. A sealed bid is never unsealed early.
+        bid.is_sealed = bid.is_sealed or not demand.is_open_bidding
         bid.save()
         _save_attachments(bid, checked)
     return bid
@@ -350,9 +368,10 @@ def bids_flag_material_change(*, demand_id):
 
 
 def demands_close_due():
-    """Beat: demands past their deadline leave 征集中; owners learn their bids can be read.
+    """Beat: demands past their deadline leave 征集中 for 对接中; owners learn whether bids can be read.
 
-    A demand with bids moves to 对接中, one without to 已关闭. Idempotent (only 征集中 rows move,
+    Every due demand moves to the same status whatever its bids: the status is public, the number
+    of bids is for the owner only (told in its notification). Idempotent (only 征集中 rows move,
     notifications carry a dedup key). Returns the ids moved.
     """
     today = selectors.last_closed_date()
@@ -368,8 +387,7 @@ def demands_close_due():
             if demand.status != Demand.Status.COLLECTING:
                 continue
             count = Bid.objects.filter(demand=demand).exclude(status=Bid.Status.WITHDRAWN).count()
-            demand.status = Demand.Status.MATCHING if count else Demand.Status.CLOSED
-            Demand.objects.filter(pk=demand.pk).update(status=demand.status)
+            Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.MATCHING)
             enqueue("matching.tasks.refresh_demand", demand.pk)
             if count:
                 title, body = (
@@ -379,8 +397,10 @@ def demands_close_due():
             else:
                 title, body = (
                     f"需求已截止：{demand.title}",
-                    f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，未收到意向书，状态已改为「已关闭」。",
+                    f"需求「{demand.title}」已于 {_deadline_text(demand)} 截止，未收到意向书。"
+                    "可继续查看推荐供给对接；不再需要时请关闭需求。",
                 )
+            # The owner organisation only: staff and bidders are not told how many bids arrived.
             notify_organization(
                 organization=demand.organization,
                 kind=Notification.Kind.BID,

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import is_liaison
 from bidding import selectors, services
 from bidding.export import bids_xlsx
 from bidding.forms import BidForm, DecisionForm
@@ -35,7 +36,10 @@ def _bid_data(form):
 
 
 def demand_bids(request, pk):
-    """The 意向书/报价 tab. Bidders: form or own bid. Owner: sealed notice or the table. Liaison: all."""
+    """The 意向书/报价 tab. Bidders: form or own bid. Readers (owner, covering staff): sealed notice or the table.
+
+    Before the seal is off the page is the same whether or not bids exist (no count, no empty row).
+    """
     user = request.user
     demand = get_object_or_404(demands_visible_to(user), pk=pk)
     own = selectors.own_bid(user, demand)
@@ -58,7 +62,7 @@ def demand_bids(request, pk):
     sees_all = selectors.can_see_all_bids(user, demand)
     bids = []
     if sees_all:
-        bids = (
+        bids = list(
             selectors.bids_for_demand(user, demand)
             .prefetch_related("attachments")
             .order_by(*SORTS.get(sort, SORTS[""]))
@@ -66,10 +70,15 @@ def demand_bids(request, pk):
     context = {
         "demand": demand,
         "own_bid": own,
+        "own_bid_mode": selectors.bid_mode_text(own) if own else "",
+        "bidding_mode": selectors.bidding_mode_text(demand),
         "blocker": None if own else blocker,
         "may_bid": may_bid,
         "form": form,
         "sees_all": sees_all,
+        "seal_on": selectors.is_seal_on_for(user, demand),
+        "is_bid_reader": selectors.is_bid_reader(user, demand),
+        "is_staff_viewer": is_liaison(user),
         "bids": bids,
         "sort": sort,
         "is_owner": selectors.is_owner(user, demand),
@@ -110,7 +119,8 @@ def bid_edit(request, bid_id):
             initial={"proposal": bid.proposal, "price_wan": bid.price_wan, "delivery_days": bid.delivery_days},
             attachments=attachments,
         )
-    return render(request, "bidding/bid_edit.html", {"bid": bid, "demand": bid.demand, "form": form})
+    context = {"bid": bid, "demand": bid.demand, "form": form, "bid_mode": selectors.bid_mode_text(bid)}
+    return render(request, "bidding/bid_edit.html", context)
 
 
 def _bid_action(request, bid_id, action, success):
@@ -160,9 +170,10 @@ def bid_decide(request, bid_id):
 
 @login_required
 def bids_export(request, pk):
+    """The readers' .xlsx of the bids they may read; the same redirect with or without bids while sealed."""
     demand = get_object_or_404(demands_visible_to(request.user), pk=pk)
     if not selectors.can_see_all_bids(request.user, demand):
-        if selectors.is_owner(request.user, demand):
+        if selectors.is_seal_on_for(request.user, demand):
             messages.error(request, "报价密封中：截止日期之后才能导出意向书。")
             return redirect("bidding:demand_bids", pk=demand.pk)
         raise Http404

@@ -184,7 +184,7 @@ MATRIX = {
         "PUT": {"data": _supply_body, "expect": only({"supplier", "admin"})},
         "PATCH": {"data": lambda w, u: {"price_wan": "99"}, "expect": only({"supplier", "admin"})},
     },
-    # --- bids (sealed: before the deadline the demand owner gets 404 like everyone else) ---------
+    # --- bids (sealed: before the deadline only the bidder knows the bid; owner, staff and admin get 404) ---
     "api-bid-list": {
         "url": lambda w: reverse("api-bid-list"),
         "GET": {"expect": signed_in(200)},
@@ -193,24 +193,24 @@ MATRIX = {
     },
     "api-bid-detail": {
         "url": lambda w: reverse("api-bid-detail", args=[w.bid.pk]),
-        "GET": {"expect": signed_in(404, supplier=200, liaison=200, admin=200)},
-        "PUT": {"data": _bid_body, "expect": signed_in(404, supplier=200, liaison=403, admin=403)},
+        "GET": {"expect": signed_in(404, supplier=200)},
+        "PUT": {"data": _bid_body, "expect": signed_in(404, supplier=200)},
     },
     "api-bid-withdraw": {
         "url": lambda w: reverse("api-bid-withdraw", args=[w.bid.pk]),
-        "POST": {"expect": signed_in(404, supplier=200, liaison=403, admin=403)},
+        "POST": {"expect": signed_in(404, supplier=200)},
     },
     "api-bid-confirm": {
         "url": lambda w: reverse("api-bid-confirm", args=[w.bid.pk]),
         # The bid is not 待确认, so its own company is told there is nothing to confirm.
-        "POST": {"expect": signed_in(404, supplier=400, liaison=403, admin=403)},
+        "POST": {"expect": signed_in(404, supplier=400)},
     },
     "api-bid-decide": {
         "url": lambda w: reverse("api-bid-decide", args=[w.bid.pk]),
-        # Before the deadline: the admin may decide in principle but is told to wait (400).
+        # Before the deadline nobody may know the bid exists, the platform admin included.
         "POST": {
             "data": lambda w, u: {"decision": "shortlist"},
-            "expect": signed_in(404, supplier=403, liaison=403, admin=400),
+            "expect": signed_in(404, supplier=403),
         },
     },
     # --- notifications (the notification belongs to `owner`) ------------------------------------

@@ -1,6 +1,10 @@
 """Catalog API behaviour: token push from a city's system, contacts, drafts 404, filters, errors, query counts."""
 
+import datetime
+
 import pytest
+import time_machine
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -209,12 +213,20 @@ def test_list_query_count_does_not_grow_with_rows(
                 make(world)
 
     client = api_as(persona)
+
+    def get(path):
+        if url == "/api/bids/" and persona == "liaison":
+            # Staff read bids only once the deadline has passed (sealed bids): ask after every deadline.
+            with time_machine.travel(timezone.now() + datetime.timedelta(days=61), tick=False):
+                return client.get(path)
+        return client.get(path)
+
     add(4)
-    client.get(url + "?page_size=100")  # warm per-user caches the same way for both runs
+    get(url + "?page_size=100")  # warm per-user caches the same way for both runs
     with django_assert_max_num_queries(12) as small:
-        assert client.get(url).status_code == 200
+        assert get(url).status_code == 200
     add(45)
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
-        response = client.get(url)
+        response = get(url)
     assert response.status_code == 200 and response.json()["count"] >= 5
     assert len(large.captured_queries) == len(small.captured_queries)

@@ -24,8 +24,8 @@ def _fast_passwords(settings):
         ("supplier_user", 200, "提交意向书"),
         ("unverified_member", 200, "尚未通过认证"),
         ("owner", 200, "报价密封中"),
-        ("liaison", 200, "收到的意向书（0 份）"),
-        ("platform_admin", 200, "收到的意向书（0 份）"),
+        ("liaison", 200, "报价密封中"),
+        ("platform_admin", 200, "报价密封中"),
     ],
 )
 def test_demand_bids_tab_per_role(client, request, demand, persona, status, shows):
