@@ -89,6 +89,11 @@ class OrganizationAdmin(PlatformAdminAccessMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["verify_selected", "unverify_selected"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an organisation cascades to its bids: the delete page would list them (sealed or
+        # not). Organisations are turned down or unverified instead, through the actions.
+        return False
+
     @admin.action(description="认证所选单位")
     def verify_selected(self, request, queryset):
         self._apply(request, queryset, services.organization_verify, "已认证")

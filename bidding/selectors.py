@@ -29,7 +29,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Organization
 from accounts.selectors import (
+    is_liaison,
     is_platform_admin,
     liaison_region_ids,
     user_active_membership,
@@ -85,6 +87,9 @@ def bid_blocker(user, demand, at=None):
         return "请先加入一个单位，再以单位名义提交意向书。"
     if membership.organization_id == demand.organization_id:
         return "不能对本单位发布的需求提交意向书。"
+    if is_liaison(user) or membership.organization.kind == Organization.Kind.LIAISON:
+        # Staff of 驻京办 run the matchmaking; they read bids after the deadline and must not compete.
+        return "对接专员和驻京办不参与报价，不能提交意向书。"
     if not membership.organization.is_verified:
         return "您所在的单位尚未通过认证，认证后才能提交意向书。"
     if demand.deadline is None:

@@ -294,3 +294,23 @@ def test_decision_email_goes_out_through_the_queued_task(
     email_notification(note.pk)  # idempotent
     assert len(mail.outbox) == 1
     assert "意向书入围" in mail.outbox[0].subject and mail.outbox[0].to == [supplier_user.email]
+
+
+def test_liaison_staff_and_the_liaison_office_cannot_bid(demand):
+    """Staff read every bid of their regions after the deadline: they must not compete in them."""
+    office = factories.OrganizationFactory(
+        name="山东省人民政府驻北京办事处", kind="liaison", region=factories.region("北京市")
+    )
+    for platform_role in ("liaison", ""):
+        user = factories.UserFactory(platform_role=platform_role)
+        factories.MembershipFactory(user=user, organization=office)
+        with pytest.raises(ValidationError, match="对接专员和驻京办不参与报价"):
+            submit(demand, user)
+    assert not Bid.objects.filter(demand=demand).exists()
+
+
+def test_organisations_cannot_be_deleted_in_admin_so_no_page_lists_their_bids(admin_client, supplier_org):
+    from django.urls import reverse
+
+    response = admin_client.get(reverse("admin:accounts_organization_delete", args=[supplier_org.pk]))
+    assert response.status_code == 403
