@@ -8,8 +8,12 @@ Why these views (measured on matchbench-dev, see docs/matching.md):
   describes the situation, and is shared with decoys from the same industry.
 - A supply is what its title and lead sentence say it is; later sentences are selling claims that
   often echo buyers' wording (「可帮助…」), so they are left out of the ranking signals.
-- The pair score depends on the pair only (globally calibrated dense z-score, BM25 share of the
-  query's information), so both directions and incremental updates agree with a full rematch.
+- The best candidates of a demand mostly share the function it asks for; a decoy that shares only
+  its object is an outlier among them. Pseudo-relevance feedback (`expand_query`) moves the need
+  vector towards the first pass's best supplies once, when the demand enters the index.
+- Given the demand's (expanded) vector, the pair score depends on the pair only (globally
+  calibrated dense z-score, BM25 share of the query's information), so both directions and
+  incremental updates agree with a full rematch.
 """
 
 import re

@@ -2,7 +2,10 @@
 
 Runs the same engine as the stored matches, in memory (no database rows are written), and
 reports nDCG@10 (gain 2^rel−1), Recall@10 (grade ≥ 1) and MRR of the first grade-2 supply,
-with the per-signal ablation and a feedback replay.
+with the per-signal ablation and a feedback replay. Over several sets: pooled figures, weights
+picked on one set and reported on another (`cross_set`), and the precision of each band of the
+0–100 score (`calibration_table`). Vectors can be kept on disk between runs (`load_disk_cache`,
+`save_disk_cache`, under var/eval_embeddings/, keyed by model and text hash).
 """
 
 import csv
@@ -240,10 +243,12 @@ def cross_validate(index, queries, demands, supplies, qrels, *, folds=5, repeats
         for combo in itertools.product(*(WEIGHT_GRID[n] for n in names)):
             for n, v in zip(names, combo, strict=True):
                 setattr(engine, n, v)
+            engine.expand_queries(queries, index)  # the feedback's first pass uses these weights too
             per[combo] = np.array(metrics_for(rank_all(index, queries), demands, supplies, qrels)["per_demand"])
     finally:
         for n, v in saved.items():
             setattr(engine, n, v)
+        engine.expand_queries(queries, index)
     rng = np.random.default_rng(seed)
     held = []
     m = len(queries)
