@@ -115,3 +115,31 @@ def test_hashing_backend_queries_expand_through_the_block_helper():
     engine.expand_query(single, index)
     np.testing.assert_allclose(queries[0].vector, single.vector, rtol=1e-5)
     assert not np.array_equal(queries[0].vector, queries[0].need_vector)
+
+
+@pytest.mark.django_db
+def test_the_index_expands_demands_and_stored_scores_match_the_pair_score(park_org, supplier_org):
+    from matching import index as catalog_index
+    from matching import services
+    from matching.models import Match
+    from tests.matching.factories import make_catalog
+
+    demands, _supplies = make_catalog(park_org, supplier_org)
+    services.match_rematch_all()
+    state = catalog_index.get_state()
+    for demand in demands:
+        query = state.demands[demand.pk]
+        assert not np.array_equal(query.vector, query.need_vector)  # expanded when it entered the index
+        for match in Match.objects.filter(demand=demand):
+            n = state.index.pos[match.supply_id]
+            raw = engine.pair_raw(query, state.index, n)
+            assert float(match.score) == pytest.approx(float(engine.to_display(raw)), abs=0.01)
+    # Editing a demand re-expands it against the current catalogue, the same way a rebuild does.
+    demand = demands[0]
+    demand.description = demand.description + "另需远程查看巡检报告。"
+    demand.save()
+    services.match_demand_refresh(demand_id=demand.pk)
+    synced = catalog_index.get_state().demands[demand.pk].vector.copy()
+    catalog_index.reset_state()
+    rebuilt = catalog_index.get_state().demands[demand.pk].vector
+    np.testing.assert_allclose(synced, rebuilt, rtol=1e-5, atol=1e-6)
