@@ -8,8 +8,12 @@ Why these views (measured on matchbench-dev, see docs/matching.md):
   describes the situation, and is shared with decoys from the same industry.
 - A supply is what its title and lead sentence say it is; later sentences are selling claims that
   often echo buyers' wording (「可帮助…」), so they are left out of the ranking signals.
-- The pair score depends on the pair only (globally calibrated dense z-score, BM25 share of the
-  query's information), so both directions and incremental updates agree with a full rematch.
+- The best candidates of a demand mostly share the function it asks for; a decoy that shares only
+  its object is an outlier among them. Pseudo-relevance feedback (`expand_query`) moves the need
+  vector towards the first pass's best supplies once, when the demand enters the index.
+- Given the demand's (expanded) vector, the pair score depends on the pair only (globally
+  calibrated dense z-score, BM25 share of the query's information), so both directions and
+  incremental updates agree with a full rematch.
 """
 
 import re
@@ -20,16 +24,26 @@ import numpy as np
 
 from matching import lexical
 
-# --- weights: few, principled, chosen by cross-validation over demands (docs/matching.md) ---------
-W_LEX = 2.0  # per unit of BM25 share (0–1)
-W_TYPE = 0.75  # per unit of type fit (0–1)
-W_CHAIN = 0.25  # same chain 1, adjacent 0.5
-W_BUDGET = 0.5  # per halving of affordability (fit ≤ 0)
+# --- weights: few, principled; chosen on matchbench-dev ∪ dev2 and checked across the two sets ------
+# (fit on one, report on the other, both ways: docs/matching.md, `evaluate_matching`).
+W_LEX = 3.0  # per unit of BM25 share (0–1)
+W_TYPE = 1.75  # per unit of type fit (0–1): a 投融资 demand wants capital, not the machine it would buy
+W_CHAIN = 0.0  # same chain 1, adjacent 0.5 (kept as an explanation; 14 of 32 dev2 answers cross chains)
+W_BUDGET = 1.0  # per halving of affordability (fit ≤ 0)
 W_DEADLINE = 1.0  # a demand whose deadline has passed sinks in supplies' lists
 W_FEEDBACK = 1.0  # per z-unit of similarity to a supply marked 有价值 (above the floor)
 FEEDBACK_Z_FLOOR = 1.0
+# Pseudo-relevance feedback (Rocchio): the need vector moves towards the mean lead vector of the
+# first pass's best PRF_K supplies, then the dense part is scored again. Decoys that share the
+# demand's object but do another job are outliers among the best candidates (a welder among
+# inspection systems), so the second pass lowers them; answers in other words move up.
+PRF_K = 3
+PRF_BETA = 1.0
 # 0–100 display score: logistic of the raw fused score (monotone; ranking never depends on it).
-SCORE_CENTER = 2.5
+# Centred so that on dev ∪ dev2 grade-2 answers sit around 90, the best wrong supplies around 67 and
+# a list's 50th entry around 11 (never 0.00, so stored scores still order a list's tail). The
+# measured precision of each band is in docs/matching.md (`evaluate_matching` prints it).
+SCORE_CENTER = 5.0
 SCORE_SCALE = 1.0
 
 DEMAND_TYPES = ["技术攻关", "设备采购", "解决方案", "人才引进", "投融资", "合作研发", "服务外包"]
@@ -123,6 +137,11 @@ class DemandQuery:
     all_terms: set = field(default_factory=set)  # title+description words, for explanations
     adjacent_chains: set = field(default_factory=set)
     deadline_open: bool = True
+    need_vector: np.ndarray | None = None  # the encoded need view; `vector` is it after expand_query
+
+    def __post_init__(self):
+        if self.need_vector is None:
+            self.need_vector = self.vector
 
 
 def make_demand_query(item, vector, *, today=None):
@@ -346,7 +365,12 @@ def semantic_block(vectors, index):
 
 
 def score_demand(query, index, *, useful_ids=(), signals="fused", semantic=None):
-    """Score one demand against the whole index. `signals`: fused | dense | lexical."""
+    """Score one demand against the whole index. `signals`: fused | dense | lexical.
+
+    The dense part uses `query.vector` — the need vector after pseudo-relevance feedback when
+    `expand_query` has run (the index does it when a demand enters it), so every caller
+    (full rematch, one demand, one supply, the pair score) sees the same number for a pair.
+    """
     if semantic is None:
         semantic = (index.combined @ query.vector - index.offset) * np.float32(0.5)
     lex = index.bm25.share(query.tokens) if len(index) else np.zeros(0, np.float32)
@@ -378,6 +402,67 @@ def score_demand(query, index, *, useful_ids=(), signals="fused", semantic=None)
         feedback,
         query.deadline_open,
         raw.astype(np.float32, copy=False),
+    )
+
+
+def expand_query(query, index, *, beta=None, k=None, semantic=None):
+    """Pseudo-relevance feedback (Rocchio), in place: `query.vector` becomes the need vector plus
+    beta × the mean lead vector of the first pass's k best live supplies, renormalised.
+
+    The first pass is the fused score with the original need vector (`query.need_vector`), so
+    calling this again gives the same vector. beta 0 (or an empty index) restores the need vector.
+    `semantic`: the first pass's dense row when the caller computed it in a block.
+    """
+    beta = PRF_BETA if beta is None else beta
+    k = PRF_K if k is None else k
+    need = query.need_vector
+    query.vector = need
+    if not beta or not len(index) or index.lead.shape[1] != len(need):
+        return query
+    raw = score_demand(query, index, semantic=semantic).raw
+    live = raw if index.alive.all() else np.where(index.alive, raw, -np.inf)
+    k = min(k, int(np.count_nonzero(live > -np.inf)))
+    if k <= 0:
+        return query
+    top = np.argpartition(-live, k - 1)[:k]
+    moved = need + np.float32(beta) * index.lead[top].mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    if norm > 0:
+        query.vector = (moved / norm).astype(np.float32)
+    return query
+
+
+def expand_queries(queries, index, *, beta=None, k=None):
+    """`expand_query` for many demands, with the first dense pass as one matrix product."""
+    queries = list(queries)
+    if not queries or not len(index):
+        for q in queries:
+            q.vector = q.need_vector
+        return queries
+    semantic = semantic_block(np.vstack([q.need_vector for q in queries]), index)
+    for i, q in enumerate(queries):
+        expand_query(q, index, beta=beta, k=k, semantic=semantic[i])
+    return queries
+
+
+def pair_raw(query, index, n, semantic=None):
+    """The fused raw score of one pair without feedback, as `score_demand` gives it."""
+    if semantic is None:
+        semantic = (index.combined[n] @ query.vector - index.offset) * 0.5
+    item = index.items[n]
+    lex = index.bm25.pair_share(query.tokens, list(index.bm25.doc_tokens[n].elements()))
+    type_fit = float(TYPE_MATRIX[_code(query.item.kind, DEMAND_TYPES)][index.type_code[n]])
+    chain = (
+        1.0 if item.chain and item.chain == query.item.chain else 0.5 if item.chain in query.adjacent_chains else 0.0
+    )
+    budget = float(budget_fit(query.item.money_wan, index.price[n : n + 1], index.type_code[n : n + 1] == CAPITAL)[0])
+    return (
+        float(semantic)
+        + W_LEX * lex
+        + W_TYPE * type_fit
+        + W_CHAIN * chain
+        + W_BUDGET * budget
+        + (0.0 if query.deadline_open else -W_DEADLINE)
     )
 
 

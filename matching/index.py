@@ -90,6 +90,8 @@ class CatalogState:
         calibration = engine.estimate_calibration(need, titles, leads, self.model_name)
         self.index = engine.SupplyIndex(s_items, titles, leads, calibration)
         self.demands = {it.id: engine.make_demand_query(it, v) for it, v in zip(d_items, need, strict=True)}
+        # Pseudo-relevance feedback against the catalogue as built (engine.expand_query).
+        engine.expand_queries(self.demands.values(), self.index)
         self.supply_stamp = {s.pk: s.updated_at for s in supplies}
         self.demand_stamp = {d.pk: d.updated_at for d in demands}
         self.built_at = time.time()
@@ -129,6 +131,7 @@ class CatalogState:
             for item, v, row in zip(items, need, rows, strict=True):
                 self.demands[item.id] = engine.make_demand_query(item, v)
                 self.demand_stamp[row.pk] = row.updated_at
+            engine.expand_queries([self.demands[i.id] for i in items], self.index)
         return {"supplies": set(new_s) | set(gone_s), "demands": set(new_d) | set(gone_d)}
 
     # -- convenience -------------------------------------------------------------------------

@@ -88,6 +88,37 @@ def test_evaluate_matching_prints_metrics_and_ablation(tmp_path, capsys):
     assert Match.objects.count() == 0  # in memory: nothing written
 
 
+def test_evaluate_matching_on_two_sets_prints_pooled_cross_set_and_calibration(tmp_path, capsys, monkeypatch):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    _mini_bench(first, n_demands=3)
+    _mini_bench(second, n_demands=5)
+    # No directory given: MATCHBENCH_DIRS names the sets.
+    monkeypatch.setenv("MATCHBENCH_DIRS", f"{first}:{second}")
+    call_command("evaluate_matching")
+    out = capsys.readouterr().out
+    for label in (
+        "== a：",
+        "== b：",
+        "== 合并",
+        "去掉伪相关反馈（PRF）",
+        "旧引擎（旧权重，无 PRF）",
+        "去掉类型匹配",
+        "== 跨数据集",
+        "a → b",
+        "b → a",
+        "0–100 分校准",
+        "得分 ≥ 70",
+        "得分 ≥ 85",
+        "只看每个需求的前 1 条",
+    ):
+        assert label in out, label
+    assert "精确率 ≥ 0.90" in out  # either the bar or the sentence saying there is none
+    assert Match.objects.count() == 0
+    assert not (Path(__file__).resolve().parents[2] / "var" / "eval_embeddings" / "hashing-bigram-384.npz").exists()
+
+
 def test_evaluate_matching_explains_a_bad_directory(tmp_path):
     shutil.copy(DEV / "demands.csv", tmp_path / "demands.csv")
     with pytest.raises(CommandError, match="缺少文件 supplies.csv"):

@@ -81,7 +81,7 @@ def test_feedback_boost_lifts_supplies_similar_to_a_useful_one():
 
 
 def test_display_score_is_monotone_and_bounded():
-    raw = np.array([-10, 0, 2.5, 5, 50])
+    raw = np.array([-10, 0, engine.SCORE_CENTER, engine.SCORE_CENTER + 5, 50])
     shown = engine.to_display(raw)
     assert (np.diff(shown) > 0).all() or (np.diff(shown) >= 0).all()
     assert shown.min() >= 0 and shown.max() <= 100
