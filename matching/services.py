@@ -130,7 +130,8 @@ def _replace_lists(rows_by_demand, *, model_name, now, adjusted_by_demand=None):
 
 
 def _recommend(rows_by_demand, old_top, irrelevant=None):
-    """Open a 推荐对接 case and notify both sides for matches that newly entered a demand's top-N.
+    """Notify both sides of matches that newly entered a demand's top-N at the recommend bar, and open
+    a 推荐对接 case for those at the auto-case bar (off by default: no bar is precise enough).
 
     Works on the model's list (feedback must not reach the supply side), except that a pair the
     demand side marked 不相关 is never recommended.
@@ -171,15 +172,17 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
             continue
         if demand.organization_id == supply.organization_id:
             continue
-        case, created = case_open(
-            demand=demand,
-            supply_org=supply.organization,
-            supply=supply,
-            origin="match",
-            origin_ref=f"match:{demand.pk}:{supply.pk}",
-            next_action="联系双方确认对接意向（智能匹配推荐）",
-        )
-        opened += int(created)
+        auto_bar = settings.MATCHING_AUTO_CASE_THRESHOLD
+        if auto_bar and row.score >= auto_bar:
+            _, created = case_open(
+                demand=demand,
+                supply_org=supply.organization,
+                supply=supply,
+                origin="match",
+                origin_ref=f"match:{demand.pk}:{supply.pk}",
+                next_action="联系双方确认对接意向（智能匹配推荐）",
+            )
+            opened += int(created)
         key = f"match:{demand.pk}:{supply.pk}"
         notify_organization(
             organization=demand.organization,

@@ -86,10 +86,25 @@ def test_task_run_twice_gives_the_same_list_and_no_duplicate_notifications(
     assert (Notification.objects.count(), Case.objects.count()) == (notes, cases)
 
 
-def test_new_top_match_opens_a_case_and_notifies_both_organisations(
+def test_recommendation_notifies_both_sides_but_opens_no_case_by_default(
+    settings, park_org, supplier_org, owner, supplier_user
+):
+    """No score bar is precise enough to open cases unattended: the liaison opens them from the queue."""
+    settings.MATCHING_RECOMMEND_THRESHOLD = 0
+    settings.MATCHING_RECOMMEND_TOP_N = 1
+    assert settings.MATCHING_AUTO_CASE_THRESHOLD == 0
+    make_catalog(park_org, supplier_org)
+    services.match_rematch_all()
+    assert Case.objects.count() == 0
+    assert Notification.objects.filter(recipient=owner, kind="match", title__contains="推荐供给").exists()
+    assert Notification.objects.filter(recipient=supplier_user, kind="match", title__contains="可对接需求").exists()
+
+
+def test_new_top_match_above_the_auto_case_bar_opens_a_case_and_notifies_both_organisations(
     settings, park_org, supplier_org, owner, supplier_user, liaison
 ):
     settings.MATCHING_RECOMMEND_THRESHOLD = 0
+    settings.MATCHING_AUTO_CASE_THRESHOLD = 1
     settings.MATCHING_RECOMMEND_TOP_N = 1
     demands, supplies = make_catalog(park_org, supplier_org)
     services.match_rematch_all()
