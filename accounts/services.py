@@ -599,7 +599,8 @@ def _reserve(key, limit, now):
 def _minutes_left(key, now):
     last = LoginThrottle.objects.filter(key=key).values_list("last_attempt_at", flat=True).first() or now
     seconds = (last + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS) - now).total_seconds()
-    return max(1, math.ceil(seconds / 60))
+    # A parallel request may have stamped the row a moment after our `now`: never promise more than the window.
+    return max(1, math.ceil(min(seconds, settings.LOGIN_LOCKOUT_SECONDS) / 60))
 
 
 LOCKED_MESSAGE = "登录失败次数过多，该账号在此地址已被暂时锁定，请 {minutes} 分钟后再试。"
