@@ -659,22 +659,20 @@ def login_failures_clear(*, username, ip):
 
 
 def login_authenticate(*, request, username, password):
-    """Authenticate through the limiter: the page login and the token API share it.
+    """Authenticate through the limiter (accounts.backends.LimitedModelBackend does the counting).
 
-    Raises ValidationError (code "locked" or "invalid_login") with a Chinese message; while an
-    account+address (or the address) is locked even the right password is refused and not checked.
+    The page login and the token API call this; the admin's login calls authenticate() and gets the
+    same limits. Raises ValidationError (code "locked" or "invalid_login") with a Chinese message;
+    while an account+address (or the address) is locked even the right password is refused and not
+    checked.
     """
-    ip = client_ip(request)
-    login_attempt_reserve(username=username, ip=ip)
     user = authenticate(request, username=username, password=password)
     if user is None:
-        login_failure_record(username=username, ip=ip)
+        ip = client_ip(request)
         if login_is_locked(username=username, ip=ip):
-            raise ValidationError(
-                locked_message(_minutes_left(_user_counter_key(username, ip), timezone.now())), code="locked"
-            )
+            minutes = _minutes_left(_user_counter_key(username, ip), timezone.now())
+            raise ValidationError(locked_message(minutes), code="locked")
         raise ValidationError(INVALID_LOGIN_MESSAGE, code="invalid_login")
-    login_failures_clear(username=username, ip=ip)
     return user
 
 

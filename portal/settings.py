@@ -161,6 +161,8 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+# The only backend: ModelBackend behind the limiter, so the admin's login page is limited too.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]
 
 # --- i18n: Chinese first ----------------------------------------------------------------------
 # Chinese for everyone: the UI strings go through gettext so an English locale stays possible, but

@@ -219,3 +219,24 @@ def test_next_inside_the_site_is_followed(client, owner):
         reverse("accounts:login"), {"username": "park_member", "password": PASSWORD, "next": "/accounts/my-org/"}
     )
     assert response.status_code == 302 and response["Location"] == "/accounts/my-org/"
+
+
+# --- the admin's own login page goes through the same limiter ------------------------------------
+
+
+def test_admin_login_is_limited_too(client, db):
+    factories.UserFactory(username="staff_admin", is_staff=True, is_superuser=True, platform_role="admin")
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": "staff_admin", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(url, {"username": "staff_admin", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 200 and "登录失败次数过多" in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302  # not signed in
+    response = client.post(url, {"username": "staff_admin", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 302 and client.get(reverse("admin:index")).status_code == 200
+
+
+def test_admin_login_counts_against_the_address_limit(client, sprayed_users):
+    for user in sprayed_users[:20]:
+        client.post(reverse("admin:login"), {"username": user.username, "password": "x"}, REMOTE_ADDR="10.0.0.1")
+    assert "尝试次数过多" in _login(client, sprayed_users[20].username, PASSWORD).content.decode()
