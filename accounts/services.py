@@ -587,13 +587,28 @@ def _window_start(now=None):
 
 def _reserve(key, limit, now):
     """Count one attempt against `key` unless it already has `limit` in the window; True if counted."""
-    LoginThrottle.objects.get_or_create(key=key, defaults={"attempts": 0, "last_attempt_at": now})
     expired = Q(last_attempt_at__lt=_window_start(now))
-    counted = LoginThrottle.objects.filter(Q(key=key) & (Q(attempts__lt=limit) | expired)).update(
-        attempts=Case(When(expired, then=Value(1)), default=F("attempts") + 1),
-        last_attempt_at=now,
-    )
-    return counted == 1
+    for _ in range(2):  # twice: a prune may delete a stale row between get_or_create and the UPDATE
+        LoginThrottle.objects.get_or_create(key=key, defaults={"attempts": 0, "last_attempt_at": now})
+        counted = LoginThrottle.objects.filter(Q(key=key) & (Q(attempts__lt=limit) | expired)).update(
+            attempts=Case(When(expired, then=Value(1)), default=F("attempts") + 1),
+            last_attempt_at=now,
+        )
+        if counted:
+            return True
+        if LoginThrottle.objects.filter(key=key).exists():
+            return False
+    return False
+
+
+def _prune(now):
+    """Delete records older than the window, skipping rows other requests hold (no lock waits, no deadlock)."""
+    cutoff = _window_start(now)
+    for model, field in ((LoginFailure, "created_at"), (LoginThrottle, "last_attempt_at")):
+        stale = model.objects.select_for_update(skip_locked=True).filter(**{f"{field}__lt": cutoff})
+        pks = list(stale.values_list("pk", flat=True)[:1000])
+        if pks:
+            model.objects.filter(pk__in=pks).delete()
 
 
 def _minutes_left(key, now):
@@ -642,9 +657,7 @@ def login_is_locked(*, username, ip):
 def login_failure_record(*, username, ip):
     """The attempt was already counted when reserved; keep the staff-readable record and prune."""
     LoginFailure.objects.create(key=_login_key(username, ip))
-    cutoff = _window_start()
-    LoginFailure.objects.filter(created_at__lt=cutoff).delete()
-    LoginThrottle.objects.filter(last_attempt_at__lt=cutoff).delete()
+    _prune(timezone.now())
 
 
 @transaction.atomic

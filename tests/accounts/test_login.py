@@ -240,3 +240,13 @@ def test_admin_login_counts_against_the_address_limit(client, sprayed_users):
     for user in sprayed_users[:20]:
         client.post(reverse("admin:login"), {"username": user.username, "password": "x"}, REMOTE_ADDR="10.0.0.1")
     assert "尝试次数过多" in _login(client, sprayed_users[20].username, PASSWORD).content.decode()
+
+
+def test_old_records_are_pruned(client, owner, other_member):
+    for _ in range(2):
+        _login(client, "other_member", "wrong", ip="10.0.0.7")
+    LoginThrottle.objects.update(last_attempt_at=timezone.now() - timedelta(seconds=601))
+    LoginFailure.objects.update(created_at=timezone.now() - timedelta(seconds=601))
+    _login(client, "park_member", "wrong")
+    assert list(LoginFailure.objects.values_list("key", flat=True)) == ["park_member|10.0.0.1"]
+    assert set(LoginThrottle.objects.values_list("key", flat=True)) == {"ip:10.0.0.1", "user:park_member|10.0.0.1"}

@@ -9,6 +9,7 @@ SQLite run it is skipped with that reason.
 
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import LoginThrottle
 from tests import factories
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -150,6 +153,13 @@ def test_twenty_parallel_guesses_on_the_token_api_check_at_most_five_passwords(c
 
 def test_parallel_spraying_of_25_users_from_one_address_checks_at_most_the_address_limit(checks):
     users = [factories.UserFactory(username=f"sprayed{i:02d}") for i in range(25)]
+    # Stale counters from an earlier window, at their limits: each request must reset its own
+    # while the failures prune the others (a row may vanish between its get_or_create and UPDATE).
+    old = timezone.now() - timedelta(hours=1)
+    LoginThrottle.objects.bulk_create(
+        [LoginThrottle(key="ip:10.6.6.6", attempts=20, last_attempt_at=old)]
+        + [LoginThrottle(key=f"user:{u.username}|10.6.6.6", attempts=5, last_attempt_at=old) for u in users]
+    )
     half = [(0, html_login(u.username, "Spring2026!", "10.6.6.6")) for u in users[:13]]
     half += [(0, api_token(u.username, "Spring2026!", "10.6.6.6")) for u in users[13:]]
     results = in_parallel(half)
@@ -157,6 +167,7 @@ def test_parallel_spraying_of_25_users_from_one_address_checks_at_most_the_addre
     assert len(checks) <= 20, f"{len(checks)} passwords were checked"
     refused = [r for r in results if r[0] == 429 or (r[0] == 200 and "尝试次数过多，请 15 分钟后再试" in r[1])]
     assert len(refused) >= 5
+    assert len(checks) + len(refused) == 25
     # Each real user still logs in from their own address.
     assert html_login(users[0].username, PASSWORD, "10.2.2.2")()[0] == 302
     assert api_token(users[-1].username, PASSWORD, "10.3.3.3")()[0] == 200
