@@ -108,7 +108,7 @@ class Membership(models.Model):
 
 
 class LoginFailure(models.Model):
-    """Failed logins per username + IP, for rate limiting (works without a cache server)."""
+    """Failed logins per username + IP: the record staff read in the admin (the decision uses LoginThrottle)."""
 
     key = models.CharField(max_length=200, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -119,3 +119,22 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return f"{self.key}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+class LoginThrottle(models.Model):
+    """One counter row per limited key ("user:<name>|<ip>" or "ip:<ip>"): attempts reserved in the window.
+
+    An attempt is reserved by one conditional UPDATE before its password is checked, so parallel
+    requests cannot all pass a "not locked yet" check: the database hands out at most the limit.
+    """
+
+    key = models.CharField("键", max_length=200, unique=True)
+    attempts = models.PositiveIntegerField("窗口内尝试次数", default=0)
+    last_attempt_at = models.DateTimeField("最近一次尝试", db_index=True)
+
+    class Meta:
+        verbose_name = "登录限流计数"
+        verbose_name_plural = "登录限流计数"
+
+    def __str__(self):
+        return f"{self.key}（{self.attempts} 次）"

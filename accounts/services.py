@@ -4,7 +4,10 @@ Every function is keyword-only, atomic and checks the actor's rights itself, so 
 and the admin can all call it without re-implementing the rules.
 """
 
+import ipaddress
+import math
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,10 +15,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LoginFailure, Membership, Organization, User
+from accounts.models import LoginFailure, LoginThrottle, Membership, Organization, User
 from accounts.selectors import is_liaison, is_platform_admin, user_is_org_admin
 
 # --- validation helpers shared with forms -----------------------------------------------------
@@ -538,57 +542,150 @@ def api_token_revoke(*, user):
 
 
 # --- login rate limiting ----------------------------------------------------------------------
+# Two counters decide, both reserved atomically *before* a password is checked:
+#  * per username + address (LOGIN_MAX_FAILURES): guessing one account from one place. Keyed by
+#    address too, so an attacker cannot lock the real user (who logs in from elsewhere) out;
+#  * per address across all usernames (LOGIN_MAX_FAILURES_PER_IP): password spraying.
+# A reservation is one conditional UPDATE ("count + 1 where count < limit"), so with any number of
+# parallel requests the database hands out at most the limit; a refused request checks nothing.
+# LoginFailure rows stay as the record staff read in the admin.
+
+
+def _username_for_key(username):
+    # NFKC + casefold: "Park_Member" and full-width "ＰＡＲＫ_member" count as one name.
+    return unicodedata.normalize("NFKC", (username or "").strip()).casefold().replace("\x00", "")[:150]
+
+
+def _address_for_key(ip):
+    """The address a counter is keyed by: IPv6 by its /64 (one subscriber gets a whole /64)."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return (ip or "-").replace("\x00", "")[:45] or "-"
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _login_key(username, ip):
-    return f"{(username or '').strip().lower()[:150]}|{ip or '-'}"
+    return f"{_username_for_key(username)}|{_address_for_key(ip)}"
 
 
-def _window_start():
-    return timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+def _user_counter_key(username, ip):
+    return f"user:{_login_key(username, ip)}"
+
+
+def _ip_counter_key(ip):
+    return f"ip:{_address_for_key(ip)}"
+
+
+def _window_start(now=None):
+    return (now or timezone.now()) - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def _reserve(key, limit, now):
+    """Count one attempt against `key` unless it already has `limit` in the window; True if counted."""
+    expired = Q(last_attempt_at__lt=_window_start(now))
+    for _ in range(2):  # twice: a prune may delete a stale row between get_or_create and the UPDATE
+        LoginThrottle.objects.get_or_create(key=key, defaults={"attempts": 0, "last_attempt_at": now})
+        counted = LoginThrottle.objects.filter(Q(key=key) & (Q(attempts__lt=limit) | expired)).update(
+            attempts=Case(When(expired, then=Value(1)), default=F("attempts") + 1),
+            last_attempt_at=now,
+        )
+        if counted:
+            return True
+        if LoginThrottle.objects.filter(key=key).exists():
+            return False
+    return False
+
+
+def _prune(now):
+    """Delete records older than the window, skipping rows other requests hold (no lock waits, no deadlock)."""
+    cutoff = _window_start(now)
+    for model, field in ((LoginFailure, "created_at"), (LoginThrottle, "last_attempt_at")):
+        stale = model.objects.select_for_update(skip_locked=True).filter(**{f"{field}__lt": cutoff})
+        pks = list(stale.values_list("pk", flat=True)[:1000])
+        if pks:
+            model.objects.filter(pk__in=pks).delete()
+
+
+def _minutes_left(key, now):
+    last = LoginThrottle.objects.filter(key=key).values_list("last_attempt_at", flat=True).first() or now
+    seconds = (last + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS) - now).total_seconds()
+    # A parallel request may have stamped the row a moment after our `now`: never promise more than the window.
+    return max(1, math.ceil(min(seconds, settings.LOGIN_LOCKOUT_SECONDS) / 60))
+
+
+LOCKED_MESSAGE = "登录失败次数过多，该账号在此地址已被暂时锁定，请 {minutes} 分钟后再试。"
+IP_LOCKED_MESSAGE = "尝试次数过多，请 {minutes} 分钟后再试。"
+INVALID_LOGIN_MESSAGE = "用户名或密码不正确。请注意密码区分大小写。"
+
+
+def locked_message(minutes=None):
+    return LOCKED_MESSAGE.format(minutes=minutes or max(1, settings.LOGIN_LOCKOUT_SECONDS // 60))
+
+
+@transaction.atomic
+def login_attempt_reserve(*, username, ip):
+    """Reserve one password check for username at ip, or raise ValidationError(code="locked").
+
+    The address counter is taken first (always in this order, so two requests never wait on each
+    other's rows in opposite order); raising rolls back whatever this call counted, so a refused
+    request neither uses the address's budget nor extends a lock.
+    """
+    now = timezone.now()
+    ip_key, user_key = _ip_counter_key(ip), _user_counter_key(username, ip)
+    if not _reserve(ip_key, settings.LOGIN_MAX_FAILURES_PER_IP, now):
+        raise ValidationError(IP_LOCKED_MESSAGE.format(minutes=_minutes_left(ip_key, now)), code="locked")
+    if not _reserve(user_key, settings.LOGIN_MAX_FAILURES, now):
+        raise ValidationError(locked_message(_minutes_left(user_key, now)), code="locked")
 
 
 def login_is_locked(*, username, ip):
-    failures = LoginFailure.objects.filter(key=_login_key(username, ip), created_at__gte=_window_start()).count()
-    return failures >= settings.LOGIN_MAX_FAILURES
+    """True while username at ip has used up its attempts (a read: the decision is login_attempt_reserve)."""
+    now = timezone.now()
+    return LoginThrottle.objects.filter(
+        key=_user_counter_key(username, ip),
+        attempts__gte=settings.LOGIN_MAX_FAILURES,
+        last_attempt_at__gte=_window_start(now),
+    ).exists()
 
 
 @transaction.atomic
 def login_failure_record(*, username, ip):
+    """The attempt was already counted when reserved; keep the staff-readable record and prune."""
     LoginFailure.objects.create(key=_login_key(username, ip))
-    # Keep the table small: anything outside the window no longer counts.
-    LoginFailure.objects.filter(created_at__lt=_window_start()).delete()
+    _prune(timezone.now())
 
 
 @transaction.atomic
 def login_failures_clear(*, username, ip):
+    """A successful login: clear this user+address counter and give the address back its one attempt.
+
+    Only one: an attacker who owns an account cannot reset the address counter by logging in.
+    """
+    LoginThrottle.objects.filter(key=_ip_counter_key(ip), attempts__gt=0).update(attempts=F("attempts") - 1)
+    LoginThrottle.objects.filter(key=_user_counter_key(username, ip)).delete()
     LoginFailure.objects.filter(key=_login_key(username, ip)).delete()
 
 
-LOCKED_MESSAGE = "登录失败次数过多，该账号在此地址已被暂时锁定，请 {minutes} 分钟后再试。"
-INVALID_LOGIN_MESSAGE = "用户名或密码不正确。请注意密码区分大小写。"
-
-
-def locked_message():
-    return LOCKED_MESSAGE.format(minutes=max(1, settings.LOGIN_LOCKOUT_SECONDS // 60))
-
-
 def login_authenticate(*, request, username, password):
-    """Authenticate through the limiter: the page login and the token API share it.
+    """Authenticate through the limiter (accounts.backends.LimitedModelBackend does the counting).
 
-    Raises ValidationError (code "locked" or "invalid_login") with a Chinese message; while an
-    account+address is locked even the right password is refused, so guessing gains nothing.
+    The page login and the token API call this; the admin's login calls authenticate() and gets the
+    same limits. Raises ValidationError (code "locked" or "invalid_login") with a Chinese message;
+    while an account+address (or the address) is locked even the right password is refused and not
+    checked.
     """
-    ip = client_ip(request)
-    if login_is_locked(username=username, ip=ip):
-        raise ValidationError(locked_message(), code="locked")
     user = authenticate(request, username=username, password=password)
     if user is None:
-        login_failure_record(username=username, ip=ip)
+        ip = client_ip(request)
         if login_is_locked(username=username, ip=ip):
-            raise ValidationError(locked_message(), code="locked")
+            minutes = _minutes_left(_user_counter_key(username, ip), timezone.now())
+            raise ValidationError(locked_message(minutes), code="locked")
         raise ValidationError(INVALID_LOGIN_MESSAGE, code="invalid_login")
-    login_failures_clear(username=username, ip=ip)
     return user
 
 

@@ -24,7 +24,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership, Organization
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "accounts.backends.LimitedModelBackend"
 
 
 class LoginView(auth_views.LoginView):

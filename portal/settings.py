@@ -156,9 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Login rate limiting: failed attempts per username+IP in the window.
+# Login rate limiting (accounts.services.login_authenticate): password checks per username+IP,
+# and per IP across all usernames (password spraying), within LOGIN_LOCKOUT_SECONDS of the last one.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+# The only backend: ModelBackend behind the limiter, so the admin's login page is limited too.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]
 
 # --- i18n: Chinese first ----------------------------------------------------------------------
 # Chinese for everyone: the UI strings go through gettext so an English locale stays possible, but

@@ -2,12 +2,17 @@
 structure, the image recipe, the scripts, and `check --deploy` with production settings."""
 
 import ast
+import hashlib
 import importlib
 import os
 import re
 import secrets
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -242,6 +247,114 @@ def test_test_script_treats_no_tests_collected_as_a_failure(tmp_path):
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "collected no tests (exit code 5)" in result.stderr
+
+
+# --- scripts/run.sh for real: bind address, supervision, clean stop --------------------------------
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _listen_addresses(port):
+    """Local addresses LISTENing on `port`, from /proc/net/tcp{,6} (no ss/netstat needed)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def _processes_with(marker):
+    """PIDs of live processes whose environment contains `marker` (our temporary PORTAL_VAR_DIR)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environ = (entry / "environ").read_bytes()
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if marker.encode() in environ and state != "Z":
+                pids.append(int(entry.name))
+    return pids
+
+
+def _healthy(port):
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3).status == 200
+    except OSError:
+        return False
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _started_pids(output, name):
+    return [int(pid) for pid in re.findall(rf"{name} started \(pid (\d+)", output)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", ["SIGTERM", "SIGINT"])
+def test_run_script_restarts_a_dead_worker_and_stops_everything(tmp_path, stop_signal):
+    venv = Path(sys.prefix)
+    stamp = venv / ".requirements.sha256"
+    wanted = hashlib.sha256((REPO / "requirements.txt").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
+        pytest.skip("the venv is not at requirements.txt: run.sh would pip install")
+    port, var = _free_port(), tmp_path / "var"
+    dropped = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SITE_URL", "HOST", "PORTAL_TESTING", "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("PYTEST")}
+    env.update(PORT=str(port), PORTAL_VAR_DIR=str(var), VENV=str(venv), DEBUG="true", SKIP_APT="1")
+    log = tmp_path / "run.out"
+    with log.open("w") as out:
+        # Its own process group, as in a terminal: Ctrl-C is SIGINT to that group.
+        run = subprocess.Popen(["bash", "scripts/run.sh"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)  # fmt: skip
+    try:
+        _wait(lambda: "is running" in log.read_text(), 240, "run.sh to start")
+        output = log.read_text()
+        assert f"http://127.0.0.1:{port}/" in output  # SITE_URL follows PORT
+        assert _listen_addresses(port) == {"0100007F"}  # 127.0.0.1 only, not 0.0.0.0
+        web = _started_pids(output, "web")[0]
+        assert f"SITE_URL=http://127.0.0.1:{port}\0".encode() in Path(f"/proc/{web}/environ").read_bytes()
+
+        if stop_signal == "SIGTERM":
+            for name in ("worker", "beat"):
+                (old,) = _started_pids(log.read_text(), name)
+                os.kill(old, signal.SIGKILL)
+                new = _wait(lambda n=name: _started_pids(log.read_text(), n)[1:], 30, f"{name} to be restarted")[0]
+                assert new != old and os.path.exists(f"/proc/{new}")
+                assert _healthy(port), "the web server stopped serving when the worker died"
+                assert f"{name} (pid {old}) exited; restarting" in (var / "log" / f"{name}.log").read_text()
+            assert run.poll() is None
+            os.kill(run.pid, signal.SIGTERM)
+        else:
+            os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=40) == 0
+        _wait(lambda: not _processes_with(str(var)), 10, "every child to exit")
+        assert not _healthy(port)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- run.sh output ---\n{log.read_text()[-3000:]}") from None
+    finally:
+        for pid in _processes_with(str(var)):  # only what this test started (its own PORTAL_VAR_DIR)
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_readme_documents_every_variable_the_settings_read():
