@@ -41,9 +41,9 @@ if [ "$#" -eq 0 ]; then
     case "${DATABASE_URL:-sqlite}" in
         sqlite*)
             # On SQLite the worker-kill fault tests also need a file test database of their own
-            # (on PostgreSQL they already ran in the main invocation).
+            # (on PostgreSQL they already ran in the main invocation); so does the parallel login-race test.
             say "pytest worker fault tests (real worker, SIGKILL mid-rematch / mid-import)"
-            "$PY" -m pytest -q -ra tests/faults/test_worker_killed.py tests/faults/test_import_in_worker.py
+            "$PY" -m pytest -q -ra tests/faults/test_worker_killed.py tests/faults/test_import_in_worker.py tests/security/test_login_race.py
             rc_faults=$?
             if [ "$rc" -eq 0 ]; then rc=$rc_faults; fi
             ;;

@@ -59,3 +59,10 @@ def test_outbox_admin_lists_pending_tasks_in_chinese_and_sends_them(admin_client
     )
     message.refresh_from_db()
     assert message.attempts == 1  # tried once: sent, or kept pending with the broker's error
+
+
+def test_admin_index_is_chinese_including_celery_results(admin_client):
+    page = admin_client.get(reverse("admin:index")).text
+    assert "后台任务结果" in page and "待发任务" in page
+    for english in ("Celery Results", "Task results", "Group results"):
+        assert english not in page
