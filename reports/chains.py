@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import IndustryChain
 from catalog.selectors import published_demands, published_supplies
-from matching.lexical import tokenize
+from matching.lexical import display_terms, tokenize
 from matching.models import Match
 from reports.models import (
     AchievementItem,
@@ -217,7 +217,7 @@ def _query_tokens(segment, demands):
     if entry:
         parts.append(entry.description)
     parts += [f"{d.title} {d.description[:300]}" for d in demands[:20]]
-    return set(tokenize(" ".join(parts)))
+    return set(display_terms(tokenize(" ".join(parts))))
 
 
 def _fit(segment, chain_ids, root_id):
@@ -233,8 +233,9 @@ def candidates(segment, *, demands=None, limit=30):
     """Ranked candidates that could fill a 环节 across kinds.
 
     score = chain fit (同环节 60 / 整条产业链 30 / 同链其他环节 15)
-          + 40 × min(1, shared keywords / 6), keywords by the platform's tokenizer (jieba + 产业词典)
-            over the 环节's name, description, chain keywords and its demands' texts.
+          + 40 × min(1, shared keywords / 6), keywords by the platform's tokenizer (jieba + 产业词典;
+            the words a person can read: no synonym markers or single characters) over the 环节's name,
+            description, chain keywords and its demands' texts.
     """
     demands = segment_demands(segment) if demands is None else demands
     root = segment.parent or segment
@@ -260,7 +261,7 @@ def candidates(segment, *, demands=None, limit=30):
     rows = []
     for kind, item, chain_ids, text, org in pool:
         fit, fit_reason = _fit(segment, chain_ids, root.pk)
-        shared = sorted(query & set(tokenize(text)), key=len, reverse=True)
+        shared = sorted(query & set(display_terms(tokenize(text))), key=lambda w: (-len(w), w))
         text_points = round(TEXT_POINTS * min(1.0, len(shared) / TEXT_SATURATION), 1)
         reasons = [fit_reason]
         if shared:

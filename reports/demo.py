@@ -36,7 +36,9 @@ def ensure_demo_segments():
 
 
 def place_demands_on_segments():
-    """Demo demand sheets name only the chain: put each on the 环节 whose words it shares most."""
+    """Demo demand sheets name only the chain: put a demand on the 环节 whose words it shares most when
+    that is clear (at least two shared words and more than any other 环节); the rest stay on the chain
+    (shown as 未细分到环节)."""
     moved = 0
     positions = {p.segment_id: p.description for p in SegmentPosition.objects.all()}
     for root in IndustryChain.objects.filter(parent__isnull=True).prefetch_related("segments"):
@@ -46,8 +48,11 @@ def place_demands_on_segments():
         vocab = {s.pk: set(tokenize(f"{s.name} {s.keywords} {positions.get(s.pk, '')}")) for s in segments}
         for demand in Demand.objects.filter(chain=root):
             words = set(tokenize(f"{demand.title} {demand.description}"))
-            best = max(segments, key=lambda s: (len(words & vocab[s.pk]), -s.sort_order))
-            if words & vocab[best.pk]:
+            ranked = sorted(segments, key=lambda s: (-len(words & vocab[s.pk]), s.sort_order))
+            best = ranked[0]
+            shared = len(words & vocab[best.pk])
+            runner_up = len(words & vocab[ranked[1].pk]) if len(ranked) > 1 else 0
+            if shared >= 2 and shared > runner_up:
                 Demand.objects.filter(pk=demand.pk).update(chain=best)
                 moved += 1
     return moved
