@@ -361,28 +361,47 @@ def capital_map():
     return {"rows": rows}
 
 
+MAP_LIST_LIMIT = 100
+
+
 def policy_map():
-    """政策图谱: the staff-maintained directory; chart = #policies per related chain (未分类 if none)."""
-    items = list(PolicyItem.objects.select_related("region").prefetch_related("chains"))
-    counts = defaultdict(int)
-    for item in items:
-        names = [c.name for c in item.chains.all()] or ["未分类"]
-        for name in names:
-            counts[name] += 1
+    """政策图谱: #policies per related chain (a 环节 counts for its chain; 未分类 if none) and the
+    newest MAP_LIST_LIMIT policies (the directory lists them all)."""
+    through = PolicyItem.chains.through
+    per_chain = (
+        through.objects.annotate(chain_key=Coalesce(F("industrychain__parent_id"), F("industrychain_id")))
+        .values("chain_key")
+        .order_by()
+        .annotate(n=Count("policyitem_id", distinct=True))
+    )
+    names = _names(IndustryChain, [row["chain_key"] for row in per_chain])
+    counts = {names.get(row["chain_key"], "未分类"): row["n"] for row in per_chain}
+    unclassified = PolicyItem.objects.filter(chains__isnull=True).count()
+    if unclassified:
+        counts["未分类"] = counts.get("未分类", 0) + unclassified
+    items = list(
+        PolicyItem.objects.select_related("region")
+        .prefetch_related("chains")
+        .order_by("-published_on", "-id")[:MAP_LIST_LIMIT]
+    )
     return {
         "items": items,
+        "total": PolicyItem.objects.count(),
         "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
     }
 
 
 def platform_map():
-    """平台图谱: the staff-maintained directory; chart = #platforms per type."""
-    items = list(PlatformItem.objects.select_related("region", "organization").prefetch_related("chains"))
-    counts = defaultdict(int)
-    for item in items:
-        counts[item.get_kind_display()] += 1
+    """平台图谱: #platforms per type and the first MAP_LIST_LIMIT platforms by name."""
+    labels = dict(PlatformItem.Kind.choices)
+    per_kind = PlatformItem.objects.values("kind").order_by().annotate(n=Count("id"))
+    counts = {labels.get(row["kind"], row["kind"]): row["n"] for row in per_kind}
+    items = list(
+        PlatformItem.objects.select_related("region", "organization").prefetch_related("chains")[:MAP_LIST_LIMIT]
+    )
     return {
         "items": items,
+        "total": sum(counts.values()),
         "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
     }
 
