@@ -92,13 +92,17 @@ def seed_positions(IndustryChain, SegmentPosition):
         )
 
 
-def records_from_supplies(Supply, TalentItem, AchievementItem, InvestorItem):
-    """Create the directory record of each 人才团队/技术成果/资本 supply that has none. Idempotent.
+LINKED_SUPPLY_TYPES = ("人才团队", "技术成果", "资本")
 
-    Returns the number of records created per kind.
+
+def records_from_supplies(Supply, TalentItem, AchievementItem, InvestorItem, supply_ids=None):
+    """Create the directory record of each 人才团队/技术成果/资本 supply that has none (all of them,
+    or those in `supply_ids`). Idempotent. Returns the number of records created per kind.
     """
     created = {"talent": 0, "achievement": 0, "investor": 0}
     base = Supply.objects.select_related("chain")
+    if supply_ids is not None:
+        base = base.filter(pk__in=supply_ids)
     for s in base.filter(supply_type="人才团队", talent_item__isnull=True):
         TalentItem.objects.create(
             name=s.title[:120],

@@ -86,9 +86,9 @@ def test_talent_and_platform_formulas(supplier_org, park_org, demand):
     factories.DemandFactory(demand_list=demand.demand_list, chain=seg)
     menu = factories.SupplyMenuFactory(organization=supplier_org)
     supply = factories.SupplyFactory(menu=menu, supply_type="人才团队", chain=seg)
-    t = TalentItem.objects.create(
-        name="团队", organization=supplier_org, research="x", chain=seg, willingness="full_time", supply=supply
-    )
+    t = TalentItem.objects.get(supply=supply)  # created with the supply
+    t.willingness = "full_time"
+    t.save()
     CaseFactory(demand=demand, supply_org=supplier_org, supply=supply, met_at=timezone.now(), stage=Case.Stage.SIGNED)
     row = evaluations.ranked("talent")["rows"][0]
     assert row["item"] == t

@@ -209,6 +209,9 @@ def test_existing_supplies_become_records(supplier_org):
     factories.SupplyFactory(menu=menu, supply_type="技术成果", title="力控算法", maturity="中试")
     factories.SupplyFactory(menu=menu, supply_type="资本", title="天使基金", price_wan=5000)
     factories.SupplyFactory(menu=menu, supply_type="产品", title="机械臂")
+    # the bulk importer bypasses post_save: start from supplies without records, as the migration does
+    for model in (TalentItem, AchievementItem, InvestorItem):
+        model.objects.all().delete()
     created = records_from_supplies(Supply, TalentItem, AchievementItem, InvestorItem)
     assert created == {"talent": 1, "achievement": 1, "investor": 1}
     assert AchievementItem.objects.get().trl == 6
@@ -248,3 +251,10 @@ def test_directory_list_query_count_is_constant(client, supplier_org, kind, djan
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse("reports:directory_list", args=[kind]))
     assert response.status_code == 200
+
+
+def test_a_new_talent_supply_gets_its_record(supplier_org):
+    supply = factories.SupplyFactory(
+        menu=factories.SupplyMenuFactory(organization=supplier_org), supply_type="人才团队", title="新算法团队"
+    )
+    assert TalentItem.objects.get().supply == supply
