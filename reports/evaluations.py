@@ -196,7 +196,7 @@ def _inputs(kind, objects):
     return values
 
 
-def objects_for(kind, *, chain_id=None):
+def objects_for(kind, *, chain_id=None, pk=None):
     if kind == "achievement":
         qs = AchievementItem.objects.select_related("organization", "chain")
     elif kind == "talent":
@@ -205,6 +205,8 @@ def objects_for(kind, *, chain_id=None):
         qs = PlatformItem.objects.select_related("organization").annotate(n_chains=Count("chains", distinct=True))
     else:
         qs = _project_cases().select_related("demand", "demand__chain", "demand__organization", "supply_org")
+    if pk is not None:
+        qs = qs.filter(pk=pk)
     if chain_id:
         ids = chain_ids_under(chain_id)
         if kind == "platform":

@@ -427,7 +427,7 @@ def evaluation_weights(request, kind):
 
 def evaluation_detail(request, kind, pk):
     _evaluation_kind(request, kind)
-    objects = [o for o in evaluations.objects_for(kind) if o.pk == pk]
+    objects = evaluations.objects_for(kind, pk=pk)
     if not objects:
         raise Http404
     weight_set = evaluations.current_weight_set(kind)

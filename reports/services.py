@@ -34,10 +34,11 @@ def _write(*, directory, actor, item, values):
                 raise ValidationError({"organization": "请选择所属单位。"})
             if chosen is not None:
                 item.organization = chosen
-        elif is_new:
-            item.organization = selectors.acting_org(actor)
-        elif chosen is not None and chosen.pk != item.organization_id:
-            raise PermissionDenied("不能把记录改到其他单位名下。")
+        else:
+            own = selectors.acting_org(actor) if is_new else item.organization
+            if chosen is not None and chosen.pk != own.pk:
+                raise PermissionDenied(f"只能录入本单位（{own.name}）的{directory.label}记录。")
+            item.organization = own
     for name, value in values.items():
         setattr(item, name, value)
     item.full_clean(exclude=list(directory.m2m))

@@ -224,6 +224,7 @@ def _bulk(n, park_org, supplier_org):
 MAP_URLS = [
     ("reports:chain_overview", None),
     ("reports:chain_detail", "root"),
+    ("reports:segment_detail", "segment"),
     ("reports:resource_map", "talent"),
     ("reports:resource_map", "technology"),
     ("reports:resource_map", "capital"),
@@ -233,14 +234,18 @@ MAP_URLS = [
 
 
 @pytest.mark.parametrize("name,arg", MAP_URLS)
-def test_map_query_count_constant(client, park_org, supplier_org, name, arg, django_assert_max_num_queries):
+def test_map_query_count_constant(client, liaison, park_org, supplier_org, name, arg, django_assert_max_num_queries):
     def url():
         if arg is None:
             return reverse(name)
         if arg == "root":
             return reverse(name, args=[IndustryChain.objects.get(name="第三代半导体").pk])
+        if arg == "segment":
+            return reverse(name, args=[IndustryChain.objects.get(name="碳化硅").pk])
         return reverse(name, args=[arg])
 
+    EventFactory()
+    client.force_login(liaison)  # the staff view of a 环节 adds the events and the action forms
     _bulk(5, park_org, supplier_org)
     with django_assert_max_num_queries(40) as small:
         assert client.get(url()).status_code == 200

@@ -258,3 +258,19 @@ def test_a_new_talent_supply_gets_its_record(supplier_org):
         menu=factories.SupplyMenuFactory(organization=supplier_org), supply_type="人才团队", title="新算法团队"
     )
     assert TalentItem.objects.get().supply == supply
+
+
+def test_member_cannot_import_for_another_org_and_admin_must_name_one(client, supplier_user, other_org, platform_admin):
+    header = ["姓名/团队名称", "类型", "所属单位", "研究方向", "产业链/环节", "合作意愿"]
+    row = ["视觉团队", "团队", other_org.name, "3D视觉", "工业机器人", "兼职"]
+    client.force_login(supplier_user)
+    response = client.post(reverse("reports:directory_import", args=["talent"]), {"file": _upload([header, row])})
+    assert "第2行: 只能录入本单位（北京智元协作机器人有限公司）的人才记录。" in response.content.decode()
+    client.force_login(platform_admin)
+    row[2] = ""
+    response = client.post(reverse("reports:directory_import", args=["talent"]), {"file": _upload([header, row])})
+    assert "第2行「所属单位」: 请选择所属单位。" in response.content.decode()
+    assert not TalentItem.objects.exists()
+    row[2] = other_org.name
+    response = client.post(reverse("reports:directory_import", args=["talent"]), {"file": _upload([header, row])})
+    assert response.status_code == 302 and TalentItem.objects.get().organization == other_org
