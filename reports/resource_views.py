@@ -15,7 +15,7 @@ from accounts.models import Organization
 from accounts.selectors import is_liaison, is_platform_admin, user_acts_for_region
 from catalog.models import IndustryChain
 from catalog.selectors import published_demands
-from events.models import Event
+from events.models import Event, Invitation
 from events.services import invitation_send
 from followups.models import Case
 from followups.services import case_open
@@ -23,6 +23,7 @@ from reports import chains as chain_maps
 from reports import evaluations, selectors, services
 from reports.directories import DIRECTORIES, get_directory
 from reports.forms import ImportForm, ReviewForm, WeightsForm, directory_form_class
+from reports.models import WeightSet
 from reports.xlsx import xlsx_response
 
 PAGE_SIZE = 200
@@ -252,6 +253,14 @@ def segment_detail(request, pk):
         )
         policies = chain_maps.policies_for(selected)
     staff = is_liaison(request.user)
+    events = list(_upcoming_events()[:20]) if staff else []
+    invited = {}
+    if events:
+        org_ids = [c["organization"].pk for c in ranked if c["organization"]]
+        for inv in Invitation.objects.filter(event__in=events, organization_id__in=org_ids).select_related("event"):
+            invited.setdefault(inv.organization_id, []).append(inv.event.name)
+    for c in ranked:
+        c["invited_to"] = invited.get(c["organization"].pk, []) if c["organization"] else []
     return render(
         request,
         "reports/segment_detail.html",
@@ -262,7 +271,7 @@ def segment_detail(request, pk):
             "candidates": ranked,
             "selected": selected,
             "policies": policies,
-            "events": list(_upcoming_events()[:20]) if staff else [],
+            "events": events,
             "can_act": staff and _may_act_on_segment(request.user, demands),
             "is_staff_view": staff,
             "directories": DIRECTORIES,
@@ -390,6 +399,10 @@ def evaluation_list(request, kind):
             "rows": rows,
             "tree": tree,
             "weight_set": data["weight_set"],
+            "weight_history": list(
+                WeightSet.objects.filter(kind=kind).select_related("created_by").order_by("-created_at", "-id")[:5]
+            ),
+            "indicator_labels": {i.key: i.label for i in data["indicators"]},
             "form": form,
             "chart": chart,
             "chains": IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order"),

@@ -155,6 +155,13 @@ def test_covering_liaison_invites_two_candidates(client, chain_data, liaison, su
         "北京新锐机器视觉科技有限公司",
     }
     assert Invitation.objects.filter(event=event, organization=supplier_org).get().reasons
+    page = client.get(reverse("reports:segment_detail", args=[seg.pk])).text
+    assert "已邀请" in page and event.name in page
+    again = client.post(
+        reverse("reports:segment_invite", args=[seg.pk]), {"event": event.pk, "organization": [second.pk]}, follow=True
+    )
+    assert "已被邀请参加本次对接会" in again.text
+    assert Invitation.objects.filter(event=event).count() == 2
 
 
 @pytest.mark.parametrize("persona,status", [(None, 302), ("supplier_user", 404), ("owner", 404)])

@@ -141,9 +141,18 @@ def test_weight_change_is_versioned_audited_and_reranks(client, achievements, li
     page = response.text
     assert page.index("氮化镓外延") < page.index("碳化硅抛光")
     assert "只看团队" in page
-    ws = WeightSet.objects.get()
+    client.post(
+        reverse("reports:evaluation_weights", args=["achievement"]),
+        {"w_trl": "30", "w_ip": "20", "w_team": "15", "w_market": "20", "w_transfer": "15", "note": "恢复默认"},
+    )
+    history = client.get(url).text
+    assert 'id="weight-history"' in history and "只看团队" in history and "恢复默认" in history
+    assert history.index("碳化硅抛光") < history.index("氮化镓外延")
+    assert WeightSet.objects.count() == 2
+    ws = WeightSet.objects.order_by("id").first()
     assert ws.created_by == liaison and ws.weights["team"] == 10
     entry = AuditEntry.objects.get(object_id=str(ws.pk), content_type__model="weightset")
+    assert entry.actor == liaison
     assert entry.changes["trl"] == {"before": 30.0, "after": 0.0}
     assert ReviewScore.objects.filter(reviewer=liaison).count() == 2
 
