@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.selectors import is_platform_admin
 from reports.models import (
     AchievementItem,
     InvestorItem,
@@ -28,8 +29,22 @@ class PlatformItemAdmin(admin.ModelAdmin):
     filter_horizontal = ("chains",)
 
 
+class OrganisationContentAdmin(admin.ModelAdmin):
+    """人才/成果/资本 belong to an organisation: in the admin only platform admins change them
+    (liaison staff never edit an organisation's content, whatever Django permissions they hold)."""
+
+    def has_add_permission(self, request):
+        return is_platform_admin(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_platform_admin(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform_admin(request.user) and super().has_delete_permission(request, obj)
+
+
 @admin.register(TalentItem)
-class TalentItemAdmin(admin.ModelAdmin):
+class TalentItemAdmin(OrganisationContentAdmin):
     list_display = ("name", "kind", "organization", "chain", "willingness")
     list_filter = ("kind", "willingness")
     search_fields = ("name", "research")
@@ -37,7 +52,7 @@ class TalentItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(AchievementItem)
-class AchievementItemAdmin(admin.ModelAdmin):
+class AchievementItemAdmin(OrganisationContentAdmin):
     list_display = ("title", "organization", "chain", "trl", "transfer_mode")
     list_filter = ("trl", "transfer_mode")
     search_fields = ("title", "description", "patents")
@@ -45,7 +60,7 @@ class AchievementItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvestorItem)
-class InvestorItemAdmin(admin.ModelAdmin):
+class InvestorItemAdmin(OrganisationContentAdmin):
     list_display = ("name", "organization", "fund_size_yi")
     search_fields = ("name", "description")
     filter_horizontal = ("chains",)

@@ -146,7 +146,7 @@ def directory_edit(request, kind, pk=None):
     if not allowed:
         raise Http404
     form_class = directory_form_class(directory)
-    show_org = is_platform_admin(request.user) or not directory.org_owned
+    show_org = is_platform_admin(request.user) or (not directory.org_owned and is_liaison(request.user))
     form = form_class(request.POST or None, instance=instance, show_organization=show_org)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.fields}
@@ -160,6 +160,8 @@ def directory_edit(request, kind, pk=None):
         except ValidationError as exc:
             for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
                 form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("reports:directory_detail", kind=kind, pk=item.pk)

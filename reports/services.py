@@ -39,6 +39,10 @@ def _write(*, directory, actor, item, values):
             if chosen is not None and chosen.pk != own.pk:
                 raise PermissionDenied(f"只能录入本单位（{own.name}）的{directory.label}记录。")
             item.organization = own
+    elif "organization" in values and not selectors.is_liaison(actor):
+        # A member of a platform's 依托单位 keeps it under their organisation.
+        if getattr(values.pop("organization"), "pk", None) != item.organization_id:
+            raise PermissionDenied("只有对接专员或平台管理员可以更改依托单位。")
     for name, value in values.items():
         setattr(item, name, value)
     item.full_clean(exclude=list(directory.m2m))

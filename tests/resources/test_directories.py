@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -274,3 +275,33 @@ def test_member_cannot_import_for_another_org_and_admin_must_name_one(client, su
     row[2] = other_org.name
     response = client.post(reverse("reports:directory_import", args=["talent"]), {"file": _upload([header, row])})
     assert response.status_code == 302 and TalentItem.objects.get().organization == other_org
+
+
+def test_host_org_member_edits_its_platform_but_not_its_host(client, supplier_user, supplier_org, other_member):
+    platform = PlatformItem.objects.create(name="北京协作机器人创新中心", kind="innovation", organization=supplier_org)
+    url = reverse("reports:directory_edit", args=["platform", platform.pk])
+    client.force_login(other_member)
+    assert client.get(url).status_code == 404
+    client.force_login(supplier_user)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="organization"' not in page.text
+    response = client.post(url, {"name": platform.name, "kind": "lab", "services": "力控测试"})
+    assert response.status_code == 302
+    platform.refresh_from_db()
+    assert platform.kind == "lab" and platform.organization == supplier_org
+
+
+def test_admin_changes_of_org_content_need_a_platform_admin(client, supplier_org, liaison, platform_admin):
+    item = _talent(supplier_org)
+    liaison.is_staff = True
+    liaison.save()
+    liaison.user_permissions.set(Permission.objects.filter(content_type__app_label="reports"))
+    client.force_login(liaison)  # every Django permission on reports, still liaison staff
+    url = reverse("admin:reports_talentitem_change", args=[item.pk])
+    assert client.post(url, {"name": "改名"}).status_code == 403
+    item.refresh_from_db()
+    assert item.name == "先进功率器件团队"
+    platform_admin.is_staff = platform_admin.is_superuser = True
+    platform_admin.save()
+    client.force_login(platform_admin)
+    assert client.get(url).status_code == 200
