@@ -13,6 +13,7 @@ from followups.models import Case
 from reports import chains as chain_maps
 from reports.models import AchievementItem, PlatformItem, ReviewScore, TalentItem, WeightSet, Willingness
 from reports.selectors import (
+    PROGRESS_POINTS,
     SIGNED_STAGES,
     _project_cases,
     amount_points,
@@ -73,14 +74,6 @@ INDICATORS = {
     ],
 }
 LABELS = {"project": "项目评价", "achievement": "成果评价", "talent": "人才评价", "platform": "平台评价"}
-PROGRESS_POINTS = {
-    Case.Stage.RECOMMENDED: 0,
-    Case.Stage.INTENT: 25,
-    Case.Stage.NEGOTIATING: 50,
-    Case.Stage.SIGNED: 75,
-    Case.Stage.LANDED: 100,
-    Case.Stage.TERMINATED: 0,
-}
 GAP_FIT_POINTS = {"gap": 100, "weak": 70, "covered": 40, "idle": 40}
 WILLINGNESS_POINTS = {Willingness.FULL_TIME: 100, Willingness.COOPERATION: 70, Willingness.PART_TIME: 50}
 

@@ -1,8 +1,7 @@
-"""Outcome dashboard, upward report, 六图谱 and 四评价 pages.
+"""Outcome dashboard, upward report and the count maps (人才/技术/资本/政策/平台图谱).
 
-Access: aggregate figures (dashboard, resource maps, 成果/人才/平台 evaluations) are public;
-anything naming a 对接项目 (upward export with project rows, 项目 evaluation) is staff only and
-404 for everyone else. Directories (政策/平台) are edited by staff.
+Access: aggregate figures are public; the upward export naming 对接项目 is staff only (404 for
+everyone else). The 产业图谱 panorama, the directories and the 四评价 are in resource_views.py.
 """
 
 from django.contrib import messages
@@ -22,12 +21,6 @@ MAPS = {
     "capital": "资本图谱",
     "policy": "政策图谱",
     "platform": "平台图谱",
-}
-EVALUATIONS = {
-    "project": "项目评价",
-    "achievement": "成果评价",
-    "talent": "人才评价",
-    "platform": "平台评价",
 }
 DIRECTORY_OF_MAP = {
     "talent": "talent",
@@ -102,8 +95,6 @@ def dashboard(request):
             "trend": trend,
             "charts": charts,
             "is_staff_view": is_liaison(request.user),
-            "maps": MAPS,
-            "evaluations": EVALUATIONS,
         },
     )
 
@@ -200,8 +191,6 @@ def resource_map(request, kind):
     context = {
         "kind": kind,
         "title": MAPS[kind],
-        "maps": MAPS,
-        "evaluations": EVALUATIONS,
         "is_staff_view": is_liaison(request.user),
         "directory_kind": DIRECTORY_OF_MAP.get(kind),
     }
