@@ -48,7 +48,9 @@ def _rows(directory, items):
 def directory_list(request, kind):
     directory = _directory_or_404(kind)
     chain_id, q = _chain_param(request), request.GET.get("q", "").strip()[:50]
-    items = list(selectors.directory_items(directory, chain_id=chain_id, q=q)[:PAGE_SIZE])
+    qs = selectors.directory_items(directory, chain_id=chain_id, q=q)
+    items = list(qs[:PAGE_SIZE])
+    total = len(items) if len(items) < PAGE_SIZE else qs.count()
     chain = IndustryChain.objects.filter(pk=chain_id).first() if chain_id else None
     return render(
         request,
@@ -62,6 +64,8 @@ def directory_list(request, kind):
             "q": q,
             "chains": IndustryChain.objects.select_related("parent").order_by("sort_order", "name"),
             "can_create": selectors.can_create(request.user, directory),
+            "total": total,
+            "page_size": PAGE_SIZE,
             "query": request.GET.urlencode(),
         },
     )
