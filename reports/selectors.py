@@ -21,10 +21,11 @@ from django.db.models import Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from catalog.models import DemandType, IndustryChain, Maturity, Region, SupplyType
-from catalog.selectors import published_demands, published_supplies
+from accounts.selectors import is_liaison, is_platform_admin, user_active_membership, user_org_ids
+from catalog.models import DemandType, IndustryChain, Region
+from catalog.selectors import published_demands
 from followups.models import Case
-from reports.models import PlatformItem, PolicyItem
+from reports.models import AchievementItem, InvestorItem, PlatformItem, PolicyItem, TalentItem
 
 SIGNED_STAGES = [Case.Stage.SIGNED, Case.Stage.LANDED]
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
@@ -286,42 +287,6 @@ def _chains():
     return list(IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name"))
 
 
-def industry_map():
-    """产业图谱: published demands per (chain, Shandong city) and published supplies per chain.
-
-    cell(chain, city) = #published demands whose top-level chain is `chain` and whose 市 is `city`.
-    """
-    demand_rows = (
-        published_demands()
-        .annotate(chain_key=chain_expr(), city_key=city_expr())
-        .values("chain_key", "city_key")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    supply_counts = dict(
-        published_supplies()
-        .annotate(chain_key=chain_expr())
-        .values("chain_key")
-        .order_by()
-        .annotate(n=Count("id"))
-        .values_list("chain_key", "n")
-    )
-    cells = defaultdict(int)
-    city_ids = set()
-    for row in demand_rows:
-        cells[(row["chain_key"], row["city_key"])] += row["n"]
-        city_ids.add(row["city_key"])
-    cities = sorted(Region.objects.filter(pk__in=[c for c in city_ids if c]), key=lambda r: r.full_name)
-    chains = [c for c in _chains() if supply_counts.get(c.pk) or any(cells.get((c.pk, city.pk)) for city in cities)]
-    rows = []
-    for chain in chains:
-        counts = [cells.get((chain.pk, city.pk), 0) for city in cities]
-        rows.append(
-            {"chain": chain.name, "counts": counts, "demands": sum(counts), "supplies": supply_counts.get(chain.pk, 0)}
-        )
-    return {"cities": [c.name for c in cities], "rows": rows}
-
-
 def _by_chain(qs, amount_field=None):
     annotations = {"n": Count("id")}
     if amount_field:
@@ -333,42 +298,51 @@ def _by_chain(qs, amount_field=None):
 
 
 def talent_map():
-    """人才图谱: per chain, #published 人才团队 supplies and #published 人才引进 demands."""
-    supplies = _by_chain(published_supplies().filter(supply_type=SupplyType.TALENT))
+    """人才图谱: per chain, #人才 records (on the chain or its 环节) and #published 人才引进 demands."""
+    supplies = _by_chain(TalentItem.objects.all())
     demands = _by_chain(published_demands().filter(demand_type=DemandType.TALENT))
     rows = []
     for chain in _chains():
         s, d = supplies.get(chain.pk, {}).get("n", 0), demands.get(chain.pk, {}).get("n", 0)
         if s or d:
-            rows.append({"chain": chain.name, "supplies": s, "demands": d})
+            rows.append({"chain": chain.pk, "chain_name": chain.name, "supplies": s, "demands": d})
     return {"rows": rows}
 
 
+TRL_BANDS = [("原理与概念（1–3 级）", 1, 3), ("实验室与中试（4–6 级）", 4, 6), ("工程化与产业化（7–9 级）", 7, 9)]
+
+
 def technology_map():
-    """技术图谱: per chain, #published 技术成果 supplies by 成熟度 (实验室/中试/小批量/量产/未填)."""
-    levels = [m.value for m in Maturity] + [""]
+    """技术图谱: per chain, #科技成果 records by 技术就绪水平 band (1–3, 4–6, 7–9)."""
     rows_qs = (
-        published_supplies()
-        .filter(supply_type=SupplyType.TECHNOLOGY)
-        .annotate(chain_key=chain_expr())
-        .values("chain_key", "maturity")
+        AchievementItem.objects.annotate(chain_key=chain_expr())
+        .values("chain_key", "trl")
         .order_by()
         .annotate(n=Count("id"))
     )
     cells = defaultdict(int)
     for row in rows_qs:
-        cells[(row["chain_key"], row["maturity"] or "")] += row["n"]
+        band = next(i for i, (_, lo, hi) in enumerate(TRL_BANDS) if lo <= row["trl"] <= hi)
+        cells[(row["chain_key"], band)] += row["n"]
     rows = []
     for chain in _chains():
-        counts = [cells.get((chain.pk, level), 0) for level in levels]
+        counts = [cells.get((chain.pk, i), 0) for i in range(len(TRL_BANDS))]
         if any(counts):
-            rows.append({"chain": chain.name, "counts": counts, "total": sum(counts)})
-    return {"levels": [level or "未填" for level in levels], "rows": rows}
+            rows.append({"chain": chain.pk, "chain_name": chain.name, "counts": counts, "total": sum(counts)})
+    return {"levels": [label for label, _, _ in TRL_BANDS], "rows": rows}
 
 
 def capital_map():
-    """资本图谱: per chain, #published 资本 supplies with Σ price_wan, and #published 投融资 demands with Σ budget_wan."""
-    supplies = _by_chain(published_supplies().filter(supply_type=SupplyType.CAPITAL), "price_wan")
+    """资本图谱: per chain, #资本 records focusing on it (or its 环节) with Σ 单笔投资上限 (万元), and
+    #published 投融资 demands with Σ budget_wan."""
+    through = InvestorItem.chains.through
+    supply_rows = (
+        through.objects.annotate(chain_key=Coalesce(F("industrychain__parent_id"), F("industrychain_id")))
+        .values("chain_key")
+        .order_by()
+        .annotate(n=Count("investoritem_id", distinct=True), amount=Coalesce(Sum("investoritem__ticket_max_wan"), ZERO))
+    )
+    supplies = {row["chain_key"]: row for row in supply_rows}
     demands = _by_chain(published_demands().filter(demand_type=DemandType.FINANCE), "budget_wan")
     rows = []
     for chain in _chains():
@@ -376,7 +350,8 @@ def capital_map():
         if s or d:
             rows.append(
                 {
-                    "chain": chain.name,
+                    "chain": chain.pk,
+                    "chain_name": chain.name,
                     "supplies": s.get("n", 0),
                     "supply_amount": s.get("amount", Decimal("0")),
                     "demands": d.get("n", 0),
@@ -386,66 +361,52 @@ def capital_map():
     return {"rows": rows}
 
 
+MAP_LIST_LIMIT = 100
+
+
 def policy_map():
-    """政策图谱: the staff-maintained directory; chart = #policies per related chain (未分类 if none)."""
-    items = list(PolicyItem.objects.select_related("region").prefetch_related("chains"))
-    counts = defaultdict(int)
-    for item in items:
-        names = [c.name for c in item.chains.all()] or ["未分类"]
-        for name in names:
-            counts[name] += 1
+    """政策图谱: #policies per related chain (a 环节 counts for its chain; 未分类 if none) and the
+    newest MAP_LIST_LIMIT policies (the directory lists them all)."""
+    through = PolicyItem.chains.through
+    per_chain = (
+        through.objects.annotate(chain_key=Coalesce(F("industrychain__parent_id"), F("industrychain_id")))
+        .values("chain_key")
+        .order_by()
+        .annotate(n=Count("policyitem_id", distinct=True))
+    )
+    names = _names(IndustryChain, [row["chain_key"] for row in per_chain])
+    counts = {names.get(row["chain_key"], "未分类"): row["n"] for row in per_chain}
+    unclassified = PolicyItem.objects.filter(chains__isnull=True).count()
+    if unclassified:
+        counts["未分类"] = counts.get("未分类", 0) + unclassified
+    items = list(
+        PolicyItem.objects.select_related("region")
+        .prefetch_related("chains")
+        .order_by("-published_on", "-id")[:MAP_LIST_LIMIT]
+    )
     return {
         "items": items,
+        "total": PolicyItem.objects.count(),
         "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
     }
 
 
 def platform_map():
-    """平台图谱: the staff-maintained directory; chart = #platforms per type."""
-    items = list(PlatformItem.objects.select_related("region", "organization").prefetch_related("chains"))
-    counts = defaultdict(int)
-    for item in items:
-        counts[item.get_kind_display()] += 1
+    """平台图谱: #platforms per type and the first MAP_LIST_LIMIT platforms by name."""
+    labels = dict(PlatformItem.Kind.choices)
+    per_kind = PlatformItem.objects.values("kind").order_by().annotate(n=Count("id"))
+    counts = {labels.get(row["kind"], row["kind"]): row["n"] for row in per_kind}
+    items = list(
+        PlatformItem.objects.select_related("region", "organization").prefetch_related("chains")[:MAP_LIST_LIMIT]
+    )
     return {
         "items": items,
+        "total": sum(counts.values()),
         "rows": [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
     }
 
 
 # --- 四评价 -----------------------------------------------------------------------------------
-
-FORMULAS = {
-    "project": (
-        "项目评价 = 0.5 × P + 0.3 × A + 0.2 × T\n"
-        "P 进展：推荐 0、意向 25、洽谈 50、签约 75、落地 100、终止 0；\n"
-        "A 金额：min(100, 25 × log10(1 + 金额万元))，落地项目取投资额，签约项目取签约金额（10万≈26，100万=50，1000万=75，1亿及以上=100）；\n"
-        "T 及时性：落地 100、终止 0；进行中的项目 30 天无进展为 0，否则 100 − 5 × 下一步逾期天数（最低 0）。"
-    ),
-    "achievement": (
-        "成果评价 = M × D ÷ 100（技术成果类供给）\n"
-        "M 成熟度：实验室 25、中试 50、小批量 75、量产 100、未填 0；\n"
-        "D 需求热度：min(100, 20 × 匹配得分达到推荐阈值的不同需求数)。\n"
-        "成熟但无人需要、或有需求但仍在实验室的成果得分都低：衡量成果当前落地山东的可能性。"
-    ),
-    "talent": (
-        "人才评价 = 0.4 × D + 0.3 × E + 0.3 × O（人才团队类供给）\n"
-        "D 需求热度：min(100, 20 × 匹配达到推荐阈值的不同需求数)；\n"
-        "E 对接活跃：min(100, 25 × 已进入洽谈的对接项目数)；\n"
-        "O 成效：min(100, 50 × 已签约或落地的对接项目数)。"
-    ),
-    "platform": (
-        "平台评价 = 0.3 × C + 0.3 × S + 0.4 × O\n"
-        "C 产业覆盖：min(100, 25 × 服务的产业链数)；\n"
-        "S 供给活跃：min(100, 10 × 依托单位已发布的供给数)；\n"
-        "O 成效：min(100, 50 × 依托单位作为供给方已签约或落地的项目数)；未填依托单位时 S、O 为 0。"
-    ),
-}
-# Weights of the additive scores: the chart stacks weight × component so the bars sum to the score.
-WEIGHTS = {
-    "project": {"进展 P": 0.5, "金额 A": 0.3, "及时性 T": 0.2},
-    "talent": {"需求热度 D": 0.4, "对接活跃 E": 0.3, "成效 O": 0.3},
-    "platform": {"产业覆盖 C": 0.3, "供给活跃 S": 0.3, "成效 O": 0.4},
-}
 
 PROGRESS_POINTS = {
     Case.Stage.RECOMMENDED: 0,
@@ -455,7 +416,6 @@ PROGRESS_POINTS = {
     Case.Stage.LANDED: 100,
     Case.Stage.TERMINATED: 0,
 }
-MATURITY_POINTS = {Maturity.LAB: 25, Maturity.PILOT: 50, Maturity.SMALL_BATCH: 75, Maturity.MASS: 100}
 
 
 def amount_points(amount_wan):
@@ -480,137 +440,74 @@ def timeliness_points(case, today=None):
     return 100.0
 
 
-def evaluate_project(case, today=None):
-    """项目评价 = 0.5 × P + 0.3 × A + 0.2 × T.
-
-    P (进展) = 0/25/50/75/100 for 推荐/意向/洽谈/签约/落地, 0 for 终止;
-    A (金额) = amount_points(落地投资额 if 落地 else 签约金额);
-    T (及时性) = timeliness_points(case).
-    """
-    progress = float(PROGRESS_POINTS[Case.Stage(case.stage)])
-    amount = amount_points(
-        case.investment_amount_wan
-        if case.stage == Case.Stage.LANDED
-        else case.contract_amount_wan
-        if case.stage in SIGNED_STAGES
-        else None
-    )
-    timeliness = timeliness_points(case, today)
-    score = round(0.5 * progress + 0.3 * amount + 0.2 * timeliness, 1)
-    return {"score": score, "components": {"进展 P": progress, "金额 A": amount, "及时性 T": timeliness}}
-
-
-def project_evaluations():
-    """All cases of published demands with evaluate_project, best first (staff only)."""
-    today = timezone.localdate()
-    cases = _project_cases().select_related("demand", "demand__organization", "supply_org")
-    rows = [{"case": c, **evaluate_project(c, today)} for c in cases]
-    rows.sort(key=lambda r: (-r["score"], r["case"].pk))
-    return rows
-
-
 def capped(count, per_item):
     """min(100, per_item × count): a count turned into 0–100 points."""
     return float(min(100, per_item * count))
 
 
-def achievement_evaluations():
-    """成果评价 (published 技术成果 supplies) = M × D / 100.
-
-    M (成熟度) = 25/50/75/100 for 实验室/中试/小批量/量产, 0 if not stated;
-    D (需求热度) = min(100, 20 × n), n = distinct demands matched to it with score ≥ threshold.
-    A lab result nobody needs and a mature product with no demand both score low.
-    """
-    qs = (
-        published_supplies()
-        .filter(supply_type=SupplyType.TECHNOLOGY)
-        .select_related("organization", "chain")
-        .annotate(matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True))
-    )
-    rows = []
-    for s in qs:
-        m = float(MATURITY_POINTS.get(s.maturity, 0))
-        d = capped(s.matched, 20)
-        rows.append(
-            {
-                "item": s,
-                "score": round(m * d / 100, 1),
-                "components": {"成熟度 M": m, "需求热度 D": d},
-                "facts": {"匹配需求数": s.matched},
-            }
-        )
-    rows.sort(key=lambda r: (-r["score"], r["item"].pk))
-    return rows
+# --- resource directories (人才、科技成果、资本、政策、平台) ---------------------------------
 
 
-def talent_evaluations():
-    """人才评价 (published 人才团队 supplies) = 0.4 × D + 0.3 × E + 0.3 × O.
-
-    D (需求热度) = min(100, 20 × distinct demands matched with score ≥ threshold);
-    E (对接活跃) = min(100, 25 × cases on this supply that reached 洽谈 (met_at set));
-    O (成效) = min(100, 50 × cases on this supply at 签约/落地).
-    """
-    qs = (
-        published_supplies()
-        .filter(supply_type=SupplyType.TALENT)
-        .select_related("organization", "chain")
-        .annotate(
-            matched=Count("matches__demand", filter=Q(matches__score__gte=match_threshold()), distinct=True),
-            met=Count("cases", filter=Q(cases__met_at__isnull=False), distinct=True),
-            signed=Count("cases", filter=Q(cases__stage__in=SIGNED_STAGES), distinct=True),
-        )
-    )
-    rows = []
-    for s in qs:
-        d, e, o = capped(s.matched, 20), capped(s.met, 25), capped(s.signed, 50)
-        rows.append(
-            {
-                "item": s,
-                "score": round(0.4 * d + 0.3 * e + 0.3 * o, 1),
-                "components": {"需求热度 D": d, "对接活跃 E": e, "成效 O": o},
-                "facts": {"匹配需求数": s.matched, "洽谈项目数": s.met, "签约项目数": s.signed},
-            }
-        )
-    rows.sort(key=lambda r: (-r["score"], r["item"].pk))
-    return rows
+def acting_org(user):
+    membership = user_active_membership(user)
+    return membership.organization if membership else None
 
 
-def platform_evaluations():
-    """平台评价 (PlatformItem) = 0.3 × C + 0.3 × S + 0.4 × O.
+def can_create(user, directory):
+    """Org-owned kinds: a member of an organisation (for it) or a platform admin; staff kinds: staff."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if directory.org_owned:
+        return is_platform_admin(user) or acting_org(user) is not None
+    return is_liaison(user)
 
-    C (产业覆盖) = min(100, 25 × chains it serves);
-    S (供给活跃) = min(100, 10 × published supplies of its 依托单位);
-    O (成效) = min(100, 50 × cases with its 依托单位 as supplier at 签约/落地).
-    Without a 依托单位, S = O = 0.
-    """
-    items = list(PlatformItem.objects.select_related("organization").annotate(n_chains=Count("chains", distinct=True)))
-    org_ids = [p.organization_id for p in items if p.organization_id]
-    supplies = dict(
-        published_supplies()
-        .filter(organization_id__in=org_ids)
-        .values("organization_id")
-        .order_by()
-        .annotate(n=Count("id"))
-        .values_list("organization_id", "n")
-    )
-    signed = dict(
-        Case.objects.filter(supply_org_id__in=org_ids, stage__in=SIGNED_STAGES)
-        .values("supply_org_id")
-        .order_by()
-        .annotate(n=Count("id"))
-        .values_list("supply_org_id", "n")
-    )
-    rows = []
-    for p in items:
-        n_s, n_o = supplies.get(p.organization_id, 0), signed.get(p.organization_id, 0)
-        c, s, o = capped(p.n_chains, 25), capped(n_s, 10), capped(n_o, 50)
-        rows.append(
-            {
-                "item": p,
-                "score": round(0.3 * c + 0.3 * s + 0.4 * o, 1),
-                "components": {"产业覆盖 C": c, "供给活跃 S": s, "成效 O": o},
-                "facts": {"服务产业链数": p.n_chains, "发布供给数": n_s, "签约项目数": n_o},
-            }
-        )
-    rows.sort(key=lambda r: (-r["score"], r["item"].pk))
-    return rows
+
+def can_edit(user, directory, item):
+    """Org-owned records: members of the owning organisation and platform admins (liaison staff
+    never edit an organisation's content). 政策/平台: staff, and members of a platform's 依托单位."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_platform_admin(user):
+        return True
+    org_id = getattr(item, "organization_id", None)
+    if org_id and org_id in user_org_ids(user):
+        return True
+    return not directory.org_owned and is_liaison(user)
+
+
+def can_view_contacts(user, directory, item):
+    if not directory.has_contacts:
+        return False
+    return item.is_contact_public or is_liaison(user) or can_edit(user, directory, item)
+
+
+def chain_ids_under(chain_id):
+    """The chain itself and, for a top-level 产业链, all its 环节."""
+    ids = [chain_id]
+    ids += list(IndustryChain.objects.filter(parent_id=chain_id).values_list("id", flat=True))
+    return ids
+
+
+def directory_items(directory, *, chain_id=None, q=""):
+    """The records of a directory a list page and its export show (reads are public)."""
+    qs = directory.model.objects.all()
+    rel = ["organization"] if directory.key != "policy" else []
+    if directory.key in ("talent", "achievement"):
+        rel += ["chain", "chain__parent"]
+    if directory.key in ("policy", "platform"):
+        rel.append("region")
+    qs = qs.select_related(*rel)
+    if "chains" in directory.m2m:
+        qs = qs.prefetch_related("chains")
+    if chain_id:
+        ids = chain_ids_under(chain_id)
+        if "chains" in directory.m2m:
+            qs = qs.filter(chains__in=ids).distinct()
+        else:
+            qs = qs.filter(chain_id__in=ids)
+    if q:
+        cond = Q()
+        for name in directory.search_fields:
+            cond |= Q(**{f"{name}__icontains": q})
+        qs = qs.filter(cond)
+    return qs

@@ -1,21 +1,17 @@
-"""Outcome dashboard, upward report, 六图谱 and 四评价 pages.
+"""Outcome dashboard, upward report and the count maps (人才/技术/资本/政策/平台图谱).
 
-Access: aggregate figures (dashboard, resource maps, 成果/人才/平台 evaluations) are public;
-anything naming a 对接项目 (upward export with project rows, 项目 evaluation) is staff only and
-404 for everyone else. Directories (政策/平台) are edited by staff.
+Access: aggregate figures are public; the upward export naming 对接项目 is staff only (404 for
+everyone else). The 产业图谱 panorama, the directories and the 四评价 are in resource_views.py.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.selectors import is_liaison
 from reports import selectors
-from reports.forms import PlatformItemForm, PolicyItemForm
-from reports.models import PlatformItem, PolicyItem
 from reports.xlsx import xlsx_response
 
 MAPS = {
@@ -26,13 +22,13 @@ MAPS = {
     "policy": "政策图谱",
     "platform": "平台图谱",
 }
-EVALUATIONS = {
-    "project": "项目评价",
-    "achievement": "成果评价",
-    "talent": "人才评价",
-    "platform": "平台评价",
+DIRECTORY_OF_MAP = {
+    "talent": "talent",
+    "technology": "achievement",
+    "capital": "investor",
+    "policy": "policy",
+    "platform": "platform",
 }
-STAFF_EVALUATIONS = {"project"}
 
 
 def _f(value):
@@ -99,8 +95,6 @@ def dashboard(request):
             "trend": trend,
             "charts": charts,
             "is_staff_view": is_liaison(request.user),
-            "maps": MAPS,
-            "evaluations": EVALUATIONS,
         },
     )
 
@@ -192,35 +186,27 @@ def export_upward(request):
 def resource_map(request, kind):
     if kind not in MAPS:
         raise Http404
+    if kind == "industry":
+        return redirect("reports:chain_overview")
     context = {
         "kind": kind,
         "title": MAPS[kind],
-        "maps": MAPS,
-        "evaluations": EVALUATIONS,
         "is_staff_view": is_liaison(request.user),
+        "directory_kind": DIRECTORY_OF_MAP.get(kind),
     }
-    if kind == "industry":
-        data = selectors.industry_map()
-        heat = [[x, y, n] for y, row in enumerate(data["rows"]) for x, n in enumerate(row["counts"]) if n]
-        context["chart"] = {
-            "kind": "heatmap",
-            "x": data["cities"],
-            "y": [r["chain"] for r in data["rows"]],
-            "data": heat,
-        }
-    elif kind == "talent":
+    if kind == "talent":
         data = selectors.talent_map()
         context["chart"] = _bar(
-            [r["chain"] for r in data["rows"]],
+            [r["chain_name"] for r in data["rows"]],
             [
-                {"name": "人才团队（供给）", "type": "bar", "data": [r["supplies"] for r in data["rows"]]},
+                {"name": "人才（名录）", "type": "bar", "data": [r["supplies"] for r in data["rows"]]},
                 {"name": "人才引进（需求）", "type": "bar", "data": [r["demands"] for r in data["rows"]]},
             ],
         )
     elif kind == "technology":
         data = selectors.technology_map()
         context["chart"] = _bar(
-            [r["chain"] for r in data["rows"]],
+            [r["chain_name"] for r in data["rows"]],
             [
                 {"name": level, "type": "bar", "stack": "maturity", "data": [r["counts"][i] for r in data["rows"]]}
                 for i, level in enumerate(data["levels"])
@@ -229,9 +215,13 @@ def resource_map(request, kind):
     elif kind == "capital":
         data = selectors.capital_map()
         context["chart"] = _bar(
-            [r["chain"] for r in data["rows"]],
+            [r["chain_name"] for r in data["rows"]],
             [
-                {"name": "资本供给（万元）", "type": "bar", "data": [_f(r["supply_amount"]) for r in data["rows"]]},
+                {
+                    "name": "可投资金（单笔上限合计，万元）",
+                    "type": "bar",
+                    "data": [_f(r["supply_amount"]) for r in data["rows"]],
+                },
                 {"name": "投融资需求（万元）", "type": "bar", "data": [_f(r["demand_amount"]) for r in data["rows"]]},
             ],
         )
@@ -240,76 +230,3 @@ def resource_map(request, kind):
         context["chart"] = {"kind": "pie", "items": [{"name": r["name"], "value": r["count"]} for r in data["rows"]]}
     context["data"] = data
     return render(request, "reports/resource_map.html", context)
-
-
-def evaluation(request, kind):
-    if kind not in EVALUATIONS or (kind in STAFF_EVALUATIONS and not is_liaison(request.user)):
-        raise Http404
-    rows = {
-        "project": selectors.project_evaluations,
-        "achievement": selectors.achievement_evaluations,
-        "talent": selectors.talent_evaluations,
-        "platform": selectors.platform_evaluations,
-    }[kind]()[:200]
-    top = rows[:15]
-    component_names = list(rows[0]["components"]) if rows else []
-    weights = selectors.WEIGHTS.get(kind)
-    if weights:  # additive score: stacked weighted parts add up to the score
-        series = [
-            {
-                "name": f"{name} × {weights[name]}",
-                "type": "bar",
-                "stack": "score",
-                "data": [round(weights[name] * r["components"][name], 1) for r in top],
-            }
-            for name in component_names
-        ]
-    else:  # 成果: a product of its parts, shown side by side
-        series = [
-            {"name": name, "type": "bar", "data": [r["components"][name] for r in top]} for name in component_names
-        ]
-    chart = _bar(
-        [str(r["case"].demand.title if kind == "project" else r["item"])[:20] for r in top], series, horizontal=True
-    )
-    return render(
-        request,
-        "reports/evaluation.html",
-        {
-            "kind": kind,
-            "title": EVALUATIONS[kind],
-            "rows": rows,
-            "chart": chart,
-            "component_names": component_names,
-            "evaluations": EVALUATIONS,
-            "maps": MAPS,
-            "staff_evaluations": STAFF_EVALUATIONS,
-            "is_staff_view": is_liaison(request.user),
-            "formula": selectors.FORMULAS[kind],
-        },
-    )
-
-
-def _directory_form(request, form_class, instance, kind):
-    if not is_liaison(request.user):
-        raise Http404
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "已保存。")
-        return redirect(reverse("reports:resource_map", args=[kind]))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "reports/directory_form.html", {"form": form, "title": MAPS[kind], "kind": kind}, status=status
-    )
-
-
-@login_required
-def policy_edit(request, pk=None):
-    instance = get_object_or_404(PolicyItem, pk=pk) if pk else None
-    return _directory_form(request, PolicyItemForm, instance, "policy")
-
-
-@login_required
-def platform_edit(request, pk=None):
-    instance = get_object_or_404(PlatformItem, pk=pk) if pk else None
-    return _directory_form(request, PlatformItemForm, instance, "platform")

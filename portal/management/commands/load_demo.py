@@ -17,6 +17,7 @@ from accounts.models import Membership, Organization, User
 from accounts.services import organization_verify
 from catalog.importing import import_catalog_file
 from catalog.regions import region_resolve
+from reports.demo import load_resources
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 ACCOUNTS_FILE = "demo_accounts.json"
@@ -85,6 +86,8 @@ class Command(BaseCommand):
                 name__in=[o["name"] for o in accounts["organizations"] if o.get("verified")], is_verified=False
             ):
                 organization_verify(organization=org, actor=admin)
+            # 六图谱 directories (人才、成果、资本、政策、平台), demo 环节 and their positions.
+            load_resources(fixtures)
 
         self.stdout.write(
             self.style.SUCCESS(
