@@ -51,6 +51,18 @@ def can_manage_event(user, event):
     return cache[user.pk]
 
 
+def events_managed_by(user):
+    """The events `user` may manage (the queryset form of can_manage_event), e.g. to invite into."""
+    qs = Event.objects.all()
+    if is_platform_admin(user):
+        return qs
+    if not is_liaison(user):
+        return qs.none()
+    return qs.filter(
+        Q(created_by=user) | Q(demand_lists__organization__region_id__in=liaison_region_ids(user))
+    ).distinct()
+
+
 def events_visible_to(user):
     qs = Event.objects.all()
     if is_event_staff(user):

@@ -16,6 +16,7 @@ from accounts.selectors import is_liaison, is_platform_admin, user_acts_for_regi
 from catalog.models import IndustryChain
 from catalog.selectors import published_demands
 from events.models import Event, Invitation
+from events.selectors import events_managed_by
 from events.services import invitation_send
 from followups.models import Case
 from followups.services import case_open
@@ -223,8 +224,14 @@ def chain_detail(request, pk):
     )
 
 
-def _upcoming_events():
-    return Event.objects.filter(date__gte=timezone.localdate()).exclude(status=Event.Status.CANCELLED).order_by("date")
+def _upcoming_events(user):
+    """Upcoming events the user may invite into (events.selectors decides who manages an event)."""
+    return (
+        events_managed_by(user)
+        .filter(date__gte=timezone.localdate())
+        .exclude(status=Event.Status.CANCELLED)
+        .order_by("date")
+    )
 
 
 def _may_act_on_segment(user, demands, organization=None):
@@ -259,7 +266,7 @@ def segment_detail(request, pk):
         )
         policies = chain_maps.policies_for(selected)
     staff = is_liaison(request.user)
-    events = list(_upcoming_events()[:20]) if staff else []
+    events = list(_upcoming_events(request.user)[:20]) if staff else []
     invited = {}
     if events:
         org_ids = [c["organization"].pk for c in ranked if c["organization"]]
@@ -292,7 +299,7 @@ def segment_invite(request, pk):
     segment = get_object_or_404(IndustryChain, pk=pk, parent__isnull=False)
     if not is_liaison(request.user):
         raise Http404
-    event = get_object_or_404(_upcoming_events(), pk=request.POST.get("event") or 0)
+    event = get_object_or_404(_upcoming_events(request.user), pk=request.POST.get("event") or 0)
     demands = chain_maps.segment_demands(segment)
     org_ids = [int(v) for v in request.POST.getlist("organization") if v.isdigit()]
     if not org_ids:

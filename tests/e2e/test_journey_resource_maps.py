@@ -37,9 +37,9 @@ def data():
     AchievementItem.objects.create(
         title="3D视觉引导装配技术", organization=result_org, chain=cobot, description="协作机器人视觉引导装配", trl=7
     )
-    EventFactory(name=EVENT)
     liaison = factories.LiaisonFactory(username="liaison_maps", display_name="钱专员")
     liaison.responsible_regions.add(factories.region("山东省济宁市"))
+    EventFactory(name=EVENT, created_by=liaison)  # a liaison invites into the events they manage
 
 
 def test_liaison_fills_a_gap_from_the_chain_map(live_server, page, shot):

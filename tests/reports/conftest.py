@@ -74,7 +74,7 @@ def outcome_data(frozen, park_org, other_org):
     def match(demand, supply, score, rank=1):
         Match.objects.create(demand=demand, supply=supply, score=score, rank=rank, model_name="test", computed_at=NOW)
 
-    match(d1, s1, 85), match(d1, s2, 90, 2), match(d2, s1, 50), match(d3, s1, 70), match(d5, s1, 95)
+    match(d1, s1, 85), match(d1, s2, 90, 2), match(d2, s1, 50), match(d3, s1, 88), match(d5, s1, 95)
 
     met = timezone.make_aware(datetime.datetime(2027, 1, 5, 10))
     CaseFactory(

@@ -140,7 +140,7 @@ def _candidates_for_invite(chain_data, supplier_org, other_org):
 
 def test_covering_liaison_invites_two_candidates(client, chain_data, liaison, supplier_org, other_org):
     seg, second = _candidates_for_invite(chain_data, supplier_org, other_org)
-    event = EventFactory()
+    event = EventFactory(created_by=liaison)  # a liaison invites into events they manage
     client.force_login(liaison)  # covers 济宁市, where the 协作机器人 demand is
     page = client.get(reverse("reports:segment_detail", args=[seg.pk]))
     assert "发出精准邀约" in page.text and "力控团队" in page.text
@@ -179,9 +179,9 @@ def test_non_staff_cannot_invite(client, request, chain_data, persona, status, s
 
 def test_liaison_of_another_region_reads_but_cannot_act(client, chain_data, supplier_org, other_org):
     seg, second = _candidates_for_invite(chain_data, supplier_org, other_org)
-    event = EventFactory()
     coast = factories.LiaisonFactory(username="coast")
     coast.responsible_regions.add(factories.region("山东省烟台市"))
+    event = EventFactory(created_by=coast)  # coast manages the event, but not the 环节's region
     client.force_login(coast)
     page = client.get(reverse("reports:segment_detail", args=[seg.pk]))
     assert page.status_code == 200 and "不能代为邀约" in page.text and "发出精准邀约" not in page.text
@@ -251,7 +251,7 @@ def test_map_query_count_constant(client, liaison, park_org, supplier_org, name,
             return reverse(name, args=[IndustryChain.objects.get(name="碳化硅").pk])
         return reverse(name, args=[arg])
 
-    EventFactory()
+    EventFactory(created_by=liaison)
     client.force_login(liaison)  # the staff view of a 环节 adds the events and the action forms
     _bulk(5, park_org, supplier_org)
     with django_assert_max_num_queries(40) as small:
@@ -281,3 +281,16 @@ def test_resource_maps_count_records(supplier_org, park_org):
         1,
         Decimal("3000"),
     )
+
+
+def test_the_invite_form_offers_only_events_the_liaison_manages(client, chain_data, liaison, supplier_org, other_org):
+    seg, _second = _candidates_for_invite(chain_data, supplier_org, other_org)
+    mine = EventFactory(name="济宁专员自己的对接会", created_by=liaison)
+    theirs = EventFactory(name="别的专员的对接会")
+    client.force_login(liaison)
+    page = client.get(reverse("reports:segment_detail", args=[seg.pk])).text
+    assert mine.name in page and theirs.name not in page
+    response = client.post(
+        reverse("reports:segment_invite", args=[seg.pk]), {"event": theirs.pk, "organization": [supplier_org.pk]}
+    )
+    assert response.status_code == 404 and not Invitation.objects.exists()
