@@ -1,7 +1,11 @@
 """Django admin for staff: taxonomy, regions, demand lists/demands, supply menus/supplies, import jobs."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from catalog import services
+from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, ImportJob, IndustryChain, Region, Supply, SupplyMenu
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_at")
@@ -24,17 +28,50 @@ class IndustryChainAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
 
 
-class DemandInline(admin.TabularInline):
-    model = Demand
-    fields = ("title", "chain", "demand_type", "budget_wan", "deadline", "status")
-    readonly_fields = fields
+def _form_errors(form, exc):
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or "您没有修改权限。")
+    elif hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class ItemAdminForm(forms.ModelForm):
+    """Checks a change with catalog.services.items_upsert (dry run) so the admin obeys the form's rules."""
+
+    kind = None
+    user = None
+
+    def _row(self):
+        kind = self.kind
+        data = {name: self.cleaned_data[name] for name in (*kind.fields, "region") if name in self.cleaned_data}
+        if self.instance.pk:
+            original = kind.model.objects.select_related(kind.list_fk).get(pk=self.instance.pk)
+            return services.ItemRow(container=getattr(original, kind.list_fk), data=data, item=original)
+        return services.ItemRow(container=self.cleaned_data.get(kind.list_fk), data=data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and self.cleaned_data.get(self.kind.list_fk) is not None:
+            try:
+                services.items_upsert(kind=self.kind, actor=self.user, rows=[self._row()], dry_run=True)
+            except (ValidationError, PermissionDenied) as exc:
+                _form_errors(self, exc)
+        return cleaned
+
+
+class _ItemInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
-@admin.register(DemandList)
-class DemandListAdmin(admin.ModelAdmin):
+
+class _ContainerAdmin(admin.ModelAdmin):
     list_display = ("name", "organization", "year", "status", "created_at")
     list_filter = ("status", "year", "organization__is_verified")
     search_fields = ("name", "organization__name")
@@ -42,50 +79,74 @@ class DemandListAdmin(admin.ModelAdmin):
     autocomplete_fields = ("organization",)
     readonly_fields = AUDIT_FIELDS
     date_hierarchy = "created_at"
+
+
+class _ItemAdmin(admin.ModelAdmin):
+    """Writes go through catalog.services (audit, bid flags, re-matching), never a bare save()."""
+
+    kind = None
+    list_select_related = ("organization", "region", "chain")
+    # Status changes are 关闭/下架 through the pages (services.item_close), not a field here.
+    readonly_fields = ("organization", "status", "search_tokens", *AUDIT_FIELDS)
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        # An item stays in its list/menu; the organisation follows the list.
+        return self.readonly_fields + ((self.kind.list_fk,) if obj is not None else ())
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("Form", (ItemAdminForm,), {"kind": self.kind, "user": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        saved = services.items_upsert(kind=self.kind, actor=request.user, rows=[form._row()]).items[0]
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.item_delete(item=obj, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, through the service's rules
+        return actions
+
+
+class DemandInline(_ItemInline):
+    model = Demand
+    fields = ("title", "chain", "demand_type", "budget_wan", "deadline", "status")
+
+
+@admin.register(DemandList)
+class DemandListAdmin(_ContainerAdmin):
     inlines = [DemandInline]
 
 
 @admin.register(Demand)
-class DemandAdmin(admin.ModelAdmin):
+class DemandAdmin(_ItemAdmin):
+    kind = DEMAND
     list_display = ("title", "organization", "region", "chain", "demand_type", "budget_wan", "deadline", "status")
     list_filter = ("status", "demand_type", "chain__parent", "demand_list__status", "is_open_bidding")
     search_fields = ("title", "description", "organization__name", "demand_list__name")
-    list_select_related = ("organization", "region", "chain")
-    autocomplete_fields = ("demand_list", "organization", "region", "chain")
-    readonly_fields = ("search_tokens", *AUDIT_FIELDS)
-    date_hierarchy = "created_at"
+    autocomplete_fields = ("demand_list", "region", "chain")
 
 
-class SupplyInline(admin.TabularInline):
+class SupplyInline(_ItemInline):
     model = Supply
     fields = ("title", "chain", "supply_type", "price_wan", "maturity", "status")
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
 
 
 @admin.register(SupplyMenu)
-class SupplyMenuAdmin(admin.ModelAdmin):
-    list_display = ("name", "organization", "year", "status", "created_at")
-    list_filter = ("status", "year", "organization__is_verified")
-    search_fields = ("name", "organization__name")
-    list_select_related = ("organization",)
-    autocomplete_fields = ("organization",)
-    readonly_fields = AUDIT_FIELDS
-    date_hierarchy = "created_at"
+class SupplyMenuAdmin(_ContainerAdmin):
     inlines = [SupplyInline]
 
 
 @admin.register(Supply)
-class SupplyAdmin(admin.ModelAdmin):
+class SupplyAdmin(_ItemAdmin):
+    kind = SUPPLY
     list_display = ("title", "organization", "region", "chain", "supply_type", "price_wan", "maturity", "status")
     list_filter = ("status", "supply_type", "maturity", "chain__parent", "menu__status")
     search_fields = ("title", "description", "organization__name", "menu__name")
-    list_select_related = ("organization", "region", "chain")
-    autocomplete_fields = ("menu", "organization", "region", "chain")
-    readonly_fields = ("search_tokens", *AUDIT_FIELDS)
-    date_hierarchy = "created_at"
+    autocomplete_fields = ("menu", "region", "chain")
 
 
 @admin.register(ImportJob)

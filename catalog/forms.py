@@ -7,6 +7,9 @@ from accounts.models import Organization
 from catalog.models import Demand, DemandList, IndustryChain, Supply, SupplyMenu
 from catalog.services import DESCRIPTION_MAX
 
+SEALED_BIDDING_HINT = "需求已发布：报价方式（公开报价/密封报价）在征集开始时确定，不能再更改。"
+SEALED_DEADLINE_HINT = "征集期间截止日期只能延后，不能提前或取消；延后会通知已提交意向书的单位。"
+
 
 class BootstrapFormMixin:
     def _style(self):
@@ -109,6 +112,11 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
+            if self.instance.is_published:
+                # Locked on publication for everyone (not on the first bid): the form reveals no bids.
+                self.fields["is_open_bidding"].disabled = True
+                self.fields["is_open_bidding"].help_text = SEALED_BIDDING_HINT
+                self.fields["deadline"].help_text = SEALED_DEADLINE_HINT
         if demand_lists is not None:
             self.fields["demand_list"] = forms.ModelChoiceField(
                 label="所属需求清单", queryset=demand_lists, empty_label="请选择需求清单"
