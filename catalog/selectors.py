@@ -81,6 +81,15 @@ def supply_menus_visible_to(user):
     return _visible(qs, user, Q(organization__is_verified=True) & Q(status=SupplyMenu.Status.PUBLISHED))
 
 
+def items_visible_to(kind, user):
+    """需求 or 供给 (a catalog.kinds.Kind) the user may read."""
+    return demands_visible_to(user) if kind.model is Demand else supplies_visible_to(user)
+
+
+def containers_visible_to(kind, user):
+    return demand_lists_visible_to(user) if kind.model is Demand else supply_menus_visible_to(user)
+
+
 def published_demands():
     """Demands open to everyone (also what the matching engine ranks against)."""
     return Demand.objects.filter(_published_demand_q())
