@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from catalog import services
 from catalog.kinds import DEMAND, SUPPLY
-from catalog.models import Demand, DemandList, ImportJob, IndustryChain, Region, Supply, SupplyMenu
+from catalog.models import ImportJob, IndustryChain, Region
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_at")
 
@@ -111,42 +111,28 @@ class _ItemAdmin(admin.ModelAdmin):
         return actions
 
 
-class DemandInline(_ItemInline):
-    model = Demand
-    fields = ("title", "chain", "demand_type", "budget_wan", "deadline", "status")
+def _register(kind, extra_filters):
+    """Admin of one kind: its list/menu (with the items inline) and its items."""
+    summary = ("title", "chain", *kind.summary_fields, "status")
+    inline = type(f"{kind.model.__name__}Inline", (_ItemInline,), {"model": kind.model, "fields": summary})
+    container_admin = type(f"{kind.list_model.__name__}Admin", (_ContainerAdmin,), {"inlines": [inline]})
+    admin.site.register(kind.list_model, container_admin)
+    item_admin = type(
+        f"{kind.model.__name__}Admin",
+        (_ItemAdmin,),
+        {
+            "kind": kind,
+            "list_display": ("title", "organization", "region", "chain", *kind.summary_fields, "status"),
+            "list_filter": ("status", kind.type_field, *extra_filters, "chain__parent", f"{kind.list_fk}__status"),
+            "search_fields": ("title", "description", "organization__name", f"{kind.list_fk}__name"),
+            "autocomplete_fields": (kind.list_fk, "region", "chain"),
+        },
+    )
+    admin.site.register(kind.model, item_admin)
 
 
-@admin.register(DemandList)
-class DemandListAdmin(_ContainerAdmin):
-    inlines = [DemandInline]
-
-
-@admin.register(Demand)
-class DemandAdmin(_ItemAdmin):
-    kind = DEMAND
-    list_display = ("title", "organization", "region", "chain", "demand_type", "budget_wan", "deadline", "status")
-    list_filter = ("status", "demand_type", "chain__parent", "demand_list__status", "is_open_bidding")
-    search_fields = ("title", "description", "organization__name", "demand_list__name")
-    autocomplete_fields = ("demand_list", "region", "chain")
-
-
-class SupplyInline(_ItemInline):
-    model = Supply
-    fields = ("title", "chain", "supply_type", "price_wan", "maturity", "status")
-
-
-@admin.register(SupplyMenu)
-class SupplyMenuAdmin(_ContainerAdmin):
-    inlines = [SupplyInline]
-
-
-@admin.register(Supply)
-class SupplyAdmin(_ItemAdmin):
-    kind = SUPPLY
-    list_display = ("title", "organization", "region", "chain", "supply_type", "price_wan", "maturity", "status")
-    list_filter = ("status", "supply_type", "maturity", "chain__parent", "menu__status")
-    search_fields = ("title", "description", "organization__name", "menu__name")
-    autocomplete_fields = ("menu", "region", "chain")
+_register(DEMAND, ("is_open_bidding",))
+_register(SUPPLY, ("maturity",))
 
 
 @admin.register(ImportJob)

@@ -90,17 +90,18 @@ class _ContainerViewSet(_CatalogViewSet):
 class _ItemViewSet(_CatalogViewSet):
     """需求 / 供给: every write through catalog.services.items_upsert (one row)."""
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        container = data.pop(self.kind.list_fk)
-        create = services.demand_create if self.kind is DEMAND else services.supply_create
-        serializer.instance = create(**{self.kind.list_var: container}, user=self.request.user, data=data)
-
-    def perform_update(self, serializer):
+    def _upsert(self, serializer, container, item=None):
         data = dict(serializer.validated_data)
         data.pop(self.kind.list_fk, None)
-        update = services.demand_update if self.kind is DEMAND else services.supply_update
-        serializer.instance = update(**{self.kind.item_var: serializer.instance}, user=self.request.user, data=data)
+        row = services.ItemRow(container=container, data=data, item=item)
+        serializer.instance = services.items_upsert(kind=self.kind, actor=self.request.user, rows=[row]).items[0]
+
+    def perform_create(self, serializer):
+        self._upsert(serializer, serializer.validated_data[self.kind.list_fk])
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        self._upsert(serializer, getattr(item, self.kind.list_fk), item)
 
 
 # --- 需求清单 ----------------------------------------------------------------------------------

@@ -91,12 +91,15 @@ class _ItemForm(BootstrapFormMixin, forms.ModelForm):
     """需求/供给 form, written once over catalog.kinds; `containers` adds the list/menu choice."""
 
     kind = None
+    region_example = ""
     chain = ChainField()
     region = forms.CharField(label="所在地区", required=False, max_length=60)
 
     def __init__(self, *args, containers=None, **kwargs):
         super().__init__(*args, **kwargs)
         kind = self.kind
+        self.fields["description"] = _description_field(f"{kind.item_word}描述")
+        self.fields["region"].help_text = f"如“{self.region_example}”；留空则使用{kind.columns['organization']}所在地区"
         if self.instance.pk:
             self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
         if containers is not None:
@@ -109,10 +112,7 @@ class _ItemForm(BootstrapFormMixin, forms.ModelForm):
 
 class DemandForm(_ItemForm):
     kind = DEMAND
-    description = _description_field("需求描述")
-    region = forms.CharField(
-        label="所在地区", required=False, max_length=60, help_text="如“济宁市任城区”；留空则使用发布单位所在地区"
-    )
+    region_example = "济宁市任城区"
 
     class Meta:
         model = Demand
@@ -130,10 +130,7 @@ class DemandForm(_ItemForm):
 
 class SupplyForm(_ItemForm):
     kind = SUPPLY
-    description = _description_field("供给描述")
-    region = forms.CharField(
-        label="所在地区", required=False, max_length=60, help_text="如“北京市海淀区”；留空则使用供给单位所在地区"
-    )
+    region_example = "北京市海淀区"
 
     class Meta:
         model = Supply

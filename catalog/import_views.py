@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import is_liaison, is_platform_admin, user_active_membership
 from catalog import exporting, import_jobs, importing
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.filters import FILTERSETS
 from catalog.import_forms import ImportUploadForm, size_error
+from catalog.kinds import KINDS
 from catalog.models import ImportJob
-from catalog.selectors import can_view_contacts, demands_visible_to, supplies_visible_to
+from catalog.selectors import can_view_contacts, items_visible_to
 
 EXPORT_MAX_ROWS = getattr(settings, "EXPORT_MAX_ROWS", 50_000)
 FINISHED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED)
@@ -193,14 +194,15 @@ def import_cancel(request, pk):
 
 @require_GET
 def import_template(request, kind):
-    if kind not in importing.SPECS:
+    if kind not in KINDS:
         raise Http404
-    label = "需求清单" if kind == "demands" else "供给菜单"
-    return _xlsx_response(exporting.template_xlsx(kind), f"{label}导入模板.xlsx")
+    return _xlsx_response(exporting.template_xlsx(kind), f"{KINDS[kind].list_word}导入模板.xlsx")
 
 
-def _export(request, *, kind, queryset, filterset_class, list_url_name):
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+@require_GET
+def item_export(request, *, kind):
+    queryset = items_visible_to(kind, request.user)
+    filterset = FILTERSETS[kind.key](request.GET or None, queryset=queryset, request=request)
     items = filterset.qs
     count = items.count()
     if count > EXPORT_MAX_ROWS:
@@ -210,32 +212,9 @@ def _export(request, *, kind, queryset, filterset_class, list_url_name):
             % {"count": count, "limit": EXPORT_MAX_ROWS},
         )
         query = request.GET.urlencode()
-        return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
+        return redirect(reverse(kind.url["list"]) + (f"?{query}" if query else ""))
     user = request.user
     content = exporting.export_xlsx(
-        kind, items.iterator(chunk_size=2000), contacts_allowed=lambda obj: can_view_contacts(user, obj)
+        kind.key, items.iterator(chunk_size=2000), contacts_allowed=lambda obj: can_view_contacts(user, obj)
     )
-    label = "需求" if kind == "demands" else "供给"
-    return _xlsx_response(content, f"{label}导出-{timezone.localdate():%Y%m%d}.xlsx")
-
-
-@require_GET
-def demand_export(request):
-    return _export(
-        request,
-        kind="demands",
-        queryset=demands_visible_to(request.user),
-        filterset_class=DemandFilterSet,
-        list_url_name="catalog:demand_list",
-    )
-
-
-@require_GET
-def supply_export(request):
-    return _export(
-        request,
-        kind="supplies",
-        queryset=supplies_visible_to(request.user),
-        filterset_class=SupplyFilterSet,
-        list_url_name="catalog:supply_list",
-    )
+    return _xlsx_response(content, f"{kind.item_word}导出-{timezone.localdate():%Y%m%d}.xlsx")

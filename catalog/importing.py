@@ -141,33 +141,14 @@ def _new_org_kind(spec, name):
     return Organization.Kind.UNIVERSITY if any(w in name for w in RESEARCH_WORDS) else Organization.Kind.ENTERPRISE
 
 
-# Column positions shared by both layouts (the supply sheet simply has no 截止日期).
+# Column keys of the validator, in sheet order (the supply sheet simply has no 截止日期).
+_KEY_OF = {"organization": "org_name"}
 KEYS = {
-    "demands": [
-        "list_name",
-        "org_name",
-        "region",
-        "title",
-        "description",
-        "chain",
-        "item_type",
-        "amount",
-        "deadline",
-        "contact_name",
-        "contact_phone",
-    ],
-    "supplies": [
-        "list_name",
-        "org_name",
-        "region",
-        "title",
-        "description",
-        "chain",
-        "item_type",
-        "amount",
-        "contact_name",
-        "contact_phone",
-    ],
+    spec.key: [
+        "item_type" if name == spec.type_field else "amount" if name == spec.amount_field else _KEY_OF.get(name, name)
+        for name in spec.columns
+    ]
+    for spec in KINDS.values()
 }
 MAX_LENGTHS = {
     "list_name": 120,

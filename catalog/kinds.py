@@ -20,6 +20,7 @@ class Kind:
     type_field: str
     amount_field: str
     material_fields: tuple  # changing one after bids arrived flags them 待确认
+    summary_fields: tuple  # shown beside the title in admin lists and inlines
     item_word: str  # 需求 / 供给
     list_word: str  # 需求清单 / 供给菜单
     list_short: str  # 清单 / 菜单
@@ -49,6 +50,16 @@ class Kind:
         return self.columns.get(field) or self.columns["title"]
 
 
+def _urls(item, container):
+    """Url names of one kind's pages: catalog:<item>_detail, catalog:<container>_publish …"""
+    names = {action: f"catalog:{item}_{action}" for action in ("list", "detail", "create", "edit", "close", "delete")}
+    names["export"] = f"catalog:{item}_export"
+    for action in ("create", "detail", "edit", "publish", "close"):
+        names[f"container_{action}"] = f"catalog:{container}_{action}"
+    names["container_item_create"] = f"catalog:{container}_{item}_create"
+    return names
+
+
 DEMAND = Kind(
     key="demands",
     model=Demand,
@@ -69,6 +80,7 @@ DEMAND = Kind(
     type_field="demand_type",
     amount_field="budget_wan",
     material_fields=("description", "budget_wan", "deadline", "demand_type"),
+    summary_fields=("demand_type", "budget_wan", "deadline"),
     item_word="需求",
     list_word="需求清单",
     list_short="清单",
@@ -89,21 +101,7 @@ DEMAND = Kind(
         "contact_name": "联系人",
         "contact_phone": "联系电话",
     },
-    url={
-        "list": "catalog:demand_list",
-        "detail": "catalog:demand_detail",
-        "create": "catalog:demand_create",
-        "edit": "catalog:demand_edit",
-        "close": "catalog:demand_close",
-        "delete": "catalog:demand_delete",
-        "export": "catalog:demand_export",
-        "container_create": "catalog:demandlist_create",
-        "container_detail": "catalog:demandlist_detail",
-        "container_edit": "catalog:demandlist_edit",
-        "container_publish": "catalog:demandlist_publish",
-        "container_close": "catalog:demandlist_close",
-        "container_item_create": "catalog:demandlist_demand_create",
-    },
+    url=_urls("demand", "demandlist"),
     item_var="demand",
     list_var="demand_list",
 )
@@ -127,6 +125,7 @@ SUPPLY = Kind(
     type_field="supply_type",
     amount_field="price_wan",
     material_fields=(),
+    summary_fields=("supply_type", "price_wan", "maturity"),
     item_word="供给",
     list_word="供给菜单",
     list_short="菜单",
@@ -146,21 +145,7 @@ SUPPLY = Kind(
         "contact_name": "联系人",
         "contact_phone": "联系电话",
     },
-    url={
-        "list": "catalog:supply_list",
-        "detail": "catalog:supply_detail",
-        "create": "catalog:supply_create",
-        "edit": "catalog:supply_edit",
-        "close": "catalog:supply_close",
-        "delete": "catalog:supply_delete",
-        "export": "catalog:supply_export",
-        "container_create": "catalog:supplymenu_create",
-        "container_detail": "catalog:supplymenu_detail",
-        "container_edit": "catalog:supplymenu_edit",
-        "container_publish": "catalog:supplymenu_publish",
-        "container_close": "catalog:supplymenu_close",
-        "container_item_create": "catalog:supplymenu_supply_create",
-    },
+    url=_urls("supply", "supplymenu"),
     item_var="supply",
     list_var="menu",
 )

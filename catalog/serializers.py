@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Supply, SupplyMenu, SupplyType
 from catalog.selectors import can_view_contacts
 
@@ -109,24 +110,7 @@ class DemandSerializer(_ItemSerializer):
 
     class Meta:
         model = Demand
-        fields = [
-            "id",
-            "demand_list",
-            "organization",
-            "region",
-            "title",
-            "description",
-            "chain",
-            "demand_type",
-            "budget_wan",
-            "deadline",
-            "contact_name",
-            "contact_phone",
-            "status",
-            "is_open_bidding",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "demand_list", "organization", "region", *DEMAND.fields, "status", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services, with a Chinese message naming the title
         extra_kwargs = {
@@ -159,23 +143,7 @@ class SupplySerializer(_ItemSerializer):
 
     class Meta:
         model = Supply
-        fields = [
-            "id",
-            "menu",
-            "organization",
-            "region",
-            "title",
-            "description",
-            "chain",
-            "supply_type",
-            "price_wan",
-            "maturity",
-            "contact_name",
-            "contact_phone",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "menu", "organization", "region", *SUPPLY.fields, "status", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services
         extra_kwargs = {

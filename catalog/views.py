@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization
 from accounts.selectors import is_platform_admin, user_org_ids
 from catalog import selectors, services
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.filters import FILTERSETS
 from catalog.forms import DemandForm, DemandListForm, SupplyForm, SupplyMenuForm
 from catalog.kinds import DEMAND, SUPPLY, kind_of
 
@@ -97,7 +97,6 @@ def _list_page(request, *, queryset, filterset_class, template, export_url_name,
 
 # --- the two kinds -----------------------------------------------------------------------------
 
-FILTERSETS = {DEMAND.key: DemandFilterSet, SUPPLY.key: SupplyFilterSet}
 ITEM_FORMS = {DEMAND.key: DemandForm, SUPPLY.key: SupplyForm}
 CONTAINER_FORMS = {DEMAND.key: DemandListForm, SUPPLY.key: SupplyMenuForm}
 
@@ -162,8 +161,13 @@ def container_create(request, *, kind):
         else:
             messages.success(request, f"已保存草稿「{obj.name}」。")
             return redirect(obj_url(obj))
-    context = {"form": form, "title": f"新建{kind.list_word}", "cancel_url": reverse("accounts:my_org")}
-    return render(request, "catalog/container_form.html", context)
+    context = {
+        "form": form,
+        "title": f"新建{kind.list_word}",
+        "intro": f"新建后为草稿；组织通过认证后可在{kind.list_short}页面点击“发布”。",
+        "cancel_url": reverse("accounts:my_org"),
+    }
+    return render(request, "catalog/form_page.html", context)
 
 
 @login_required
@@ -181,7 +185,7 @@ def container_edit(request, pk, *, kind):
             messages.success(request, "已保存。")
             return redirect(obj_url(obj))
     context = {"form": form, "title": f"编辑{kind.list_word}", "object": obj, "cancel_url": obj_url(obj)}
-    return render(request, "catalog/container_form.html", context)
+    return render(request, "catalog/form_page.html", context)
 
 
 def _post_action(request, obj, service, success):
@@ -250,7 +254,7 @@ def item_create(request, container_pk=None, *, kind):
             messages.success(request, f"已添加{kind.item_word}「{item.title}」。")
             return redirect(obj_url(item))
     context = {"form": form, "title": f"添加{kind.item_word}", "cancel_url": reverse(kind.url["list"])}
-    return render(request, "catalog/item_form.html", context)
+    return render(request, "catalog/form_page.html", context)
 
 
 @login_required
@@ -269,7 +273,7 @@ def item_edit(request, pk, *, kind):
             messages.success(request, f"{kind.item_word}已保存。")
             return redirect(obj_url(item))
     context = {"form": form, "title": f"编辑{kind.item_word}", "object": item, "cancel_url": obj_url(item)}
-    return render(request, "catalog/item_form.html", context)
+    return render(request, "catalog/form_page.html", context)
 
 
 @login_required
