@@ -151,21 +151,8 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("original_name", "organization__name", "created_by__username")
     list_select_related = ("organization", "created_by")
-    readonly_fields = (
-        "file",
-        "original_name",
-        "kind",
-        "status",
-        "organization",
-        "created_by",
-        "total_rows",
-        "processed_rows",
-        "errors",
-        "summary",
-        "is_cancel_requested",
-        "created_at",
-        "finished_at",
-    )
+    # Jobs are a record of what happened: every field is read-only.
+    readonly_fields = tuple(f.name for f in ImportJob._meta.fields if f.name != "id")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -27,7 +27,6 @@ def import_job_create(*, uploaded_file, user, organization):
     Small files are checked in the request; big ones (estimated rows above the threshold) are
     checked in the worker while the page shows a progress bar.
     """
-
     extension = os.path.splitext(uploaded_file.name)[1].lower()
     job = ImportJob(
         original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization
@@ -48,7 +47,6 @@ def import_job_create(*, uploaded_file, user, organization):
 
 def _job_callbacks(job_id):
     """progress/should_cancel callbacks that write through to the ImportJob row (throttled)."""
-
     jobs = ImportJob.objects.filter(pk=job_id)
     last_update = [0.0]
 
@@ -64,25 +62,29 @@ def _job_callbacks(job_id):
     return progress, should_cancel
 
 
-def import_job_preview(*, job_id):
-    """Validate a PENDING job's file without writing: VALIDATED with a summary, or FAILED with every problem."""
-
-    Status = ImportJob.Status
-    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
-    if job is None or job.status != Status.PENDING:
-        return job  # cancelled meanwhile, or a duplicate delivery
-    progress, should_cancel = _job_callbacks(job_id)
+def _import_file(job, **kwargs):
+    """Read the job's file as its uploader (never with the command's full rights), with progress."""
+    progress, should_cancel = _job_callbacks(job.pk)
     with job.file.open("rb") as handle:
-        report = import_catalog_file(
+        return import_catalog_file(
             handle,
             filename=job.original_name,
             actor=job.created_by,
             organization=job.organization,
-            dry_run=True,
             progress=progress,
             should_cancel=should_cancel,
             expected_rows=job.total_rows,
+            **kwargs,
         )
+
+
+def import_job_preview(*, job_id):
+    """Validate a PENDING job's file without writing: VALIDATED with a summary, or FAILED with every problem."""
+    Status = ImportJob.Status
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    if job is None or job.status != Status.PENDING:
+        return job  # cancelled meanwhile, or a duplicate delivery
+    report = _import_file(job, dry_run=True)
     fields = {
         "kind": report.kind,
         "total_rows": report.total_rows,
@@ -106,7 +108,6 @@ def import_job_confirm(*, job):
 
     Returns "done" or "queued"; None when the job was not waiting for confirmation (double click).
     """
-
     with transaction.atomic():
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
             status=ImportJob.Status.RUNNING, processed_rows=0
@@ -122,7 +123,6 @@ def import_job_confirm(*, job):
 
 def import_job_cancel(*, job):
     """Cancel a job. Returns True if it will write nothing, False if it had already finished."""
-
     waiting = (ImportJob.Status.VALIDATED, ImportJob.Status.PENDING)
     if ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
         status=ImportJob.Status.CANCELLED, is_cancel_requested=True, finished_at=timezone.now()
@@ -138,7 +138,6 @@ def import_job_run(*, job_id):
     The rows are written in one transaction together with the job's SUCCEEDED status, so a
     cancelled, failed or killed run leaves nothing behind (re-running it is safe: imports upsert).
     """
-
     Status = ImportJob.Status
     job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
     if job is None or job.status != Status.RUNNING:
@@ -152,7 +151,6 @@ def import_job_run(*, job_id):
 
     if job.created_by_id is None:  # never fall back to the command's full rights
         return finish(Status.FAILED, errors=["上传人账号已不存在，导入未执行。"])
-    progress, should_cancel = _job_callbacks(job_id)
 
     def finalize(report):
         jobs.update(
@@ -165,17 +163,7 @@ def import_job_run(*, job_id):
         )
 
     try:
-        with job.file.open("rb") as handle:
-            report = import_catalog_file(
-                handle,
-                filename=job.original_name,
-                actor=job.created_by,
-                organization=job.organization,
-                progress=progress,
-                should_cancel=should_cancel,
-                finalize=finalize,
-                expected_rows=job.total_rows,
-            )
+        report = _import_file(job, finalize=finalize)
     except Exception as exc:  # a bug or a lost database: nothing was committed, say so
         logger.exception("import job %s failed", job_id)
         return finish(

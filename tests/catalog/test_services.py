@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services
+from catalog.kinds import SUPPLY
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
 from portal.models import OutboxMessage
 from tests import factories
@@ -144,15 +145,19 @@ def test_publish_while_unverified_stays_draft(unverified_org, unverified_member)
 
 
 def test_publish_supply_menu_while_unverified(unverified_org, unverified_member):
-    menu = services.supply_menu_create(organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"})
+    menu = services.container_create(
+        kind=SUPPLY, organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"}
+    )
     with pytest.raises(ValidationError) as exc:
-        services.supply_menu_publish(menu=menu, user=unverified_member)
+        services.container_publish(container=menu, user=unverified_member)
     assert exc.value.messages == ["组织尚未认证，只能保存草稿"]
     assert SupplyMenu.objects.get(pk=menu.pk).status == SupplyMenu.Status.DRAFT
 
 
 def test_publish_page_shows_the_unverified_message(client, unverified_org, unverified_member):
-    menu = services.supply_menu_create(organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"})
+    menu = services.container_create(
+        kind=SUPPLY, organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"}
+    )
     client.force_login(unverified_member)
     response = client.post(reverse("catalog:supplymenu_publish", args=[menu.pk]), follow=True)
     assert "组织尚未认证，只能保存草稿" in response.content.decode()
