@@ -159,13 +159,15 @@ def _locked(model, obj):
 
 
 def _refresh(kind, ids):
-    """One re-matching task for a whole batch (matching.tasks.refresh_items takes lists of ids)."""
+    """One re-matching task per batch: the per-id task for one item, matching.tasks.refresh_items for more.
+
+    (refresh_demand also tells subscribers after scoring; refresh_items does not yet.)
+    """
     ids = sorted(set(ids))
-    if ids:
-        if kind is DEMAND:
-            enqueue("matching.tasks.refresh_items", ids, [])
-        else:
-            enqueue("matching.tasks.refresh_items", [], ids)
+    if len(ids) == 1:
+        enqueue("matching.tasks.refresh_demand" if kind is DEMAND else "matching.tasks.refresh_supply", ids[0])
+    elif ids:
+        enqueue("matching.tasks.refresh_items", ids if kind is DEMAND else [], ids if kind is SUPPLY else [])
 
 
 def _is_published(container, organization):

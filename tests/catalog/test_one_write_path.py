@@ -99,9 +99,12 @@ def write(path, client, kind, item, user, **changes):
 
 
 def refreshes(kind, item_id):
+    """Re-matching tasks for one item: one per batch (the per-id task, or refresh_items for many)."""
+    name = "demand" if kind is DEMAND else "supply"
+    single = OutboxMessage.objects.filter(task_name=f"matching.tasks.refresh_{name}", args=[item_id]).count()
     position = 0 if kind is DEMAND else 1
-    messages = OutboxMessage.objects.filter(task_name="matching.tasks.refresh_items")
-    return sum(1 for message in messages if item_id in message.args[position])
+    batches = OutboxMessage.objects.filter(task_name="matching.tasks.refresh_items")
+    return single + sum(1 for message in batches if item_id in message.args[position])
 
 
 def audit_entries(item):

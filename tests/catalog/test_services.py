@@ -52,9 +52,11 @@ def outbox(task, obj_id):
 
 
 def refreshes(*, demand=None, supply=None):
-    """Re-matching tasks queued for this demand/supply (one matching.tasks.refresh_items per batch)."""
-    messages = OutboxMessage.objects.filter(task_name="matching.tasks.refresh_items")
-    return sum(1 for m in messages if ((demand in m.args[0]) if demand else (supply in m.args[1])))
+    """Re-matching tasks queued for this demand/supply (one task per batch: per-id or refresh_items)."""
+    kind = "demand" if demand else "supply"
+    single = outbox(f"matching.tasks.refresh_{kind}", demand or supply)
+    batches = OutboxMessage.objects.filter(task_name="matching.tasks.refresh_items")
+    return single + sum(1 for m in batches if (demand in m.args[0] if demand else supply in m.args[1]))
 
 
 def snapshot():
