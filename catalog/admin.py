@@ -54,7 +54,7 @@ class ItemAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and self.cleaned_data.get(self.kind.list_fk) is not None:
+        if not self.errors and (self.instance.pk or self.cleaned_data.get(self.kind.list_fk) is not None):
             try:
                 services.items_upsert(kind=self.kind, actor=self.user, rows=[self._row()], dry_run=True)
             except (ValidationError, PermissionDenied) as exc:
