@@ -50,6 +50,24 @@ class Kind:
         return self.columns.get(field) or self.columns["title"]
 
 
+def _columns(item_word, list_short, org_word, typed, *extra):
+    """Import/export columns (part of the public interface: keep the Chinese names exact)."""
+    type_field, amount_field, amount_word = typed
+    columns = {
+        "list_name": f"{list_short}名称",
+        "organization": org_word,
+        "region": "所在地区",
+        "title": f"{item_word}名称",
+        "description": f"{item_word}描述",
+        "chain": "产业链",
+        type_field: f"{item_word}类型",
+        amount_field: f"{amount_word}（万元）",
+    }
+    columns.update(dict(extra))
+    columns.update({"contact_name": "联系人", "contact_phone": "联系电话"})
+    return columns
+
+
 def _urls(item, container):
     """Url names of one kind's pages: catalog:<item>_detail, catalog:<container>_publish …"""
     names = {action: f"catalog:{item}_{action}" for action in ("list", "detail", "create", "edit", "close", "delete")}
@@ -88,19 +106,7 @@ DEMAND = Kind(
     item_open_statuses=(Demand.Status.COLLECTING, Demand.Status.MATCHING),
     item_closed_status=Demand.Status.CLOSED,
     list_published_status=DemandList.Status.COLLECTING,
-    columns={
-        "list_name": "清单名称",
-        "organization": "发布单位",
-        "region": "所在地区",
-        "title": "需求名称",
-        "description": "需求描述",
-        "chain": "产业链",
-        "demand_type": "需求类型",
-        "budget_wan": "预算（万元）",
-        "deadline": "截止日期",
-        "contact_name": "联系人",
-        "contact_phone": "联系电话",
-    },
+    columns=_columns("需求", "清单", "发布单位", ("demand_type", "budget_wan", "预算"), ("deadline", "截止日期")),
     url=_urls("demand", "demandlist"),
     item_var="demand",
     list_var="demand_list",
@@ -133,18 +139,7 @@ SUPPLY = Kind(
     item_open_statuses=(Supply.Status.ACTIVE,),
     item_closed_status=Supply.Status.CLOSED,
     list_published_status=SupplyMenu.Status.PUBLISHED,
-    columns={
-        "list_name": "菜单名称",
-        "organization": "供给单位",
-        "region": "所在地区",
-        "title": "供给名称",
-        "description": "供给描述",
-        "chain": "产业链",
-        "supply_type": "供给类型",
-        "price_wan": "参考价格（万元）",
-        "contact_name": "联系人",
-        "contact_phone": "联系电话",
-    },
+    columns=_columns("供给", "菜单", "供给单位", ("supply_type", "price_wan", "参考价格")),
     url=_urls("supply", "supplymenu"),
     item_var="supply",
     list_var="menu",

@@ -29,15 +29,6 @@ PATHS = ["form", "import"]
 
 
 @pytest.fixture
-def liaison_coast(db):
-    """Liaison staff for the coast (青岛/烟台/潍坊): not for 济宁."""
-    user = factories.LiaisonFactory(username="liaison_coast")
-    for name in ("山东省青岛市", "山东省烟台市", "山东省潍坊市"):
-        user.responsible_regions.add(factories.region(name))
-    return user
-
-
-@pytest.fixture
 def world(park_org, supplier_org, owner, supplier_user):
     demand = factories.DemandFactory(demand_list=factories.DemandListFactory(organization=park_org))
     supply = factories.SupplyFactory(menu=factories.SupplyMenuFactory(organization=supplier_org))

@@ -25,14 +25,6 @@ SEALED_DEADLINE = "征集期间截止日期只能延后，不能提前、取消�
 SEALED_MODE = "需求发布后报价方式（公开报价/密封报价）不能再更改。"
 
 
-@pytest.fixture
-def liaison_coast(db):
-    user = factories.LiaisonFactory(username="liaison_coast")
-    for name in ("山东省青岛市", "山东省烟台市", "山东省潍坊市"):
-        user.responsible_regions.add(factories.region(name))
-    return user
-
-
 def api(user):
     client = APIClient()
     client.force_authenticate(user)
