@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.datetime import from_excel
 
 from accounts.models import Organization
 from accounts.selectors import is_liaison, is_platform_admin, user_active_membership, user_org_ids
@@ -249,9 +253,6 @@ def _merged_ranges(archive, sheet_path):
 
 
 def _read_xlsx(data):
-    import openpyxl
-    from openpyxl.utils.cell import coordinate_from_string
-
     if not data.startswith(XLSX_MAGIC):
         if data.startswith(OLE_MAGIC):
             raise ImportFileError(f"{NOT_XLSX}：这是旧版 .xls 格式，请在 Excel 中“另存为 .xlsx”后再上传。")
@@ -407,8 +408,6 @@ def parse_date(value):
 
 
 def _excel_serial(number):
-    from openpyxl.utils.datetime import from_excel
-
     if not 20_000 <= number <= 80_000:  # 1954 … 2119: anything else is not a plausible deadline
         raise ValueError(number)
     return from_excel(number).date()
@@ -570,8 +569,6 @@ class _Validator:
         for index in range(len(headers), len(cells)):
             extra = _text(cells[index].value)
             if extra:
-                from openpyxl.utils import get_column_letter
-
                 self.error(
                     number,
                     f"第{index + 1}列（{get_column_letter(index + 1)}列）",
@@ -816,8 +813,6 @@ def _validate_table(rows, merged, report, *, organization, progress=None, should
 
 
 def _column_index(letters):
-    from openpyxl.utils import column_index_from_string
-
     return column_index_from_string(letters) - 1
 
 

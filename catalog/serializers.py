@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Supply, SupplyMenu, SupplyType
-from catalog.selectors import can_view_contacts
+from catalog.selectors import can_view_contacts, demand_lists_visible_to, supply_menus_visible_to
 
 CONTACT_FIELDS = ("contact_name", "contact_phone")
 
@@ -127,8 +127,6 @@ class DemandSerializer(_ItemSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            from catalog.selectors import demand_lists_visible_to
-
             self.fields["demand_list"].queryset = demand_lists_visible_to(request.user)
         self.fields["demand_list"].error_messages["does_not_exist"] = "需求清单不存在或您无权访问。"
 
@@ -158,7 +156,5 @@ class SupplySerializer(_ItemSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            from catalog.selectors import supply_menus_visible_to
-
             self.fields["menu"].queryset = supply_menus_visible_to(request.user)
         self.fields["menu"].error_messages["does_not_exist"] = "供给菜单不存在或您无权访问。"

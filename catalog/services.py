@@ -338,7 +338,7 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
             errors.add_validation(row, exc)
         if len(errors.lines) > count:
             continue
-        if old is None or item.title != old["title"] or item.description != old["description"]:
+        if not dry_run and (old is None or item.title != old["title"] or item.description != old["description"]):
             item.search_tokens = row.data.get("search_tokens") or search.tokens_field(item.title, item.description)
         planned.append((row, item, before, region is None))
     if errors.lines:
@@ -423,8 +423,11 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     result.updated = to_update
     _refresh(kind, [i.pk for i in to_create + to_update])
     if kind.has_bids:
+        # Subscribers hear about new published demands. A single new draft is queued too (the task
+        # skips drafts; publishing queues it again); an import's drafts are not, to keep big files light.
         for item in to_create:
-            enqueue("notifications.tasks.subscriptions_notify_for_demand", item.pk)
+            if single or _is_published(item.demand_list, item.organization):
+                enqueue("notifications.tasks.subscriptions_notify_for_demand", item.pk)
         for _, item, before, _ in planned:
             if item.pk in bid_on and item.pk in updated_ids:
                 changed = diff_fields(before, item, kind.material_fields)

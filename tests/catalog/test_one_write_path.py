@@ -221,3 +221,36 @@ def test_one_refresh_task_for_a_whole_import(park_org, owner):
     message = OutboxMessage.objects.get(task_name="matching.tasks.refresh_items")
     assert sorted(message.args[0]) == sorted(d.pk for d in demands)
     assert AuditEntry.objects.filter(action="update", content_type__model="demand").count() == 3
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_new_published_demand_tells_subscribers(client, park_org, owner, path):
+    demand_list = factories.DemandListFactory(organization=park_org)
+    template = factories.DemandFactory.build(demand_list=demand_list)
+    values = _values(DEMAND, template, title="园区AGV调度系统升级")
+    if path == "form":
+        client.force_login(owner)
+        payload = {k: ("" if v is None else v) for k, v in values.items()}
+        payload.update(chain=values["chain"].pk, deadline=values["deadline"].isoformat(), region="")
+        payload["demand_list"] = demand_list.pk
+        response = client.post(reverse(DEMAND.url["container_item_create"], args=[demand_list.pk]), payload)
+        assert response.status_code == 302
+    else:
+        cells = {
+            "list_name": demand_list.name,
+            "organization": park_org.name,
+            "region": park_org.region.full_name,
+            **values,
+            "chain": values["chain"].name,
+            "deadline": values["deadline"].isoformat(),
+        }
+        row = {DEMAND.columns[k]: str(v) for k, v in cells.items() if k in DEMAND.columns}
+        report = import_catalog_file(
+            io.BytesIO(csv_bytes([row], headers=DEMAND.headers)), filename="n.csv", actor=owner
+        )
+        assert report.ok, report.errors
+    created = DEMAND.model.objects.get(title="园区AGV调度系统升级")
+    task = "notifications.tasks.subscriptions_notify_for_demand"
+    assert OutboxMessage.objects.filter(task_name=task, args=[created.pk]).count() == 1
+    assert refreshes(DEMAND, created.pk) == 1
+    assert audit_entries(created).get().action == "create"
