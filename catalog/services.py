@@ -274,7 +274,8 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     containers = kind.list_model.objects.select_for_update(of=("self",)).select_related("organization")
     containers = {c.pk: c for c in containers.filter(pk__in=container_ids)}
     item_ids = [r.item.pk for r in rows if r.item is not None]
-    items = {i.pk: i for i in model.objects.select_for_update(of=("self",)).filter(pk__in=item_ids)}
+    locked = model.objects.select_for_update(of=("self",)).select_related("chain", "region")
+    items = {i.pk: i for i in locked.filter(pk__in=item_ids)}
     bid_on = set()
     if kind.has_bids and item_ids:
         bid_on = set(model.objects.filter(pk__in=item_ids, bids__isnull=False).values_list("pk", flat=True))
