@@ -20,7 +20,7 @@ from accounts.selectors import is_platform_admin
 from audit.models import AuditEntry
 from audit.services import audit_entry, audit_record, diff_fields, snapshot
 from catalog import search
-from catalog.kinds import DEMAND, SUPPLY, kind_of
+from catalog.kinds import DEMAND, KINDS, SUPPLY, kind_of
 from catalog.models import Region
 from catalog.regions import parse_region, region_resolve
 from catalog.selectors import can_close, can_delete, can_edit
@@ -264,7 +264,7 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     would change without writing anything. `should_cancel()` is polled between batches; a True
     answer raises UpsertCancelled (the transaction rolls back).
     """
-    kind = kind if not isinstance(kind, str) else {"demands": DEMAND, "supplies": SUPPLY}[kind]
+    kind = KINDS[kind] if isinstance(kind, str) else kind
     model, user = kind.model, _user(actor)
     errors, regions, result = _Errors(kind), _Regions(dry_run), UpsertResult()
     single = len(rows) == 1 and rows[0].number is None
@@ -280,7 +280,7 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     if kind.has_bids and item_ids:
         bid_on = set(model.objects.filter(pk__in=item_ids, bids__isnull=False).values_list("pk", flat=True))
 
-    planned = []  # (row, item, before snapshot or None)
+    planned = []  # (row, item, snapshot before the change or None, region still to be created?)
     for row in rows:
         container = containers.get(row.container.pk) if not isinstance(row.container, NewContainer) else row.container
         if container is None:
