@@ -44,8 +44,15 @@ def diff_fields(before, after, fields):
 
 def audit_record(*, actor, obj, action, changes=None):
     """Append one entry for `obj`. `changes` is usually a diff_fields() result."""
+    entry = audit_entry(actor=actor, obj=obj, action=action, changes=changes)
+    entry.save()
+    return entry
+
+
+def audit_entry(*, actor, obj, action, changes=None):
+    """The unsaved entry audit_record would write (bulk writers save many with bulk_create)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if is_user else None,
         actor_repr=(str(actor) if is_user else "系统")[:150],
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),

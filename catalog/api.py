@@ -16,6 +16,7 @@ from accounts.models import Organization
 from accounts.selectors import user_active_membership, user_org_ids
 from catalog import selectors, services
 from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.kinds import DEMAND, SUPPLY
 from catalog.serializers import DemandListSerializer, DemandSerializer, SupplyMenuSerializer, SupplySerializer
 
 ERROR_RESPONSES = {
@@ -47,6 +48,60 @@ class _CatalogViewSet(
     viewsets.GenericViewSet,
 ):
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    kind = None
+
+
+class _ContainerViewSet(_CatalogViewSet):
+    """需求清单 / 供给菜单: create, change, publish, close (catalog.services)."""
+
+    ordering_fields = ["created_at", "year", "name"]
+    filterset_fields = ["status", "year", "organization"]
+
+    def get_queryset(self):
+        visible = selectors.demand_lists_visible_to if self.kind is DEMAND else selectors.supply_menus_visible_to
+        return visible(self.request.user).order_by("-created_at", "-id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        org = _organization_for(self.request, data)
+        serializer.instance = services.container_create(
+            kind=self.kind, organization=org, user=self.request.user, data=data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("organization_id", None)
+        serializer.instance = services.container_update(
+            container=serializer.instance, user=self.request.user, data=data
+        )
+
+    @extend_schema(
+        summary="发布清单/菜单",
+        description="草稿 → 征集中（需求清单）/ 已发布（供给菜单）。仅已认证单位可发布。",
+        request=None,
+        responses={200: None, **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        container = services.container_publish(container=self.get_object(), user=request.user)
+        return Response(self.get_serializer(container).data)
+
+
+class _ItemViewSet(_CatalogViewSet):
+    """需求 / 供给: every write through catalog.services.items_upsert (one row)."""
+
+    def _upsert(self, serializer, container, item=None):
+        data = dict(serializer.validated_data)
+        data.pop(self.kind.list_fk, None)
+        row = services.ItemRow(container=container, data=data, item=item)
+        serializer.instance = services.items_upsert(kind=self.kind, actor=self.request.user, rows=[row]).items[0]
+
+    def perform_create(self, serializer):
+        self._upsert(serializer, serializer.validated_data[self.kind.list_fk])
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        self._upsert(serializer, getattr(item, self.kind.list_fk), item)
 
 
 # --- 需求清单 ----------------------------------------------------------------------------------
@@ -66,36 +121,9 @@ class _CatalogViewSet(
     update=extend_schema(summary="修改需求清单", responses={200: DemandListSerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改需求清单", responses={200: DemandListSerializer, **ERROR_RESPONSES}),
 )
-class DemandListViewSet(_CatalogViewSet):
+class DemandListViewSet(_ContainerViewSet):
     serializer_class = DemandListSerializer
-    ordering_fields = ["created_at", "year", "name"]
-    filterset_fields = ["status", "year", "organization"]
-
-    def get_queryset(self):
-        return selectors.demand_lists_visible_to(self.request.user).order_by("-created_at", "-id")
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        org = _organization_for(self.request, data)
-        serializer.instance = services.demand_list_create(organization=org, user=self.request.user, data=data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("organization_id", None)
-        serializer.instance = services.demand_list_update(
-            demand_list=serializer.instance, user=self.request.user, data=data
-        )
-
-    @extend_schema(
-        summary="发布需求清单",
-        description="草稿 → 征集中。仅已认证单位可发布。",
-        request=None,
-        responses={200: DemandListSerializer, **ERROR_RESPONSES},
-    )
-    @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
-        demand_list = services.demand_list_publish(demand_list=self.get_object(), user=request.user)
-        return Response(self.get_serializer(demand_list).data)
+    kind = DEMAND
 
 
 # --- 供给菜单 ----------------------------------------------------------------------------------
@@ -112,34 +140,9 @@ class DemandListViewSet(_CatalogViewSet):
     update=extend_schema(summary="修改供给菜单", responses={200: SupplyMenuSerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改供给菜单", responses={200: SupplyMenuSerializer, **ERROR_RESPONSES}),
 )
-class SupplyMenuViewSet(_CatalogViewSet):
+class SupplyMenuViewSet(_ContainerViewSet):
     serializer_class = SupplyMenuSerializer
-    ordering_fields = ["created_at", "year", "name"]
-    filterset_fields = ["status", "year", "organization"]
-
-    def get_queryset(self):
-        return selectors.supply_menus_visible_to(self.request.user).order_by("-created_at", "-id")
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        org = _organization_for(self.request, data)
-        serializer.instance = services.supply_menu_create(organization=org, user=self.request.user, data=data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("organization_id", None)
-        serializer.instance = services.supply_menu_update(menu=serializer.instance, user=self.request.user, data=data)
-
-    @extend_schema(
-        summary="发布供给菜单",
-        description="草稿 → 已发布。仅已认证单位可发布。",
-        request=None,
-        responses={200: SupplyMenuSerializer, **ERROR_RESPONSES},
-    )
-    @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
-        menu = services.supply_menu_publish(menu=self.get_object(), user=request.user)
-        return Response(self.get_serializer(menu).data)
+    kind = SUPPLY
 
 
 # --- 需求 / 供给 --------------------------------------------------------------------------------
@@ -171,23 +174,14 @@ FILTER_HELP = (
     ),
     partial_update=extend_schema(summary="部分修改需求", responses={200: DemandSerializer, **ERROR_RESPONSES}),
 )
-class DemandViewSet(_CatalogViewSet):
+class DemandViewSet(_ItemViewSet):
     serializer_class = DemandSerializer
     filterset_class = DemandFilterSet
     ordering_fields = ["created_at", "deadline", "budget_wan", "title"]
+    kind = DEMAND
 
     def get_queryset(self):
         return selectors.demands_visible_to(self.request.user)
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        demand_list = data.pop("demand_list")
-        serializer.instance = services.demand_create(demand_list=demand_list, user=self.request.user, data=data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("demand_list", None)
-        serializer.instance = services.demand_update(demand=serializer.instance, user=self.request.user, data=data)
 
 
 @extend_schema_view(
@@ -201,20 +195,11 @@ class DemandViewSet(_CatalogViewSet):
     update=extend_schema(summary="修改供给", responses={200: SupplySerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="部分修改供给", responses={200: SupplySerializer, **ERROR_RESPONSES}),
 )
-class SupplyViewSet(_CatalogViewSet):
+class SupplyViewSet(_ItemViewSet):
     serializer_class = SupplySerializer
     filterset_class = SupplyFilterSet
     ordering_fields = ["created_at", "price_wan", "title"]
+    kind = SUPPLY
 
     def get_queryset(self):
         return selectors.supplies_visible_to(self.request.user)
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        menu = data.pop("menu")
-        serializer.instance = services.supply_create(menu=menu, user=self.request.user, data=data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("menu", None)
-        serializer.instance = services.supply_update(supply=serializer.instance, user=self.request.user, data=data)

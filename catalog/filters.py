@@ -209,3 +209,7 @@ class SupplyFilterSet(_CatalogFilterSet):
             "organization",
             "menu",
         ]
+
+
+# The FilterSet of each kind (catalog.kinds key), for pages written once over both kinds.
+FILTERSETS = {"demands": DemandFilterSet, "supplies": SupplyFilterSet}

@@ -4,8 +4,12 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Organization
+from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, IndustryChain, Supply, SupplyMenu
 from catalog.services import DESCRIPTION_MAX
+
+SEALED_BIDDING_HINT = "需求已发布：报价方式（公开报价/密封报价）在征集开始时确定，不能再更改。"
+SEALED_DEADLINE_HINT = "征集期间截止日期只能延后，不能提前或取消；延后会通知已提交意向书的单位。"
 
 
 class BootstrapFormMixin:
@@ -83,67 +87,51 @@ class SupplyMenuForm(DemandListForm):
         fields = ["name", "year", "description"]
 
 
-class DemandForm(BootstrapFormMixin, forms.ModelForm):
-    description = _description_field("需求描述")
+class _ItemForm(BootstrapFormMixin, forms.ModelForm):
+    """需求/供给 form, written once over catalog.kinds; `containers` adds the list/menu choice."""
+
+    kind = None
+    region_example = ""
     chain = ChainField()
-    region = forms.CharField(
-        label="所在地区", required=False, max_length=60, help_text="如“济宁市任城区”；留空则使用发布单位所在地区"
-    )
+    region = forms.CharField(label="所在地区", required=False, max_length=60)
+
+    def __init__(self, *args, containers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.kind
+        self.fields["description"] = _description_field(f"{kind.item_word}描述")
+        self.fields["region"].help_text = f"如“{self.region_example}”；留空则使用{kind.columns['organization']}所在地区"
+        if self.instance.pk:
+            self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
+        if containers is not None:
+            self.fields[kind.list_fk] = forms.ModelChoiceField(
+                label=f"所属{kind.list_word}", queryset=containers, empty_label=f"请选择{kind.list_word}"
+            )
+            self.order_fields([kind.list_fk])
+        self._style()
+
+
+class DemandForm(_ItemForm):
+    kind = DEMAND
+    region_example = "济宁市任城区"
 
     class Meta:
         model = Demand
-        fields = [
-            "title",
-            "description",
-            "chain",
-            "demand_type",
-            "budget_wan",
-            "deadline",
-            "contact_name",
-            "contact_phone",
-            "is_open_bidding",
-        ]
+        fields = list(DEMAND.fields)
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, demand_lists=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
-        if demand_lists is not None:
-            self.fields["demand_list"] = forms.ModelChoiceField(
-                label="所属需求清单", queryset=demand_lists, empty_label="请选择需求清单"
-            )
-            self.order_fields(["demand_list"])
-        self._style()
+        if self.instance.pk and self.instance.is_published:
+            # Locked on publication for everyone (not on the first bid): the form reveals no bids.
+            self.fields["is_open_bidding"].disabled = True
+            self.fields["is_open_bidding"].help_text = SEALED_BIDDING_HINT
+            self.fields["deadline"].help_text = SEALED_DEADLINE_HINT
 
 
-class SupplyForm(BootstrapFormMixin, forms.ModelForm):
-    description = _description_field("供给描述")
-    chain = ChainField()
-    region = forms.CharField(
-        label="所在地区", required=False, max_length=60, help_text="如“北京市海淀区”；留空则使用供给单位所在地区"
-    )
+class SupplyForm(_ItemForm):
+    kind = SUPPLY
+    region_example = "北京市海淀区"
 
     class Meta:
         model = Supply
-        fields = [
-            "title",
-            "description",
-            "chain",
-            "supply_type",
-            "price_wan",
-            "maturity",
-            "contact_name",
-            "contact_phone",
-        ]
-
-    def __init__(self, *args, menus=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
-        if menus is not None:
-            self.fields["menu"] = forms.ModelChoiceField(
-                label="所属供给菜单", queryset=menus, empty_label="请选择供给菜单"
-            )
-            self.order_fields(["menu"])
-        self._style()
+        fields = list(SUPPLY.fields)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from catalog import import_views
+from catalog.kinds import DEMAND, SUPPLY
 
 urlpatterns = [
     path("import/", import_views.import_upload, name="import"),
@@ -11,6 +12,6 @@ urlpatterns = [
     path("import/jobs/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
     path("import/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("import/jobs/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
-    path("demands/export/", import_views.demand_export, name="demand_export"),
-    path("supplies/export/", import_views.supply_export, name="supply_export"),
+    path("demands/export/", import_views.item_export, {"kind": DEMAND}, name="demand_export"),
+    path("supplies/export/", import_views.item_export, {"kind": SUPPLY}, name="supply_export"),
 ]

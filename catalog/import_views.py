@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import is_liaison, is_platform_admin, user_active_membership
-from catalog import exporting, importing
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog import exporting, import_jobs, importing
+from catalog.filters import FILTERSETS
 from catalog.import_forms import ImportUploadForm, size_error
+from catalog.kinds import KINDS
 from catalog.models import ImportJob
-from catalog.selectors import can_view_contacts, demands_visible_to, supplies_visible_to
+from catalog.selectors import can_view_contacts, items_visible_to
 
 EXPORT_MAX_ROWS = getattr(settings, "EXPORT_MAX_ROWS", 50_000)
 FINISHED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED)
@@ -32,8 +33,11 @@ def _xlsx_response(content, filename):
 
 
 def _acting_organization(user):
-    """(is_staff, organization): staff import for anyone; a member for their active organisation."""
-    if is_liaison(user):
+    """(is_staff, organization): platform admins import for anyone; a member for their active organisation.
+
+    Liaison staff may upload (every row they name is refused by catalog.services: they never edit).
+    """
+    if is_platform_admin(user):
         return True, None
     membership = user_active_membership(user)
     return False, membership.organization if membership else None
@@ -49,7 +53,7 @@ def _job_or_404(request, pk):
 @login_required
 def import_upload(request):
     is_staff, organization = _acting_organization(request.user)
-    if not is_staff and organization is None:
+    if not is_staff and organization is None and not is_liaison(request.user):
         return render(request, "catalog/import_upload.html", {"no_organization": True}, status=403)
     form, upload_error = ImportUploadForm(), ""
     if request.method == "POST":
@@ -63,7 +67,7 @@ def import_upload(request):
         else:
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
-                job = importing.import_job_create(
+                job = import_jobs.import_job_create(
                     uploaded_file=form.cleaned_data["file"], user=request.user, organization=organization
                 )
                 if job.status == ImportJob.Status.PENDING:
@@ -157,7 +161,7 @@ def _status_message(job):
 @require_POST
 def import_confirm(request, pk):
     job = _job_or_404(request, pk)
-    outcome = importing.import_job_confirm(job=job)
+    outcome = import_jobs.import_job_confirm(job=job)
     if outcome is None:
         messages.warning(request, _("该导入已经确认过或已结束，无需重复提交。"))
     elif outcome == "queued":
@@ -177,7 +181,7 @@ def import_confirm(request, pk):
 @require_POST
 def import_cancel(request, pk):
     job = _job_or_404(request, pk)
-    if importing.import_job_cancel(job=job):
+    if import_jobs.import_job_cancel(job=job):
         job.refresh_from_db()
         if job.status == ImportJob.Status.CANCELLED:
             messages.info(request, _("已取消导入，没有保存任何数据。"))
@@ -190,14 +194,15 @@ def import_cancel(request, pk):
 
 @require_GET
 def import_template(request, kind):
-    if kind not in importing.SPECS:
+    if kind not in KINDS:
         raise Http404
-    label = "需求清单" if kind == "demands" else "供给菜单"
-    return _xlsx_response(exporting.template_xlsx(kind), f"{label}导入模板.xlsx")
+    return _xlsx_response(exporting.template_xlsx(kind), f"{KINDS[kind].list_word}导入模板.xlsx")
 
 
-def _export(request, *, kind, queryset, filterset_class, list_url_name):
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+@require_GET
+def item_export(request, *, kind):
+    queryset = items_visible_to(kind, request.user)
+    filterset = FILTERSETS[kind.key](request.GET or None, queryset=queryset, request=request)
     items = filterset.qs
     count = items.count()
     if count > EXPORT_MAX_ROWS:
@@ -207,32 +212,9 @@ def _export(request, *, kind, queryset, filterset_class, list_url_name):
             % {"count": count, "limit": EXPORT_MAX_ROWS},
         )
         query = request.GET.urlencode()
-        return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
+        return redirect(reverse(kind.url["list"]) + (f"?{query}" if query else ""))
     user = request.user
     content = exporting.export_xlsx(
-        kind, items.iterator(chunk_size=2000), contacts_allowed=lambda obj: can_view_contacts(user, obj)
+        kind.key, items.iterator(chunk_size=2000), contacts_allowed=lambda obj: can_view_contacts(user, obj)
     )
-    label = "需求" if kind == "demands" else "供给"
-    return _xlsx_response(content, f"{label}导出-{timezone.localdate():%Y%m%d}.xlsx")
-
-
-@require_GET
-def demand_export(request):
-    return _export(
-        request,
-        kind="demands",
-        queryset=demands_visible_to(request.user),
-        filterset_class=DemandFilterSet,
-        list_url_name="catalog:demand_list",
-    )
-
-
-@require_GET
-def supply_export(request):
-    return _export(
-        request,
-        kind="supplies",
-        queryset=supplies_visible_to(request.user),
-        filterset_class=SupplyFilterSet,
-        list_url_name="catalog:supply_list",
-    )
+    return _xlsx_response(content, f"{kind.item_word}导出-{timezone.localdate():%Y%m%d}.xlsx")

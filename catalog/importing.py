@@ -1,4 +1,4 @@
-"""Excel/CSV intake of 需求清单 and 供给菜单: read, validate every row, then write in one transaction.
+"""Excel/CSV intake of 需求清单 and 供给菜单: read and validate every row, then hand them to the one writer.
 
 `import_catalog_file()` is the one entry point (used by the upload page, the worker task, the
 `import_catalog` command and the demo loader). Nothing is written unless the whole file is
@@ -14,41 +14,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.datetime import from_excel
 
 from accounts.models import Organization
-from catalog.models import Demand, DemandList, DemandType, IndustryChain, Supply, SupplyMenu, SupplyType
-from catalog.regions import parse_region, region_resolve
+from accounts.selectors import is_liaison, is_platform_admin, user_active_membership, user_org_ids
+from catalog import services
+from catalog.kinds import DEMAND, KINDS, SUPPLY, TYPE_VALUES
+from catalog.models import IndustryChain
+from catalog.regions import parse_region
+from catalog.search import tokens_field
 from catalog.taxonomy import CHAIN_ALIASES
 
-DEMAND_HEADERS = [
-    "清单名称",
-    "发布单位",
-    "所在地区",
-    "需求名称",
-    "需求描述",
-    "产业链",
-    "需求类型",
-    "预算（万元）",
-    "截止日期",
-    "联系人",
-    "联系电话",
-]
-SUPPLY_HEADERS = [
-    "菜单名称",
-    "供给单位",
-    "所在地区",
-    "供给名称",
-    "供给描述",
-    "产业链",
-    "供给类型",
-    "参考价格（万元）",
-    "联系人",
-    "联系电话",
-]
+DEMAND_HEADERS = DEMAND.headers
+SUPPLY_HEADERS = SUPPLY.headers
 
 DESCRIPTION_MAX_CHARS = 5000
 BATCH_SIZE = 500
@@ -151,85 +136,23 @@ class ImportReport:
 
 # --- kinds ---------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _Spec:
-    kind: str
-    headers: list
-    list_model: type
-    item_model: type
-    list_fk: str
-    type_field: str
-    amount_field: str
-    type_values: tuple
-    published_status: str
-    has_deadline: bool
-    item_word: str
-    list_word: str
-
-    def new_org_kind(self, name):
-        if self.kind == "demands":
-            return Organization.Kind.PARK if any(w in name for w in PARK_WORDS) else Organization.Kind.GOVERNMENT
-        return Organization.Kind.UNIVERSITY if any(w in name for w in RESEARCH_WORDS) else Organization.Kind.ENTERPRISE
+SPECS = KINDS
 
 
-SPECS = {
-    "demands": _Spec(
-        kind="demands",
-        headers=DEMAND_HEADERS,
-        list_model=DemandList,
-        item_model=Demand,
-        list_fk="demand_list",
-        type_field="demand_type",
-        amount_field="budget_wan",
-        type_values=tuple(DemandType.values),
-        published_status=DemandList.Status.COLLECTING,
-        has_deadline=True,
-        item_word="需求",
-        list_word="需求清单",
-    ),
-    "supplies": _Spec(
-        kind="supplies",
-        headers=SUPPLY_HEADERS,
-        list_model=SupplyMenu,
-        item_model=Supply,
-        list_fk="menu",
-        type_field="supply_type",
-        amount_field="price_wan",
-        type_values=tuple(SupplyType.values),
-        published_status=SupplyMenu.Status.PUBLISHED,
-        has_deadline=False,
-        item_word="供给",
-        list_word="供给菜单",
-    ),
-}
-# Column positions shared by both layouts (the supply sheet simply has no 截止日期).
+def _new_org_kind(spec, name):
+    if spec is DEMAND:
+        return Organization.Kind.PARK if any(w in name for w in PARK_WORDS) else Organization.Kind.GOVERNMENT
+    return Organization.Kind.UNIVERSITY if any(w in name for w in RESEARCH_WORDS) else Organization.Kind.ENTERPRISE
+
+
+# Column keys of the validator, in sheet order (the supply sheet simply has no 截止日期).
+_KEY_OF = {"organization": "org_name"}
 KEYS = {
-    "demands": [
-        "list_name",
-        "org_name",
-        "region",
-        "title",
-        "description",
-        "chain",
-        "item_type",
-        "amount",
-        "deadline",
-        "contact_name",
-        "contact_phone",
-    ],
-    "supplies": [
-        "list_name",
-        "org_name",
-        "region",
-        "title",
-        "description",
-        "chain",
-        "item_type",
-        "amount",
-        "contact_name",
-        "contact_phone",
-    ],
+    spec.key: [
+        "item_type" if name == spec.type_field else "amount" if name == spec.amount_field else _KEY_OF.get(name, name)
+        for name in spec.columns
+    ]
+    for spec in KINDS.values()
 }
 MAX_LENGTHS = {
     "list_name": 120,
@@ -330,9 +253,6 @@ def _merged_ranges(archive, sheet_path):
 
 
 def _read_xlsx(data):
-    import openpyxl
-    from openpyxl.utils.cell import coordinate_from_string
-
     if not data.startswith(XLSX_MAGIC):
         if data.startswith(OLE_MAGIC):
             raise ImportFileError(f"{NOT_XLSX}：这是旧版 .xls 格式，请在 Excel 中“另存为 .xlsx”后再上传。")
@@ -488,8 +408,6 @@ def parse_date(value):
 
 
 def _excel_serial(number):
-    from openpyxl.utils.datetime import from_excel
-
     if not 20_000 <= number <= 80_000:  # 1954 … 2119: anything else is not a plausible deadline
         raise ValueError(number)
     return from_excel(number).date()
@@ -618,7 +536,7 @@ class _Validator:
         return full
 
     def validate(self, number, cells):
-        spec, headers, keys = self.spec, self.spec.headers, KEYS[self.spec.kind]
+        spec, headers, keys = self.spec, self.spec.headers, KEYS[self.spec.key]
         before = len(self.errors)
         values = {}
         for index, (key, column) in enumerate(zip(keys, headers, strict=True)):
@@ -651,8 +569,6 @@ class _Validator:
         for index in range(len(headers), len(cells)):
             extra = _text(cells[index].value)
             if extra:
-                from openpyxl.utils import get_column_letter
-
                 self.error(
                     number,
                     f"第{index + 1}列（{get_column_letter(index + 1)}列）",
@@ -670,11 +586,11 @@ class _Validator:
                     f"未知的产业链「{values['chain'][:30]}」。可选值：{'、'.join(self.root_chain_names)}"
                     "（也可填写其下的环节名称，如“协作机器人”“碳化硅”）。",
                 )
-        if values.get("item_type") and values["item_type"] not in spec.type_values:
+        if values.get("item_type") and values["item_type"] not in TYPE_VALUES[spec.key]:
             self.error(
                 number,
                 headers[6],
-                f"未知的{spec.item_word}类型「{values['item_type'][:30]}」。可选值：{'、'.join(spec.type_values)}。",
+                f"未知的{spec.item_word}类型「{values['item_type'][:30]}」。可选值：{'、'.join(TYPE_VALUES[spec.key])}。",
             )
 
         amount = None
@@ -694,7 +610,7 @@ class _Validator:
                 )
 
         deadline = None
-        if spec.has_deadline and values.get("deadline") not in (None, ""):
+        if spec.has_bids and values.get("deadline") not in (None, ""):
             try:
                 deadline = parse_date(values["deadline"])
             except (ValueError, OverflowError):
@@ -758,15 +674,12 @@ class _Validator:
 
 
 def _actor_is_staff(actor):
-    from accounts.selectors import is_liaison
-
-    return actor is None or is_liaison(actor)
+    """The command line and platform admins may import for any organisation (and create new ones)."""
+    return actor is None or is_platform_admin(actor)
 
 
 def _acting_organization(actor, organization):
     """The org a non-staff actor imports for, or None for staff and the command."""
-    from accounts.selectors import user_active_membership, user_org_ids
-
     if _actor_is_staff(actor):
         return organization
     if organization is not None:
@@ -790,18 +703,19 @@ def import_catalog_file(
 ):
     """Validate and (unless `dry_run`) write a demand or supply sheet; see the module docstring.
 
-    `actor` None means the command line (full rights). Staff (liaison, platform admin) may name any
-    organisation, which is found by name or created unverified; an organisation member may only
-    import rows of their own organisation (`organization`, default: their active membership).
-    `progress(done, total)` is called while rows are checked and prepared; `should_cancel()` is polled between
-    batches, and a True answer rolls everything back. `finalize(report)` runs inside the write
-    transaction just before commit (the worker uses it to mark its job done atomically).
-    `expected_rows` (an estimate, see `estimate_rows`) scales progress while rows are checked.
+    `actor` None means the command line (full rights). Platform admins may name any organisation,
+    which is found by name or created unverified; an organisation member may only import rows of
+    their own organisation (`organization`, default: their active membership). Liaison staff may
+    upload, but catalog.services.items_upsert refuses every row (they never edit an organisation's
+    content). `progress(done, total)` is called while rows are checked and prepared;
+    `should_cancel()` is polled between batches, and a True answer rolls everything back.
+    `finalize(report)` runs inside the write transaction just before commit (the worker uses it to
+    mark its job done atomically). `expected_rows` (an estimate, see `estimate_rows`) scales progress.
     """
     report = ImportReport(dry_run=dry_run)
     is_staff = _actor_is_staff(actor)
     acting_org = _acting_organization(actor, organization)
-    if not is_staff and acting_org is None:
+    if not is_staff and acting_org is None and not is_liaison(actor):
         report.errors.append("您还没有加入任何单位（或加入申请尚未通过），不能导入。")
         return report
 
@@ -828,18 +742,27 @@ def import_catalog_file(
         )
         if report.errors:
             return report
-        spec = SPECS[report.kind]
-        writer = _Writer(
-            spec, valid_rows, report, actor=actor, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions
+        planner = _Planner(
+            SPECS[report.kind], valid_rows, report, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions
         )
-        if dry_run:
-            writer.plan()
-            return report
-        writer.prepare(progress=preparation_progress, should_cancel=should_cancel)
-        writer.write(should_cancel=should_cancel, finalize=finalize)
+        if not dry_run:
+            planner.prepare(progress=preparation_progress, should_cancel=should_cancel)
+        with transaction.atomic():
+            result = services.items_upsert(
+                kind=planner.spec, actor=actor, rows=planner.item_rows(), dry_run=dry_run, should_cancel=should_cancel
+            )
+            planner.record(result)
+            if not dry_run:
+                if should_cancel and should_cancel():
+                    raise ImportCancelled
+                if finalize:
+                    finalize(report)
     except ImportFileError as exc:
         report.errors.append(str(exc))
-    except ImportCancelled:
+    except ValidationError as exc:
+        report.errors.extend(exc.messages)
+        report.demand_ids, report.supply_ids = [], []
+    except (ImportCancelled, services.UpsertCancelled):
         report.cancelled = True
         report.demand_ids, report.supply_ids = [], []
     except IntegrityError:
@@ -890,40 +813,28 @@ def _validate_table(rows, merged, report, *, organization, progress=None, should
 
 
 def _column_index(letters):
-    from openpyxl.utils import column_index_from_string
-
     return column_index_from_string(letters) - 1
 
 
-# --- planning and writing ---------------------------------------------------------------------------
+# --- planning (reads only: catalog.services.items_upsert writes) -----------------------------------
 
 
-def _chunks(items, size=BATCH_SIZE):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class _Planner:
+    """Turns valid sheet rows into items_upsert rows: finds organisations, lists and items by name."""
 
-
-class _Writer:
-    ITEM_FIELDS = ("region_id", "description", "chain_id", "contact_name", "contact_phone", "organization_id")
-
-    def __init__(self, spec, rows, report, *, actor, acting_org, is_staff, org_regions):
+    def __init__(self, spec, rows, report, *, acting_org, is_staff, org_regions):
         self.spec = spec
         self.org_regions = org_regions
         self.rows = rows
         self.report = report
-        self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.acting_org = acting_org
         self.is_staff = is_staff
-        self.compare_fields = (
-            self.ITEM_FIELDS + (spec.type_field, spec.amount_field) + (("deadline",) if spec.has_deadline else ())
-        )
+        self._load()
 
-    # Reads shared by the dry run (preview) and the real run.
     def _load(self):
         spec = self.spec
         org_names = sorted({r.org_name for r in self.rows})
         self.orgs = {o.name: o for o in Organization.objects.filter(name__in=org_names)}
-        self.new_org_names = [n for n in org_names if n not in self.orgs]
         list_keys = sorted({(r.org_name, r.list_name) for r in self.rows})
         self.lists = {}
         if self.orgs:
@@ -931,81 +842,17 @@ class _Writer:
                 organization__in=list(self.orgs.values()), name__in=sorted({k[1] for k in list_keys})
             ).select_related("organization")
             self.lists = {(lst.organization.name, lst.name): lst for lst in existing}
-        self.new_list_keys = [k for k in list_keys if k not in self.lists]
         self.items = {}
         if self.lists:
             by_id = {lst.pk: key for key, lst in self.lists.items()}
-            existing_items = spec.item_model.objects.filter(**{f"{spec.list_fk}_id__in": list(by_id)}).select_related(
-                "region"
-            )
-            for item in existing_items:
-                list_key = by_id[getattr(item, f"{spec.list_fk}_id")]
-                self.items[(list_key, item.title)] = item
-
-    def _count(self, changed_keys):
-        rows = self.rows
-        created = sum(1 for r in rows if ((r.org_name, r.list_name), r.title) not in self.items)
-        updated = len(changed_keys)
-        self.report.counts = {
-            "rows": len(rows),
-            "lists": len({(r.org_name, r.list_name) for r in rows}),
-            "lists_created": len(self.new_list_keys),
-            "created": created,
-            "updated": updated,
-            "unchanged": len(rows) - created - updated,
-            "organizations_created": len(self.new_org_names),
-        }
-        self.report.new_organizations = list(self.new_org_names)
-        self.report.new_lists = [f"{org}：{name}" for org, name in self.new_list_keys]
-        self.report.new_list_status = self.spec.list_model.Status(self.new_list_status()).label
+            for item in spec.model.objects.filter(**{f"{spec.list_fk}_id__in": list(by_id)}):
+                self.items[(by_id[getattr(item, f"{spec.list_fk}_id")], item.title)] = item
 
     def new_list_status(self):
         """Staff and the command publish right away; a member's lists are drafts until their org is verified."""
         if self.is_staff or (self.acting_org is not None and self.acting_org.is_verified):
-            return self.spec.published_status
+            return self.spec.list_published_status
         return self.spec.list_model.Status.DRAFT
-
-    def _differs(self, item, row, region_full=None, region_id=None):
-        spec = self.spec
-        if region_id is not None:
-            if item.region_id != region_id:
-                return True
-        elif item.region.full_name != region_full:
-            return True
-        current = {
-            "description": item.description,
-            "chain_id": item.chain_id,
-            "contact_name": item.contact_name,
-            "contact_phone": item.contact_phone,
-            spec.type_field: getattr(item, spec.type_field),
-            spec.amount_field: getattr(item, spec.amount_field),
-        }
-        wanted = {
-            "description": row.description,
-            "chain_id": row.chain.pk,
-            "contact_name": row.contact_name,
-            "contact_phone": row.contact_phone,
-            spec.type_field: row.item_type,
-            spec.amount_field: row.amount,
-        }
-        if spec.has_deadline:
-            current["deadline"], wanted["deadline"] = item.deadline, row.deadline
-        return current != wanted
-
-    def plan(self):
-        """Dry run: count what would be created/updated without writing anything."""
-        self._load()
-        changed = [
-            k
-            for k in self._row_keys()
-            if k in self.items
-            and self._differs(self.items[k], self._row_by_key[k], region_full=self._row_by_key[k].region_full)
-        ]
-        self._count(changed)
-
-    def _row_keys(self):
-        self._row_by_key = {((r.org_name, r.list_name), r.title): r for r in self.rows}
-        return list(self._row_by_key)
 
     def prepare(self, *, progress, should_cancel):
         """The slow part (word segmentation), done before the transaction so progress is visible.
@@ -1013,126 +860,80 @@ class _Writer:
         Rows whose title and description did not change keep their stored tokens: a re-import
         of an unchanged file costs no segmentation at all.
         """
-        from catalog.search import tokens_field
-
-        self._load()
         total = len(self.rows)
         for start in range(0, total, BATCH_SIZE):
             if should_cancel and should_cancel():
                 raise ImportCancelled
             for row in self.rows[start : start + BATCH_SIZE]:
                 item = self.items.get(((row.org_name, row.list_name), row.title))
-                if item is not None and item.search_tokens and item.description == row.description:
-                    row.search_tokens = item.search_tokens
-                else:
+                if item is None or item.description != row.description:
                     row.search_tokens = tokens_field(row.title, row.description)
             if progress:
                 progress(min(start + BATCH_SIZE, total), total)
 
-    @transaction.atomic
-    def write(self, *, should_cancel, finalize):
-        spec, report = self.spec, self.report
-        self._load()
-        now = timezone.now()
-        regions = {}
-        for row in self.rows:
-            if row.region_text not in regions:
-                regions[row.region_text] = region_resolve(row.region_text)
-        # Organisations (found by name, else created unverified).
-        new_orgs = [
-            Organization(
-                name=name, kind=spec.new_org_kind(name), region=regions[self.org_regions[name]], is_verified=False
-            )
-            for name in self.new_org_names
-        ]
-        Organization.objects.bulk_create(new_orgs)
-        self.orgs.update({o.name: o for o in new_orgs})
-        # Lists / menus.
+    def item_rows(self):
+        spec = self.spec
         status = self.new_list_status()
-        first_rows = {}
+        orgs, containers = dict(self.orgs), dict(self.lists)
+        out = []
         for row in self.rows:
-            first_rows.setdefault((row.org_name, row.list_name), row)
-        new_lists = [
-            spec.list_model(
-                name=name,
-                organization=self.orgs[org_name],
-                status=status,
-                created_by=self.actor,
-                year=_year_for(name, first_rows[(org_name, name)]),
+            if row.org_name not in orgs:
+                orgs[row.org_name] = services.NewOrganization(
+                    name=row.org_name,
+                    kind=_new_org_kind(spec, row.org_name),
+                    region=self.org_regions.get(row.org_name, row.region_text),
+                )
+            list_key = (row.org_name, row.list_name)
+            if list_key not in containers:
+                containers[list_key] = services.NewContainer(
+                    organization=orgs[row.org_name],
+                    name=row.list_name,
+                    year=_year_for(row.list_name, row),
+                    status=status,
+                )
+            data = {
+                "title": row.title,
+                "description": row.description,
+                "chain": row.chain,
+                spec.type_field: row.item_type,
+                spec.amount_field: row.amount,
+                "contact_name": row.contact_name,
+                "contact_phone": row.contact_phone,
+                "region": row.region_text,
+                "search_tokens": row.search_tokens,
+            }
+            if spec.has_bids:
+                data["deadline"] = row.deadline
+            out.append(
+                services.ItemRow(
+                    container=containers[list_key],
+                    data=data,
+                    item=self.items.get((list_key, row.title)),
+                    number=row.number,
+                )
             )
-            for org_name, name in self.new_list_keys
-        ]
-        spec.list_model.objects.bulk_create(new_lists)
-        self.lists.update({(lst.organization.name, lst.name): lst for lst in new_lists})
-        # Items, in batches so a cancel request is noticed; any exception rolls everything back.
-        created_ids, changed_ids, all_items = [], [], []
-        update_fields = list(self.compare_fields) + ["search_tokens", "updated_at"]
-        for batch in _chunks(self.rows):
-            if should_cancel and should_cancel():
-                raise ImportCancelled
-            to_create, to_update = [], []
-            for row in batch:
-                list_key = (row.org_name, row.list_name)
-                region = regions[row.region_text]
-                org = self.orgs[row.org_name]
-                item = self.items.get((list_key, row.title))
-                if item is None:
-                    item = spec.item_model(
-                        **{spec.list_fk: self.lists[list_key]}, title=row.title, created_by=self.actor
-                    )
-                    self._fill(item, row, region, org)
-                    to_create.append(item)
-                elif self._differs(item, row, region_id=region.pk) or item.search_tokens != row.search_tokens:
-                    self._fill(item, row, region, org)
-                    item.updated_at = now
-                    to_update.append(item)
-                all_items.append(item)
-            spec.item_model.objects.bulk_create(to_create)
-            spec.item_model.objects.bulk_update(to_update, update_fields)
-            created_ids += [i.pk for i in to_create]
-            changed_ids += [i.pk for i in to_update]
+        return out
+
+    def record(self, result):
+        report = self.report
         report.counts = {
             "rows": len(self.rows),
-            "lists": len(first_rows),
-            "lists_created": len(new_lists),
-            "created": len(created_ids),
-            "updated": len(changed_ids),
-            "unchanged": len(self.rows) - len(created_ids) - len(changed_ids),
-            "organizations_created": len(new_orgs),
+            "lists": len({(r.org_name, r.list_name) for r in self.rows}),
+            "lists_created": len(result.containers_created),
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": result.unchanged,
+            "organizations_created": len(result.organizations_created),
         }
-        report.new_organizations = [o.name for o in new_orgs]
-        report.new_lists = [f"{lst.organization.name}：{lst.name}" for lst in new_lists]
-        report.new_list_status = spec.list_model.Status(status).label
-        ids = [i.pk for i in all_items]
-        if spec.kind == "demands":
-            report.demand_ids = ids
-        else:
-            report.supply_ids = ids
-        touched = created_ids + changed_ids
-        if touched:
-            from portal.outbox import enqueue
-
-            demand_ids = touched if spec.kind == "demands" else []
-            supply_ids = touched if spec.kind == "supplies" else []
-            enqueue("matching.tasks.refresh_items", demand_ids, supply_ids)
-        if should_cancel and should_cancel():
-            raise ImportCancelled
-        if finalize:
-            finalize(report)
-
-    def _fill(self, item, row, region, org):
-        spec = self.spec
-        item.organization = org
-        item.region = region
-        item.description = row.description
-        item.chain = row.chain
-        item.contact_name = row.contact_name
-        item.contact_phone = row.contact_phone
-        setattr(item, spec.type_field, row.item_type)
-        setattr(item, spec.amount_field, row.amount)
-        if spec.has_deadline:
-            item.deadline = row.deadline
-        item.search_tokens = row.search_tokens
+        report.new_organizations = list(result.organizations_created)
+        report.new_lists = [f"{c.organization.name}：{c.name}" for c in result.containers_created]
+        report.new_list_status = self.spec.list_model.Status(self.new_list_status()).label
+        if not report.dry_run:
+            ids = [item.pk for item in result.items]
+            if self.spec is DEMAND:
+                report.demand_ids = ids
+            else:
+                report.supply_ids = ids
 
 
 def _year_for(list_name, row):
@@ -1142,193 +943,3 @@ def _year_for(list_name, row):
     if row.deadline:
         return row.deadline.year
     return timezone.localdate().year
-
-
-# --- import jobs (upload page and worker) ----------------------------------------------------------
-
-PROGRESS_EVERY_SECONDS = 0.5
-
-
-def import_job_create(*, uploaded_file, user, organization):
-    """Store an upload under a random name (never the user's) and start its preview (a dry run).
-
-    Small files are checked in the request; big ones (estimated rows above the threshold) are
-    checked in the worker while the page shows a progress bar.
-    """
-    import os
-    import uuid
-
-    from django.core.files.base import File
-
-    from catalog.models import ImportJob
-    from portal.outbox import enqueue
-
-    extension = os.path.splitext(uploaded_file.name)[1].lower()
-    job = ImportJob(
-        original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization
-    )
-    job.file.save(f"{uuid.uuid4().hex}{extension}", File(uploaded_file), save=False)
-    with job.file.open("rb") as handle:
-        job.total_rows = estimate_rows(handle, job.original_name)
-    job.status = ImportJob.Status.PENDING
-    with transaction.atomic():
-        job.save()
-        if job.total_rows > async_threshold_rows():
-            enqueue("catalog.tasks.preview_import_job", job.pk)
-            return job
-    import_job_preview(job_id=job.pk)
-    job.refresh_from_db()
-    return job
-
-
-def _job_callbacks(job_id):
-    """progress/should_cancel callbacks that write through to the ImportJob row (throttled)."""
-    import time
-
-    from catalog.models import ImportJob
-
-    jobs = ImportJob.objects.filter(pk=job_id)
-    last_update = [0.0]
-
-    def progress(done, total):
-        now = time.monotonic()
-        if done >= total or now - last_update[0] >= PROGRESS_EVERY_SECONDS:
-            last_update[0] = now
-            jobs.update(processed_rows=done, total_rows=total)
-
-    def should_cancel():
-        return jobs.filter(is_cancel_requested=True).exists()
-
-    return progress, should_cancel
-
-
-def import_job_preview(*, job_id):
-    """Validate a PENDING job's file without writing: VALIDATED with a summary, or FAILED with every problem."""
-    from catalog.models import ImportJob
-
-    Status = ImportJob.Status
-    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
-    if job is None or job.status != Status.PENDING:
-        return job  # cancelled meanwhile, or a duplicate delivery
-    progress, should_cancel = _job_callbacks(job_id)
-    with job.file.open("rb") as handle:
-        report = import_catalog_file(
-            handle,
-            filename=job.original_name,
-            actor=job.created_by,
-            organization=job.organization,
-            dry_run=True,
-            progress=progress,
-            should_cancel=should_cancel,
-            expected_rows=job.total_rows,
-        )
-    fields = {
-        "kind": report.kind,
-        "total_rows": report.total_rows,
-        "processed_rows": report.total_rows,
-        "errors": report.errors,
-        "summary": report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes},
-    }
-    if report.cancelled:
-        fields.update(status=Status.CANCELLED, finished_at=timezone.now())
-    elif report.ok:
-        fields.update(status=Status.VALIDATED)
-    else:
-        fields.update(status=Status.FAILED, finished_at=timezone.now())
-    ImportJob.objects.filter(pk=job_id, status=Status.PENDING).update(**fields)
-    job.refresh_from_db()
-    return job
-
-
-def import_job_confirm(*, job):
-    """Start a validated job: small files run now, big ones are queued for the worker.
-
-    Returns "done" or "queued"; None when the job was not waiting for confirmation (double click).
-    """
-    from catalog.models import ImportJob
-    from portal.outbox import enqueue
-
-    with transaction.atomic():
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
-            status=ImportJob.Status.RUNNING, processed_rows=0
-        )
-        if not claimed:
-            return None
-        if job.total_rows > async_threshold_rows():
-            enqueue("catalog.tasks.run_import_job", job.pk)
-            return "queued"
-    import_job_run(job_id=job.pk)
-    return "done"
-
-
-def import_job_cancel(*, job):
-    """Cancel a job. Returns True if it will write nothing, False if it had already finished."""
-    from catalog.models import ImportJob
-
-    waiting = (ImportJob.Status.VALIDATED, ImportJob.Status.PENDING)
-    if ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
-        status=ImportJob.Status.CANCELLED, is_cancel_requested=True, finished_at=timezone.now()
-    ):
-        return True
-    # Running (or queued for the worker): checked between batches, and everything is rolled back.
-    return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(is_cancel_requested=True))
-
-
-def import_job_run(*, job_id):
-    """Run a confirmed (RUNNING) job, in the request or the worker. Finished jobs are left alone.
-
-    The rows are written in one transaction together with the job's SUCCEEDED status, so a
-    cancelled, failed or killed run leaves nothing behind (re-running it is safe: imports upsert).
-    """
-    import logging
-
-    from catalog.models import ImportJob
-
-    Status = ImportJob.Status
-    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
-    if job is None or job.status != Status.RUNNING:
-        return job
-    jobs = ImportJob.objects.filter(pk=job_id)
-
-    def finish(status, **fields):
-        jobs.filter(status=Status.RUNNING).update(status=status, finished_at=timezone.now(), **fields)
-        job.refresh_from_db()
-        return job
-
-    if job.created_by_id is None:  # never fall back to the command's full rights
-        return finish(Status.FAILED, errors=["上传人账号已不存在，导入未执行。"])
-    progress, should_cancel = _job_callbacks(job_id)
-
-    def finalize(report):
-        jobs.update(
-            status=Status.SUCCEEDED,
-            processed_rows=report.total_rows,
-            total_rows=report.total_rows,
-            summary=report.as_summary(),
-            errors=[],
-            finished_at=timezone.now(),
-        )
-
-    try:
-        with job.file.open("rb") as handle:
-            report = import_catalog_file(
-                handle,
-                filename=job.original_name,
-                actor=job.created_by,
-                organization=job.organization,
-                progress=progress,
-                should_cancel=should_cancel,
-                finalize=finalize,
-                expected_rows=job.total_rows,
-            )
-    except Exception as exc:  # a bug or a lost database: nothing was committed, say so
-        logging.getLogger(__name__).exception("import job %s failed", job_id)
-        return finish(
-            Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"]
-        )
-    if report.cancelled:
-        return finish(Status.CANCELLED)
-    if not report.ok:
-        return finish(Status.FAILED, errors=report.errors, summary={"kind": report.kind, "notes": report.notes})
-    job.refresh_from_db()
-    return job

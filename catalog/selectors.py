@@ -2,17 +2,21 @@
 
 Permission matrix (objects = 需求清单/需求, 供给菜单/供给):
 
-| who                              | view published | view drafts | contacts | edit | close | delete |
-|----------------------------------|----------------|-------------|----------|------|-------|--------|
-| anonymous                        | yes            | no          | no       | no   | no    | no     |
-| member of another unverified org | yes            | no          | no       | no   | no    | no     |
-| member of another verified org   | yes            | no          | yes      | no   | no    | no     |
-| member of the owning org         | yes            | yes         | yes      | yes  | yes   | no     |
-| admin of the owning org          | yes            | yes         | yes      | yes  | yes   | yes    |
-| liaison staff (对接专员)           | yes            | yes         | yes      | no   | yes   | no     |
-| platform admin                   | yes            | yes         | yes      | yes  | yes   | yes    |
+| who                              | view published | view drafts          | contacts | edit | close                | delete |
+|----------------------------------|----------------|----------------------|----------|------|----------------------|--------|
+| anonymous                        | yes            | no                   | no       | no   | no                   | no     |
+| member of another unverified org | yes            | no                   | no       | no   | no                   | no     |
+| member of another verified org   | yes            | no                   | yes      | no   | no                   | no     |
+| member of the owning org         | yes            | yes                  | yes      | yes  | yes                  | no     |
+| admin of the owning org          | yes            | yes                  | yes      | yes  | yes                  | drafts |
+| liaison staff (对接专员)           | yes            | orgs in their region | yes      | no   | in their region only | no     |
+| platform admin                   | yes            | yes                  | yes      | yes  | yes                  | drafts |
 
-"Published" = the list/menu is not a draft and the owning organisation is verified.
+"Published" = the list/menu is not a draft and the owning organisation is verified. A liaison's
+region (accounts.selectors.user_acts_for_region) is the item's region (demand.region_id,
+supply.region_id), for a list/menu its organisation's region; drafts are those of organisations
+in their covered regions. Liaison staff never edit, on any path (form, API, admin, import).
+"Delete: drafts" — a published demand is never deleted (catalog.services: close it instead).
 """
 
 from django.db.models import Q
@@ -20,6 +24,8 @@ from django.db.models import Q
 from accounts.selectors import (
     is_liaison,
     is_platform_admin,
+    liaison_region_ids,
+    user_acts_for_region,
     user_is_org_admin,
     user_is_verified_member,
     user_org_ids,
@@ -42,38 +48,46 @@ def _published_supply_q(prefix=""):
     )
 
 
-def demands_visible_to(user):
-    qs = Demand.objects.select_related(*DEMAND_RELATED)
-    if is_liaison(user):
+def _own_or_covered_q(user):
+    """Unpublished rows a user may read: their organisations', and a liaison's covered regions'."""
+    q = Q(organization_id__in=user_org_ids(user))
+    regions = liaison_region_ids(user)
+    if regions:
+        q |= Q(organization__region_id__in=regions)
+    return q
+
+
+def _visible(qs, user, published_q):
+    if is_platform_admin(user):
         return qs
-    return qs.filter(_published_demand_q() | Q(organization_id__in=user_org_ids(user)))
+    return qs.filter(published_q | _own_or_covered_q(user))
+
+
+def demands_visible_to(user):
+    return _visible(Demand.objects.select_related(*DEMAND_RELATED), user, _published_demand_q())
 
 
 def supplies_visible_to(user):
-    qs = Supply.objects.select_related(*SUPPLY_RELATED)
-    if is_liaison(user):
-        return qs
-    return qs.filter(_published_supply_q() | Q(organization_id__in=user_org_ids(user)))
+    return _visible(Supply.objects.select_related(*SUPPLY_RELATED), user, _published_supply_q())
 
 
 def demand_lists_visible_to(user):
     qs = DemandList.objects.select_related("organization", "organization__region")
-    if is_liaison(user):
-        return qs
-    return qs.filter(
-        (Q(organization__is_verified=True) & ~Q(status=DemandList.Status.DRAFT))
-        | Q(organization_id__in=user_org_ids(user))
-    )
+    return _visible(qs, user, Q(organization__is_verified=True) & ~Q(status=DemandList.Status.DRAFT))
 
 
 def supply_menus_visible_to(user):
     qs = SupplyMenu.objects.select_related("organization", "organization__region")
-    if is_liaison(user):
-        return qs
-    return qs.filter(
-        (Q(organization__is_verified=True) & Q(status=SupplyMenu.Status.PUBLISHED))
-        | Q(organization_id__in=user_org_ids(user))
-    )
+    return _visible(qs, user, Q(organization__is_verified=True) & Q(status=SupplyMenu.Status.PUBLISHED))
+
+
+def items_visible_to(kind, user):
+    """需求 or 供给 (a catalog.kinds.Kind) the user may read."""
+    return demands_visible_to(user) if kind.model is Demand else supplies_visible_to(user)
+
+
+def containers_visible_to(kind, user):
+    return demand_lists_visible_to(user) if kind.model is Demand else supply_menus_visible_to(user)
 
 
 def published_demands():
@@ -97,8 +111,14 @@ def can_edit(user, obj):
     return is_platform_admin(user) or obj.organization_id in user_org_ids(user)
 
 
+def _region_id(obj):
+    """The region staff rights follow: the item's own, for a list/menu its organisation's."""
+    region_id = getattr(obj, "region_id", None)
+    return region_id if region_id is not None else obj.organization.region_id
+
+
 def can_close(user, obj):
-    return is_liaison(user) or obj.organization_id in user_org_ids(user)
+    return obj.organization_id in user_org_ids(user) or user_acts_for_region(user, _region_id(obj))
 
 
 def can_delete(user, obj):

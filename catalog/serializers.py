@@ -2,8 +2,9 @@
 
 from rest_framework import serializers
 
+from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Supply, SupplyMenu, SupplyType
-from catalog.selectors import can_view_contacts
+from catalog.selectors import can_view_contacts, demand_lists_visible_to, supply_menus_visible_to
 
 CONTACT_FIELDS = ("contact_name", "contact_phone")
 
@@ -109,24 +110,7 @@ class DemandSerializer(_ItemSerializer):
 
     class Meta:
         model = Demand
-        fields = [
-            "id",
-            "demand_list",
-            "organization",
-            "region",
-            "title",
-            "description",
-            "chain",
-            "demand_type",
-            "budget_wan",
-            "deadline",
-            "contact_name",
-            "contact_phone",
-            "status",
-            "is_open_bidding",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "demand_list", "organization", "region", *DEMAND.fields, "status", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services, with a Chinese message naming the title
         extra_kwargs = {
@@ -143,8 +127,6 @@ class DemandSerializer(_ItemSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            from catalog.selectors import demand_lists_visible_to
-
             self.fields["demand_list"].queryset = demand_lists_visible_to(request.user)
         self.fields["demand_list"].error_messages["does_not_exist"] = "需求清单不存在或您无权访问。"
 
@@ -159,23 +141,7 @@ class SupplySerializer(_ItemSerializer):
 
     class Meta:
         model = Supply
-        fields = [
-            "id",
-            "menu",
-            "organization",
-            "region",
-            "title",
-            "description",
-            "chain",
-            "supply_type",
-            "price_wan",
-            "maturity",
-            "contact_name",
-            "contact_phone",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "menu", "organization", "region", *SUPPLY.fields, "status", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # uniqueness is checked by catalog.services
         extra_kwargs = {
@@ -190,7 +156,5 @@ class SupplySerializer(_ItemSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            from catalog.selectors import supply_menus_visible_to
-
             self.fields["menu"].queryset = supply_menus_visible_to(request.user)
         self.fields["menu"].error_messages["does_not_exist"] = "供给菜单不存在或您无权访问。"

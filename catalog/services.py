@@ -1,11 +1,14 @@
-"""Writes to 需求清单/需求 and 供给菜单/供给: permission-checked, atomic, and queued for re-matching.
+"""Writes to 需求清单/需求 and 供给菜单/供给: permission-checked, atomic, audited and queued for re-matching.
 
-Every function takes keyword arguments only. `data` is a dict of cleaned field values (what a
-form's or serializer's `cleaned_data` holds); unknown keys are ignored. Errors reach the user:
-PermissionDenied / ValidationError carry Chinese messages (ValidationError keyed by field).
+`items_upsert` is the only code that creates or changes demands and supplies: a form or API edit is
+one row, an Excel import is many (bulk writes inside). The rules live there once: who may write,
+closed lists, deadlines, sealed-bid rules, length limits, the audit trail, bid flags, subscription
+notices and one re-matching task per batch. The named wrappers (demand_create, supply_update …)
+keep the call sites short. Every function takes keyword arguments only; errors carry Chinese
+messages (ValidationError keyed by field for one row, "第N行「列名」: …" lines for an import).
 """
 
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -13,44 +16,71 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Organization
-from audit.services import audit_record, diff_fields, snapshot
+from accounts.selectors import is_platform_admin
+from audit.models import AuditEntry
+from audit.services import audit_entry, audit_record, diff_fields, snapshot
 from catalog import search
-from catalog.models import Demand, DemandList, Region, Supply, SupplyMenu
-from catalog.regions import region_resolve
+from catalog.kinds import DEMAND, KINDS, SUPPLY, kind_of
+from catalog.models import Region
+from catalog.regions import parse_region, region_resolve
 from catalog.selectors import can_close, can_delete, can_edit
 from portal.outbox import enqueue
 
 DESCRIPTION_MAX = 5000
+BATCH_SIZE = 500
+CONTAINER_FIELDS = ("name", "year", "description")
+# Kept for callers that name the field lists.
+DEMAND_FIELDS = DEMAND.fields
+SUPPLY_FIELDS = SUPPLY.fields
+OPEN_DEMAND_STATUSES = DEMAND.item_open_statuses
 
-DEMAND_LIST_FIELDS = ("name", "year", "description")
-SUPPLY_MENU_FIELDS = ("name", "year", "description")
-DEMAND_FIELDS = (
-    "title",
-    "description",
-    "chain",
-    "demand_type",
-    "budget_wan",
-    "deadline",
-    "contact_name",
-    "contact_phone",
-    "is_open_bidding",
-)
-SUPPLY_FIELDS = (
-    "title",
-    "description",
-    "chain",
-    "supply_type",
-    "price_wan",
-    "maturity",
-    "contact_name",
-    "contact_phone",
-)
-# Changing these after bids arrived is a material change for the bidders.
-MATERIAL_DEMAND_FIELDS = ("description", "budget_wan", "deadline")
-OPEN_DEMAND_STATUSES = (Demand.Status.COLLECTING, Demand.Status.MATCHING)
-# What the audit trail records for demands and supplies (before/after on every change).
-AUDIT_DEMAND_FIELDS = DEMAND_FIELDS + ("region", "status")
-AUDIT_SUPPLY_FIELDS = SUPPLY_FIELDS + ("region", "status")
+SEALED_DEADLINE = "征集期间截止日期只能延后，不能提前、取消或新增。"
+SEALED_BIDDING_MODE = "需求发布后报价方式（公开报价/密封报价）不能再更改。"
+PUBLISHED_DEMAND_DELETE = "已发布的需求不能删除，请改为关闭。"
+
+
+# --- rows of items_upsert -------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NewOrganization:
+    """An organisation an import names that does not exist yet (created unverified)."""
+
+    name: str
+    kind: str
+    region: object  # a Region or a 所在地区 text
+
+
+@dataclass(eq=False)
+class NewContainer:
+    """A 需求清单/供给菜单 an import names that does not exist yet."""
+
+    organization: object  # an Organization or a NewOrganization
+    name: str
+    year: int
+    status: str
+
+
+@dataclass
+class ItemRow:
+    container: object  # the DemandList/SupplyMenu (or a NewContainer) the item belongs to
+    data: dict  # field values (kind.fields, "region", optionally precomputed "search_tokens")
+    item: object = None  # the Demand/Supply to change; None creates one
+    number: int | None = None  # spreadsheet row number: errors become "第N行「列名」: …"
+
+
+@dataclass
+class UpsertResult:
+    items: list = field(default_factory=list)  # in row order (unsaved in a dry run when new)
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: int = 0
+    organizations_created: list = field(default_factory=list)
+    containers_created: list = field(default_factory=list)
+
+
+class UpsertCancelled(Exception):
+    pass
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -61,6 +91,10 @@ class _OrgScope:
 
     def __init__(self, organization):
         self.organization_id = organization.pk
+
+
+def _user(actor):
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _require(check, user, obj, message):
@@ -85,9 +119,9 @@ def _audit(user, obj, action, fields, before=None):
 
 
 def _apply(instance, data, fields):
-    for field in fields:
-        if field in data:
-            setattr(instance, field, data[field])
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
 
 
 def _check_description(value, label):
@@ -98,32 +132,21 @@ def _check_description(value, label):
         )
 
 
-def _resolve_region(value, default):
-    """`region` may be a Region, a 所在地区 text such as "济宁市任城区", or empty (use the default)."""
-    if isinstance(value, Region):
-        return value
-    if value:
-        try:
-            return region_resolve(value)
-        except ValidationError as exc:
-            raise ValidationError({"region": exc.messages}) from None
-    return default
-
-
-def _full_clean(instance, unique_message):
-    """Model validation (required fields, choices, numbers) with our own duplicate message."""
+def _full_clean(instance, unique_message, exclude=None):
+    """Model validation (required fields, choices, lengths) with our own duplicate message."""
     try:
-        instance.full_clean(validate_constraints=False)
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
-    try:
-        instance.validate_constraints()
-    except ValidationError:
-        raise ValidationError(unique_message) from None
+    if unique_message is not None:
+        try:
+            instance.validate_constraints()
+        except ValidationError:
+            raise ValidationError(unique_message) from None
 
 
 def _save(instance, unique_message):
-    # The constraint check above can race with another request: the database has the last word.
+    # The constraint check can race with another request: the database has the last word.
     try:
         with transaction.atomic():
             instance.save()
@@ -135,313 +158,464 @@ def _locked(model, obj):
     return model.objects.select_for_update().get(pk=obj.pk)
 
 
-def _check_deadline(deadline, previous=None):
-    if deadline and deadline != previous and deadline < timezone.localdate():
-        raise ValidationError({"deadline": "截止日期不能早于今天。"})
+def _refresh(kind, ids):
+    """One re-matching task per batch: the per-id task for one item, matching.tasks.refresh_items for more.
+
+    (refresh_demand also tells subscribers after scoring; refresh_items does not yet.)
+    """
+    ids = sorted(set(ids))
+    if len(ids) == 1:
+        enqueue("matching.tasks.refresh_demand" if kind is DEMAND else "matching.tasks.refresh_supply", ids[0])
+    elif ids:
+        enqueue("matching.tasks.refresh_items", ids if kind is DEMAND else [], ids if kind is SUPPLY else [])
 
 
-# --- 需求清单 ----------------------------------------------------------------------------------
+def _is_published(container, organization):
+    return container.status != kind_of(container).list_model.Status.DRAFT and organization.is_verified
 
 
-def _list_name_taken(organization, name):
-    return f"本单位已有名为「{name}」的需求清单，请换一个清单名称。"
+def _may_write_for(actor, organization):
+    """Members of the organisation, platform admins and the command line (actor None); never liaison staff."""
+    if actor is None:
+        return True
+    if isinstance(organization, NewOrganization):
+        return is_platform_admin(actor)
+    return can_edit(actor, _OrgScope(organization))
 
 
-@transaction.atomic
-def demand_list_create(*, organization, user, data):
-    _require(can_edit, user, _OrgScope(organization), "您不是该单位的成员，不能为其创建需求清单。")
-    demand_list = DemandList(
-        organization=organization, created_by=user if user.is_authenticated else None, status=DemandList.Status.DRAFT
-    )
-    _apply(demand_list, data, DEMAND_LIST_FIELDS)
-    _check_description(demand_list.description, "清单说明")
-    message = _list_name_taken(organization, demand_list.name)
-    _full_clean(demand_list, message)
-    _save(demand_list, message)
-    return demand_list
+# --- 需求 / 供给: the one write path -----------------------------------------------------------
 
 
-@transaction.atomic
-def demand_list_update(*, demand_list, user, data):
-    _require(can_edit, user, demand_list, "您没有编辑该需求清单的权限。")
-    demand_list = _locked(DemandList, demand_list)
-    _apply(demand_list, data, DEMAND_LIST_FIELDS)
-    _check_description(demand_list.description, "清单说明")
-    message = _list_name_taken(demand_list.organization, demand_list.name)
-    _full_clean(demand_list, message)
-    _save(demand_list, message)
-    return demand_list
+class _Regions:
+    """所在地区 texts → Region, once per text; a dry run never creates a region."""
+
+    def __init__(self, dry_run):
+        self.dry_run = dry_run
+        self.cache = {}
+
+    def get(self, value, default):
+        if isinstance(value, Region):
+            return value
+        if not value:
+            return default
+        if value not in self.cache:
+            province, city, district = parse_region(value)  # ValidationError with a Chinese message
+            found = Region.objects.filter(full_name=province + city + district).first()
+            self.cache[value] = found if found or self.dry_run else region_resolve(value)
+        return self.cache[value]
 
 
-@transaction.atomic
-def demand_list_publish(*, demand_list, user):
-    """Draft → 征集中. Only a verified organisation may publish."""
-    _require(can_edit, user, demand_list, "您没有发布该需求清单的权限。")
-    demand_list = _locked(DemandList, demand_list)
-    if demand_list.status == DemandList.Status.CLOSED:
-        raise ValidationError("该需求清单已关闭，不能再发布。")
-    _require_verified(demand_list.organization)
-    if demand_list.status != DemandList.Status.COLLECTING:
-        demand_list.status = DemandList.Status.COLLECTING
-        demand_list.save(update_fields=["status", "updated_at"])
-        for demand_id in demand_list.demands.values_list("pk", flat=True):
-            enqueue("matching.tasks.refresh_demand", demand_id)
-            enqueue("notifications.tasks.subscriptions_notify_for_demand", demand_id)  # [marketplace] subscriptions
-    return demand_list
+class _Errors:
+    """Collects an import's row errors; a single edit raises at once (field-keyed)."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.lines = []
+
+    def add(self, row, name, message, *, permission=False):
+        if row.number is None:
+            if permission:
+                raise PermissionDenied(message)
+            raise ValidationError({name: message} if name else message)
+        self.lines.append(f"第{row.number}行「{self.kind.column(name)}」: {message}")
+
+    def add_validation(self, row, exc):
+        if row.number is None:
+            raise exc
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                for error in errors:
+                    self.lines.extend(
+                        f"第{row.number}行「{self.kind.column(name)}」: {message}" for message in error.messages
+                    )
+        else:
+            for message in exc.messages:
+                self.lines.append(f"第{row.number}行「{self.kind.column('title')}」: {message}")
 
 
-@transaction.atomic
-def demand_list_close(*, demand_list, user):
-    """Close the list and every demand in it that is still open."""
-    _require(can_close, user, demand_list, "您没有关闭该需求清单的权限。")
-    demand_list = _locked(DemandList, demand_list)
-    demand_list.status = DemandList.Status.CLOSED
-    demand_list.save(update_fields=["status", "updated_at"])
-    open_ids = list(demand_list.demands.filter(status__in=OPEN_DEMAND_STATUSES).values_list("pk", flat=True))
-    Demand.objects.filter(pk__in=open_ids).update(status=Demand.Status.CLOSED, updated_at=timezone.now())
-    for demand_id in open_ids:
-        enqueue("matching.tasks.refresh_demand", demand_id)
-    return demand_list
+def _title_taken(kind, title):
+    return {"title": f"本{kind.list_short}中已有名为「{title}」的{kind.item_word}，请修改{kind.item_word}名称。"}
 
 
-# --- 需求 -------------------------------------------------------------------------------------
+def _check_sealed_rules(kind, row, item, old, is_locked, errors):
+    """Deadline and bidding-mode rules of a demand; `is_locked` once published (or once bids exist).
 
-
-def _demand_title_taken(title):
-    return {"title": f"本清单中已有名为「{title}」的需求，请修改需求名称。"}
-
-
-def _demand_validate_and_save(demand):
-    _check_description(demand.description, "需求描述")
-    search.index_object(demand)
-    message = _demand_title_taken(demand.title)
-    _full_clean(demand, message)
-    _save(demand, message)
-    enqueue("matching.tasks.refresh_demand", demand.pk)
-    return demand
-
-
-@transaction.atomic
-def demand_create(*, demand_list, user, data):
-    _require(can_edit, user, demand_list, "您没有在该需求清单中添加需求的权限。")
-    demand_list = _locked(DemandList, demand_list)
-    if demand_list.status == DemandList.Status.CLOSED:
-        raise ValidationError("该需求清单已关闭，不能再添加需求。")
-    demand = Demand(
-        demand_list=demand_list,
-        organization=demand_list.organization,
-        created_by=user if user.is_authenticated else None,
-    )
-    _apply(demand, data, DEMAND_FIELDS)
-    _check_deadline(demand.deadline)
-    demand.region = _resolve_region(data.get("region"), demand_list.organization.region)
-    _demand_validate_and_save(demand)
-    _audit(user, demand, "create", AUDIT_DEMAND_FIELDS)
-    enqueue("notifications.tasks.subscriptions_notify_for_demand", demand.pk)  # [marketplace] subscriptions
-    return demand
+    Locking on publication rather than on the first bid tells nobody whether bids exist.
+    """
+    if not kind.has_bids:
+        return
+    today = timezone.localdate()
+    previous = old.get("deadline") if old else None
+    if item.deadline and item.deadline != previous and item.deadline < today:
+        errors.add(row, "deadline", "截止日期不能早于今天。")
+    if old is None or not is_locked:
+        return
+    if item.deadline != previous and (previous is None or item.deadline is None or item.deadline < previous):
+        errors.add(row, "deadline", SEALED_DEADLINE)
+    if bool(item.is_open_bidding) != bool(old["is_open_bidding"]):
+        errors.add(row, "is_open_bidding", SEALED_BIDDING_MODE)
 
 
 @transaction.atomic
-def demand_update(*, demand, user, data):
-    _require(can_edit, user, demand, "您没有编辑该需求的权限。")
-    demand = _locked(Demand, demand)
-    audit_before = snapshot(demand, AUDIT_DEMAND_FIELDS)
-    before = {field: getattr(demand, field) for field in MATERIAL_DEMAND_FIELDS}
-    region_default = demand.region
-    _apply(demand, data, DEMAND_FIELDS)
-    _check_deadline(demand.deadline, before["deadline"])
-    demand.region = _resolve_region(data.get("region"), region_default)
-    _demand_validate_and_save(demand)
-    _audit(user, demand, "update", AUDIT_DEMAND_FIELDS, audit_before)
-    if any(_differs(before[field], getattr(demand, field)) for field in MATERIAL_DEMAND_FIELDS):
-        # Bids submitted on the old terms become 待确认 (bidding owns that rule).
-        enqueue("bidding.tasks.flag_material_change", demand.pk)
-    return demand
+def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
+    """Create or change demands/supplies: every row checked, then all written, or nothing.
 
+    `actor` None is the command line (full rights). A dry run checks every rule and counts what
+    would change without writing anything. `should_cancel()` is polled between batches; a True
+    answer raises UpsertCancelled (the transaction rolls back).
+    """
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    model, user = kind.model, _user(actor)
+    errors, regions, result = _Errors(kind), _Regions(dry_run), UpsertResult()
+    single = len(rows) == 1 and rows[0].number is None
 
-def _differs(old, new):
-    # Budgets arrive as Decimal, int or str (API/forms); compare them as numbers.
-    if old is None or new is None:
-        return old is not new
-    if isinstance(old, (Decimal, int, float)) or isinstance(new, (Decimal, int, float)):
+    # Lock what exists (containers, then items) and learn which demands are bid on, in three queries.
+    container_ids = {r.container.pk for r in rows if not isinstance(r.container, NewContainer)}
+    containers = kind.list_model.objects.select_for_update(of=("self",)).select_related("organization")
+    containers = {c.pk: c for c in containers.filter(pk__in=container_ids)}
+    item_ids = [r.item.pk for r in rows if r.item is not None]
+    locked = model.objects.select_for_update(of=("self",)).select_related("chain", "region")
+    items = {i.pk: i for i in locked.filter(pk__in=item_ids)}
+    bid_on = set()
+    if kind.has_bids and item_ids:
+        bid_on = set(model.objects.filter(pk__in=item_ids, bids__isnull=False).values_list("pk", flat=True))
+
+    planned = []  # (row, item, snapshot before the change or None, region still to be created?)
+    for row in rows:
+        container = containers.get(row.container.pk) if not isinstance(row.container, NewContainer) else row.container
+        if container is None:
+            errors.add(row, None, f"该{kind.list_word}已不存在。")
+            continue
+        organization = container.organization
+        if not _may_write_for(actor, organization):
+            if isinstance(organization, NewOrganization):
+                message = f"系统中没有名为「{organization.name}」的单位；只有平台管理员可以在导入时新建单位。"
+            else:
+                message = (
+                    f"您不能为「{organization.name}」新增或修改{kind.item_word}（只有该单位成员或平台管理员可以）。"
+                )
+            errors.add(row, "organization", message, permission=True)
+            continue
+        if not isinstance(container, NewContainer) and container.status == kind.list_model.Status.CLOSED:
+            verb = "修改其中的" if row.item is not None else "添加"
+            errors.add(row, "list_name", f"该{kind.list_word}已关闭，不能再{verb}{kind.item_word}。")
+            continue
+        if row.item is not None:
+            item = items.get(row.item.pk)
+            if item is None or getattr(item, f"{kind.list_fk}_id") != container.pk:
+                errors.add(row, None, f"该{kind.item_word}已不存在。")
+                continue
+            before = snapshot(item, kind.audit_fields)
+            old = {name: getattr(item, name) for name in kind.fields}
+            default_region = item.region if item.region_id else None
+        else:
+            item = model(created_by=user)
+            if not isinstance(container, NewContainer):
+                setattr(item, kind.list_fk, container)
+                item.organization = organization
+            before, old = None, None
+            default_region = None if isinstance(organization, NewOrganization) else organization.region
+        _apply(item, row.data, kind.fields)
         try:
-            return Decimal(str(old)) != Decimal(str(new))
-        except InvalidOperation:
-            return True
-    return old != new
+            region = regions.get(row.data.get("region"), default_region)
+        except ValidationError as exc:
+            errors.add(row, "region", "；".join(exc.messages))
+            continue
+        if region is not None:
+            item.region = region
+        is_locked = item.pk in bid_on or (
+            not isinstance(container, NewContainer) and _is_published(container, organization)
+        )
+        count = len(errors.lines)
+        _check_sealed_rules(kind, row, item, old, is_locked, errors)
+        if item.chain_id is None:
+            errors.add(row, "chain", "请选择产业链。")
+        try:
+            _check_description(item.description, f"{kind.item_word}描述")
+            excluded = [kind.list_fk, "organization", "region", "chain", "created_by"]
+            unique = _title_taken(kind, item.title) if single and not isinstance(container, NewContainer) else None
+            _full_clean(item, unique, exclude=excluded)
+        except ValidationError as exc:
+            errors.add_validation(row, exc)
+        if len(errors.lines) > count:
+            continue
+        if not dry_run and (old is None or item.title != old["title"] or item.description != old["description"]):
+            item.search_tokens = row.data.get("search_tokens") or search.tokens_field(item.title, item.description)
+        planned.append((row, item, before, region is None))
+    if errors.lines:
+        raise ValidationError(errors.lines)
 
+    to_create = [item for _, item, before, _ in planned if before is None]
+    to_update = [
+        item
+        for _, item, before, new_region in planned
+        if before is not None and (new_region or diff_fields(before, item, kind.audit_fields))
+    ]
+    updated_ids = {item.pk for item in to_update}
+    result.items = [item for _, item, _, _ in planned]
+    result.unchanged = len(planned) - len(to_create) - len(to_update)
+    new_orgs = _unique(
+        r.container.organization
+        for r, _, _, _ in planned
+        if isinstance(r.container, NewContainer) and isinstance(r.container.organization, NewOrganization)
+    )
+    new_containers = _unique(r.container for r, _, _, _ in planned if isinstance(r.container, NewContainer))
+    result.organizations_created = [o.name for o in new_orgs]
+    result.containers_created = new_containers
+    if dry_run:
+        result.created, result.updated = to_create, to_update
+        return result
 
-@transaction.atomic
-def demand_close(*, demand, user):
-    _require(can_close, user, demand, "您没有关闭该需求的权限。")
-    demand = _locked(Demand, demand)
-    if demand.status != Demand.Status.CLOSED:
-        audit_before = snapshot(demand, ("status",))
-        demand.status = Demand.Status.CLOSED
-        demand.save(update_fields=["status", "updated_at"])
-        _audit(user, demand, "close", ("status",), audit_before)
-    enqueue("matching.tasks.refresh_demand", demand.pk)
-    return demand
-
-
-@transaction.atomic
-def demand_delete(*, demand, user):
-    _require(can_delete, user, demand, "只有本单位管理员或平台管理员可以删除需求。")
-    demand = _locked(Demand, demand)
-    demand_id = demand.pk
-    audit_before = snapshot(demand, AUDIT_DEMAND_FIELDS)
+    # Writes: organisations, lists/menus, items, audit, then the queued follow-ups.
+    saved_orgs = {}
+    for new in new_orgs:
+        saved_orgs[id(new)] = Organization(
+            name=new.name, kind=new.kind, region=regions.get(new.region, None), is_verified=False
+        )
+    Organization.objects.bulk_create(list(saved_orgs.values()))
+    saved_containers = {}
+    for new in new_containers:
+        org = saved_orgs.get(id(new.organization), new.organization)
+        saved_containers[id(new)] = kind.list_model(
+            name=new.name, organization=org, year=new.year, status=new.status, created_by=user
+        )
+    kind.list_model.objects.bulk_create(list(saved_containers.values()))
+    for row, item, _, _ in planned:
+        if isinstance(row.container, NewContainer):
+            container = saved_containers[id(row.container)]
+            setattr(item, kind.list_fk, container)
+            item.organization = container.organization
+            if item.region_id is None:
+                item.region = container.organization.region
+    now = timezone.now()
+    update_fields = [*kind.fields, "region", "search_tokens", "updated_at"]
     try:
         with transaction.atomic():
-            demand.delete()
-    except ProtectedError:
-        raise ValidationError("该需求已有关联的意向书或对接项目，不能删除，请改为关闭。") from None
-    demand.pk = demand_id  # delete() cleared it; the trail keeps the id
-    audit_record(
-        actor=user,
-        obj=demand,
-        action="delete",
-        changes={name: {"before": value, "after": None} for name, value in audit_before.items()},
-    )
-    # Matching drops the stale matches of a demand that no longer exists.
-    enqueue("matching.tasks.refresh_demand", demand_id)
-    return demand_id
+            for start in range(0, max(len(to_create), len(to_update)), BATCH_SIZE):
+                if should_cancel and should_cancel():
+                    raise UpsertCancelled
+                model.objects.bulk_create(to_create[start : start + BATCH_SIZE])
+                batch = to_update[start : start + BATCH_SIZE]
+                for item in batch:
+                    item.updated_at = now
+                model.objects.bulk_update(batch, update_fields)
+    except IntegrityError:
+        if not single:
+            raise
+        raise ValidationError(_title_taken(kind, planned[0][1].title)) from None
+
+    entries = [
+        audit_entry(
+            actor=user,
+            obj=item,
+            action="create" if before is None else "update",
+            changes=(
+                {name: {"before": None, "after": value} for name, value in snapshot(item, kind.audit_fields).items()}
+                if before is None
+                else diff_fields(before, item, kind.audit_fields)
+            ),
+        )
+        for _, item, before, _ in planned
+        if before is None or item.pk in updated_ids
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+
+    result.created = to_create
+    result.updated = to_update
+    _refresh(kind, [i.pk for i in to_create + to_update])
+    if kind.has_bids:
+        # Subscribers hear about new published demands. A single new draft is queued too (the task
+        # skips drafts; publishing queues it again); an import's drafts are not, to keep big files light.
+        for item in to_create:
+            if single or _is_published(item.demand_list, item.organization):
+                enqueue("notifications.tasks.subscriptions_notify_for_demand", item.pk)
+        for _, item, before, _ in planned:
+            if item.pk in bid_on and item.pk in updated_ids:
+                changed = diff_fields(before, item, kind.material_fields)
+                if changed:  # bids on the old terms become 待确认, bidders are told (bidding owns that)
+                    enqueue("bidding.tasks.flag_material_change", item.pk)
+    return result
 
 
-# --- 供给菜单 ----------------------------------------------------------------------------------
+def _unique(objects):
+    seen, out = set(), []
+    for obj in objects:
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            out.append(obj)
+    return out
 
 
-def _menu_name_taken(name):
-    return f"本单位已有名为「{name}」的供给菜单，请换一个菜单名称。"
+def _item_create(kind, container, user, data):
+    return items_upsert(kind=kind, actor=user, rows=[ItemRow(container=container, data=data)]).items[0]
 
 
-@transaction.atomic
-def supply_menu_create(*, organization, user, data):
-    _require(can_edit, user, _OrgScope(organization), "您不是该单位的成员，不能为其创建供给菜单。")
-    menu = SupplyMenu(
-        organization=organization, created_by=user if user.is_authenticated else None, status=SupplyMenu.Status.DRAFT
-    )
-    _apply(menu, data, SUPPLY_MENU_FIELDS)
-    _check_description(menu.description, "菜单说明")
-    message = _menu_name_taken(menu.name)
-    _full_clean(menu, message)
-    _save(menu, message)
-    return menu
+def _item_update(kind, item, user, data):
+    if not can_edit(user, item):
+        raise PermissionDenied(f"您没有编辑该{kind.item_word}的权限。")
+    container = getattr(item, kind.list_fk)
+    return items_upsert(kind=kind, actor=user, rows=[ItemRow(container=container, data=data, item=item)]).items[0]
 
 
-@transaction.atomic
-def supply_menu_update(*, menu, user, data):
-    _require(can_edit, user, menu, "您没有编辑该供给菜单的权限。")
-    menu = _locked(SupplyMenu, menu)
-    _apply(menu, data, SUPPLY_MENU_FIELDS)
-    _check_description(menu.description, "菜单说明")
-    message = _menu_name_taken(menu.name)
-    _full_clean(menu, message)
-    _save(menu, message)
-    return menu
+def demand_create(*, demand_list, user, data):
+    if not can_edit(user, demand_list):
+        raise PermissionDenied("您没有在该需求清单中添加需求的权限。")
+    return _item_create(DEMAND, demand_list, user, data)
 
 
-@transaction.atomic
-def supply_menu_publish(*, menu, user):
-    _require(can_edit, user, menu, "您没有发布该供给菜单的权限。")
-    menu = _locked(SupplyMenu, menu)
-    if menu.status == SupplyMenu.Status.CLOSED:
-        raise ValidationError("该供给菜单已关闭，不能再发布。")
-    _require_verified(menu.organization)
-    if menu.status != SupplyMenu.Status.PUBLISHED:
-        menu.status = SupplyMenu.Status.PUBLISHED
-        menu.save(update_fields=["status", "updated_at"])
-        for supply_id in menu.supplies.values_list("pk", flat=True):
-            enqueue("matching.tasks.refresh_supply", supply_id)
-    return menu
+def demand_update(*, demand, user, data):
+    return _item_update(DEMAND, demand, user, data)
 
 
-@transaction.atomic
-def supply_menu_close(*, menu, user):
-    _require(can_close, user, menu, "您没有关闭该供给菜单的权限。")
-    menu = _locked(SupplyMenu, menu)
-    menu.status = SupplyMenu.Status.CLOSED
-    menu.save(update_fields=["status", "updated_at"])
-    open_ids = list(menu.supplies.filter(status=Supply.Status.ACTIVE).values_list("pk", flat=True))
-    Supply.objects.filter(pk__in=open_ids).update(status=Supply.Status.CLOSED, updated_at=timezone.now())
-    for supply_id in open_ids:
-        enqueue("matching.tasks.refresh_supply", supply_id)
-    return menu
-
-
-# --- 供给 -------------------------------------------------------------------------------------
-
-
-def _supply_title_taken(title):
-    return {"title": f"本菜单中已有名为「{title}」的供给，请修改供给名称。"}
-
-
-def _supply_validate_and_save(supply):
-    _check_description(supply.description, "供给描述")
-    search.index_object(supply)
-    message = _supply_title_taken(supply.title)
-    _full_clean(supply, message)
-    _save(supply, message)
-    enqueue("matching.tasks.refresh_supply", supply.pk)
-    return supply
-
-
-@transaction.atomic
 def supply_create(*, menu, user, data):
-    _require(can_edit, user, menu, "您没有在该供给菜单中添加供给的权限。")
-    menu = _locked(SupplyMenu, menu)
-    if menu.status == SupplyMenu.Status.CLOSED:
-        raise ValidationError("该供给菜单已关闭，不能再添加供给。")
-    supply = Supply(menu=menu, organization=menu.organization, created_by=user if user.is_authenticated else None)
-    _apply(supply, data, SUPPLY_FIELDS)
-    supply.region = _resolve_region(data.get("region"), menu.organization.region)
-    _supply_validate_and_save(supply)
-    _audit(user, supply, "create", AUDIT_SUPPLY_FIELDS)
-    return supply
+    if not can_edit(user, menu):
+        raise PermissionDenied("您没有在该供给菜单中添加供给的权限。")
+    return _item_create(SUPPLY, menu, user, data)
 
 
-@transaction.atomic
 def supply_update(*, supply, user, data):
-    _require(can_edit, user, supply, "您没有编辑该供给的权限。")
-    supply = _locked(Supply, supply)
-    audit_before = snapshot(supply, AUDIT_SUPPLY_FIELDS)
-    region_default = supply.region
-    _apply(supply, data, SUPPLY_FIELDS)
-    supply.region = _resolve_region(data.get("region"), region_default)
-    _supply_validate_and_save(supply)
-    _audit(user, supply, "update", AUDIT_SUPPLY_FIELDS, audit_before)
-    return supply
+    return _item_update(SUPPLY, supply, user, data)
+
+
+# --- close and delete items ------------------------------------------------------------------
 
 
 @transaction.atomic
-def supply_close(*, supply, user):
-    _require(can_close, user, supply, "您没有下架该供给的权限。")
-    supply = _locked(Supply, supply)
-    if supply.status != Supply.Status.CLOSED:
-        audit_before = snapshot(supply, ("status",))
-        supply.status = Supply.Status.CLOSED
-        supply.save(update_fields=["status", "updated_at"])
-        _audit(user, supply, "close", ("status",), audit_before)
-    enqueue("matching.tasks.refresh_supply", supply.pk)
-    return supply
+def item_close(*, item, user):
+    kind = kind_of(item)
+    _require(can_close, user, item, f"您没有{kind.close_verb}该{kind.item_word}的权限。")
+    item = _locked(kind.model, item)
+    if item.status != kind.item_closed_status:
+        audit_before = snapshot(item, ("status",))
+        item.status = kind.item_closed_status
+        item.save(update_fields=["status", "updated_at"])
+        _audit(user, item, "close", ("status",), audit_before)
+    _refresh(kind, [item.pk])
+    return item
 
 
 @transaction.atomic
-def supply_delete(*, supply, user):
-    _require(can_delete, user, supply, "只有本单位管理员或平台管理员可以删除供给。")
-    supply = _locked(Supply, supply)
-    supply_id = supply.pk
-    audit_before = snapshot(supply, AUDIT_SUPPLY_FIELDS)
+def item_delete(*, item, user):
+    kind = kind_of(item)
+    _require(can_delete, user, item, f"只有本单位管理员或平台管理员可以删除{kind.item_word}。")
+    item = _locked(kind.model, item)
+    if kind.has_bids and item.is_published:
+        # One message whatever the bids: the refusal must not tell the owner that bids exist.
+        raise ValidationError(PUBLISHED_DEMAND_DELETE)
+    item_id = item.pk
+    audit_before = snapshot(item, kind.audit_fields)
     try:
         with transaction.atomic():
-            supply.delete()
+            item.delete()
     except ProtectedError:
-        raise ValidationError("该供给已有关联的对接项目，不能删除，请改为下架。") from None
-    supply.pk = supply_id
+        raise ValidationError(f"该{kind.item_word}已有关联的对接项目，不能删除，请改为{kind.close_verb}。") from None
+    item.pk = item_id  # delete() cleared it; the trail keeps the id
     audit_record(
         actor=user,
-        obj=supply,
+        obj=item,
         action="delete",
         changes={name: {"before": value, "after": None} for name, value in audit_before.items()},
     )
-    enqueue("matching.tasks.refresh_supply", supply_id)
-    return supply_id
+    # Matching drops the stale matches of an item that no longer exists.
+    _refresh(kind, [item_id])
+    return item_id
+
+
+def demand_close(*, demand, user):
+    return item_close(item=demand, user=user)
+
+
+def demand_delete(*, demand, user):
+    return item_delete(item=demand, user=user)
+
+
+def supply_close(*, supply, user):
+    return item_close(item=supply, user=user)
+
+
+def supply_delete(*, supply, user):
+    return item_delete(item=supply, user=user)
+
+
+# --- 需求清单 / 供给菜单 -----------------------------------------------------------------------
+
+
+def _name_taken(kind, name):
+    return f"本单位已有名为「{name}」的{kind.list_word}，请换一个{kind.list_short}名称。"
+
+
+def _container_save(kind, container, data):
+    _apply(container, data, CONTAINER_FIELDS)
+    _check_description(container.description, f"{kind.list_short}说明")
+    message = _name_taken(kind, container.name)
+    _full_clean(container, message)
+    _save(container, message)
+    return container
+
+
+@transaction.atomic
+def container_create(*, kind, organization, user, data):
+    _require(can_edit, user, _OrgScope(organization), f"您不是该单位的成员，不能为其创建{kind.list_word}。")
+    container = kind.list_model(organization=organization, created_by=_user(user), status=kind.list_model.Status.DRAFT)
+    return _container_save(kind, container, data)
+
+
+@transaction.atomic
+def container_update(*, container, user, data):
+    kind = kind_of(container)
+    _require(can_edit, user, container, f"您没有编辑该{kind.list_word}的权限。")
+    return _container_save(kind, _locked(kind.list_model, container), data)
+
+
+@transaction.atomic
+def container_publish(*, container, user):
+    """Draft → 征集中/已发布. Only a verified organisation may publish."""
+    kind = kind_of(container)
+    _require(can_edit, user, container, f"您没有发布该{kind.list_word}的权限。")
+    container = _locked(kind.list_model, container)
+    if container.status == kind.list_model.Status.CLOSED:
+        raise ValidationError(f"该{kind.list_word}已关闭，不能再发布。")
+    _require_verified(container.organization)
+    if container.status != kind.list_published_status:
+        container.status = kind.list_published_status
+        container.save(update_fields=["status", "updated_at"])
+        ids = list(getattr(container, kind.items_related).values_list("pk", flat=True))
+        _refresh(kind, ids)
+        if kind.has_bids:
+            for demand_id in ids:
+                enqueue("notifications.tasks.subscriptions_notify_for_demand", demand_id)
+    return container
+
+
+@transaction.atomic
+def container_close(*, container, user):
+    """Close the list/menu and every item in it that is still open (outcomes are kept)."""
+    kind = kind_of(container)
+    _require(can_close, user, container, f"您没有关闭该{kind.list_word}的权限。")
+    container = _locked(kind.list_model, container)
+    container.status = kind.list_model.Status.CLOSED
+    container.save(update_fields=["status", "updated_at"])
+    items = getattr(container, kind.items_related).filter(status__in=kind.item_open_statuses)
+    open_ids = list(items.values_list("pk", flat=True))
+    kind.model.objects.filter(pk__in=open_ids).update(status=kind.item_closed_status, updated_at=timezone.now())
+    _refresh(kind, open_ids)
+    return container
+
+
+# 需求清单 names kept for the other apps' callers (供给菜单 callers use container_* directly).
+
+
+def demand_list_create(*, organization, user, data):
+    return container_create(kind=DEMAND, organization=organization, user=user, data=data)
+
+
+def demand_list_update(*, demand_list, user, data):
+    return container_update(container=demand_list, user=user, data=data)
+
+
+def demand_list_publish(*, demand_list, user):
+    return container_publish(container=demand_list, user=user)
+
+
+def demand_list_close(*, demand_list, user):
+    return container_close(container=demand_list, user=user)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from catalog.importing import import_job_preview, import_job_run
+from catalog.import_jobs import import_job_preview, import_job_run
 
 
 @shared_task(name="catalog.tasks.preview_import_job", acks_late=True)

@@ -1,39 +1,41 @@
-"""HTML pages of the catalog app: demand lists, demands, supply menus, supplies (+ import/export)."""
+"""HTML pages of the catalog app: demand lists, demands, supply menus, supplies (+ import/export).
+
+Each page is written once (catalog.views over catalog.kinds); the kind comes with the route.
+"""
 
 from django.urls import include, path
 
 from catalog import views
+from catalog.kinds import DEMAND, SUPPLY
+
+
+def _routes(kind, items, containers, item_name, container_name):
+    k = {"kind": kind}
+    return [
+        path(f"{items}/", views.item_list, k, name=f"{item_name}_list"),
+        path(f"{items}/new/", views.item_create, k, name=f"{item_name}_create"),
+        path(f"{items}/<int:pk>/", views.item_detail, k, name=f"{item_name}_detail"),
+        path(f"{items}/<int:pk>/edit/", views.item_edit, k, name=f"{item_name}_edit"),
+        path(f"{items}/<int:pk>/close/", views.item_close, k, name=f"{item_name}_close"),
+        path(f"{items}/<int:pk>/delete/", views.item_delete, k, name=f"{item_name}_delete"),
+        path(f"{containers}/new/", views.container_create, k, name=f"{container_name}_create"),
+        path(f"{containers}/<int:pk>/", views.container_detail, k, name=f"{container_name}_detail"),
+        path(f"{containers}/<int:pk>/edit/", views.container_edit, k, name=f"{container_name}_edit"),
+        path(f"{containers}/<int:pk>/publish/", views.container_publish, k, name=f"{container_name}_publish"),
+        path(f"{containers}/<int:pk>/close/", views.container_close, k, name=f"{container_name}_close"),
+        path(
+            f"{containers}/<int:container_pk>/{items}/new/",
+            views.item_create,
+            k,
+            name=f"{container_name}_{item_name}_create",
+        ),
+    ]
+
 
 app_name = "catalog"
 
 urlpatterns = [
     path("", include("catalog.import_urls")),
-    # 需求
-    path("demands/", views.demand_list, name="demand_list"),
-    path("demands/new/", views.demand_create, name="demand_create"),
-    path("demands/<int:pk>/", views.demand_detail, name="demand_detail"),
-    path("demands/<int:pk>/edit/", views.demand_edit, name="demand_edit"),
-    path("demands/<int:pk>/close/", views.demand_close, name="demand_close"),
-    path("demands/<int:pk>/delete/", views.demand_delete, name="demand_delete"),
-    # 需求清单
-    path("demand-lists/new/", views.demandlist_create, name="demandlist_create"),
-    path("demand-lists/<int:pk>/", views.demandlist_detail, name="demandlist_detail"),
-    path("demand-lists/<int:pk>/edit/", views.demandlist_edit, name="demandlist_edit"),
-    path("demand-lists/<int:pk>/publish/", views.demandlist_publish, name="demandlist_publish"),
-    path("demand-lists/<int:pk>/close/", views.demandlist_close, name="demandlist_close"),
-    path("demand-lists/<int:list_pk>/demands/new/", views.demand_create, name="demandlist_demand_create"),
-    # 供给
-    path("supplies/", views.supply_list, name="supply_list"),
-    path("supplies/new/", views.supply_create, name="supply_create"),
-    path("supplies/<int:pk>/", views.supply_detail, name="supply_detail"),
-    path("supplies/<int:pk>/edit/", views.supply_edit, name="supply_edit"),
-    path("supplies/<int:pk>/close/", views.supply_close, name="supply_close"),
-    path("supplies/<int:pk>/delete/", views.supply_delete, name="supply_delete"),
-    # 供给菜单
-    path("supply-menus/new/", views.supplymenu_create, name="supplymenu_create"),
-    path("supply-menus/<int:pk>/", views.supplymenu_detail, name="supplymenu_detail"),
-    path("supply-menus/<int:pk>/edit/", views.supplymenu_edit, name="supplymenu_edit"),
-    path("supply-menus/<int:pk>/publish/", views.supplymenu_publish, name="supplymenu_publish"),
-    path("supply-menus/<int:pk>/close/", views.supplymenu_close, name="supplymenu_close"),
-    path("supply-menus/<int:menu_pk>/supplies/new/", views.supply_create, name="supplymenu_supply_create"),
+    *_routes(DEMAND, "demands", "demand-lists", "demand", "demandlist"),
+    *_routes(SUPPLY, "supplies", "supply-menus", "supply", "supplymenu"),
 ]

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization
 from accounts.selectors import is_platform_admin, user_org_ids
 from catalog import selectors, services
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.filters import FILTERSETS
 from catalog.forms import DemandForm, DemandListForm, SupplyForm, SupplyMenuForm
-from catalog.models import Demand, DemandList, Supply, SupplyMenu
+from catalog.kinds import DEMAND, SUPPLY, kind_of
 
 PAGE_SIZE = 20
 # Lists count at most this many rows: an exact COUNT(*) over 100k joined rows cost more than the
@@ -95,160 +95,102 @@ def _list_page(request, *, queryset, filterset_class, template, export_url_name,
     return render(request, template, context)
 
 
-# --- lists -----------------------------------------------------------------------------------
+# --- the two kinds -----------------------------------------------------------------------------
+
+ITEM_FORMS = {DEMAND.key: DemandForm, SUPPLY.key: SupplyForm}
+CONTAINER_FORMS = {DEMAND.key: DemandListForm, SUPPLY.key: SupplyMenuForm}
 
 
-def demand_list(request):
+def obj_url(obj):
+    kind = kind_of(obj)
+    name = kind.url["detail"] if isinstance(obj, kind.model) else kind.url["container_detail"]
+    return reverse(name, args=[obj.pk])
+
+
+def _item_context(kind, item, user):
+    return {"kind": kind, "item": item, kind.item_var: item, **_rights(user, item)}
+
+
+def _container_context(kind, container, user):
+    return {"kind": kind, "container": container, kind.list_var: container, **_rights(user, container)}
+
+
+# --- lists and details -----------------------------------------------------------------------
+
+
+def item_list(request, *, kind):
     return _list_page(
         request,
-        queryset=selectors.demands_visible_to(request.user),
-        filterset_class=DemandFilterSet,
-        template="catalog/demand_list.html",
-        export_url_name="catalog:demand_export",
+        queryset=selectors.items_visible_to(kind, request.user),
+        filterset_class=FILTERSETS[kind.key],
+        template="catalog/item_list.html",
+        export_url_name=kind.url["export"],
+        extra={"kind": kind},
     )
 
 
-def supply_list(request):
-    return _list_page(
-        request,
-        queryset=selectors.supplies_visible_to(request.user),
-        filterset_class=SupplyFilterSet,
-        template="catalog/supply_list.html",
-        export_url_name="catalog:supply_export",
-    )
+def item_detail(request, pk, *, kind):
+    item = _visible_or_404(selectors.items_visible_to(kind, request.user), pk)
+    return render(request, "catalog/item_detail.html", _item_context(kind, item, request.user))
 
 
-# --- details ---------------------------------------------------------------------------------
-
-
-def demand_detail(request, pk):
-    demand = _visible_or_404(selectors.demands_visible_to(request.user), pk)
-    return render(request, "catalog/demand_detail.html", {"demand": demand, **_rights(request.user, demand)})
-
-
-def supply_detail(request, pk):
-    supply = _visible_or_404(selectors.supplies_visible_to(request.user), pk)
-    return render(request, "catalog/supply_detail.html", {"supply": supply, **_rights(request.user, supply)})
-
-
-def demandlist_detail(request, pk):
-    demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
-    items = selectors.demands_visible_to(request.user).filter(demand_list=demand_list).order_by("id")
-    return render(
-        request,
-        "catalog/demandlist_detail.html",
-        {"demand_list": demand_list, "items": items, **_rights(request.user, demand_list)},
-    )
-
-
-def supplymenu_detail(request, pk):
-    menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
-    items = selectors.supplies_visible_to(request.user).filter(menu=menu).order_by("id")
-    return render(
-        request, "catalog/supplymenu_detail.html", {"menu": menu, "items": items, **_rights(request.user, menu)}
-    )
+def container_detail(request, pk, *, kind):
+    container = _visible_or_404(selectors.containers_visible_to(kind, request.user), pk)
+    items = selectors.items_visible_to(kind, request.user).filter(**{kind.list_fk: container}).order_by("id")
+    context = {**_container_context(kind, container, request.user), "items": items}
+    return render(request, "catalog/container_detail.html", context)
 
 
 # --- 需求清单 / 供给菜单 create, edit, publish, close ---------------------------------------------
 
 
-def _container_create(request, *, form_class, service, template, title):
+@login_required
+def container_create(request, *, kind):
     orgs = list(_editable_orgs(request.user))
     if not orgs:
         messages.error(request, "请先加入或创建一个组织，再发布清单或菜单。")
         return redirect("accounts:my_org")
-    form = form_class(request.POST or None, organizations=orgs)
+    form = CONTAINER_FORMS[kind.key](request.POST or None, organizations=orgs)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         organization = data.pop("organization")
         try:
-            obj = service(organization=organization, user=request.user, data=data)
+            obj = services.container_create(kind=kind, organization=organization, user=request.user, data=data)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, f"已保存草稿「{obj.name}」。")
             return redirect(obj_url(obj))
-    return render(request, template, {"form": form, "title": title, "cancel_url": reverse("accounts:my_org")})
+    context = {
+        "form": form,
+        "title": f"新建{kind.list_word}",
+        "intro": f"新建后为草稿；组织通过认证后可在{kind.list_short}页面点击“发布”。",
+        "cancel_url": reverse("accounts:my_org"),
+    }
+    return render(request, "catalog/form_page.html", context)
 
 
-def _container_edit(request, obj, *, form_class, service, template, title, kwarg_name):
+@login_required
+def container_edit(request, pk, *, kind):
+    obj = _visible_or_404(selectors.containers_visible_to(kind, request.user), pk)
     if not selectors.can_edit(request.user, obj):
         raise PermissionDenied("您没有编辑权限。")
-    form = form_class(request.POST or None, instance=obj)
+    form = CONTAINER_FORMS[kind.key](request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = service(**{kwarg_name: obj}, user=request.user, data=form.cleaned_data)
+            obj = services.container_update(container=obj, user=request.user, data=form.cleaned_data)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect(obj_url(obj))
-    return render(request, template, {"form": form, "title": title, "object": obj, "cancel_url": obj_url(obj)})
+    context = {"form": form, "title": f"编辑{kind.list_word}", "object": obj, "cancel_url": obj_url(obj)}
+    return render(request, "catalog/form_page.html", context)
 
 
-def obj_url(obj):
-    names = {
-        DemandList: "catalog:demandlist_detail",
-        SupplyMenu: "catalog:supplymenu_detail",
-        Demand: "catalog:demand_detail",
-        Supply: "catalog:supply_detail",
-    }
-    return reverse(names[type(obj)], args=[obj.pk])
-
-
-@login_required
-def demandlist_create(request):
-    return _container_create(
-        request,
-        form_class=DemandListForm,
-        service=services.demand_list_create,
-        template="catalog/container_form.html",
-        title="新建需求清单",
-    )
-
-
-@login_required
-def demandlist_edit(request, pk):
-    demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
-    return _container_edit(
-        request,
-        demand_list,
-        form_class=DemandListForm,
-        service=services.demand_list_update,
-        template="catalog/container_form.html",
-        title="编辑需求清单",
-        kwarg_name="demand_list",
-    )
-
-
-@login_required
-def supplymenu_create(request):
-    return _container_create(
-        request,
-        form_class=SupplyMenuForm,
-        service=services.supply_menu_create,
-        template="catalog/container_form.html",
-        title="新建供给菜单",
-    )
-
-
-@login_required
-def supplymenu_edit(request, pk):
-    menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
-    return _container_edit(
-        request,
-        menu,
-        form_class=SupplyMenuForm,
-        service=services.supply_menu_update,
-        template="catalog/container_form.html",
-        title="编辑供给菜单",
-        kwarg_name="menu",
-    )
-
-
-def _post_action(request, obj, service, kwarg_name, success):
+def _post_action(request, obj, service, success):
     try:
-        service(**{kwarg_name: obj}, user=request.user)
+        service()
     except ValidationError as exc:
         _message_error(request, exc)
     else:
@@ -258,30 +200,19 @@ def _post_action(request, obj, service, kwarg_name, success):
 
 @login_required
 @require_POST
-def demandlist_publish(request, pk):
-    demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
-    return _post_action(request, demand_list, services.demand_list_publish, "demand_list", "需求清单已发布，进入征集。")
+def container_publish(request, pk, *, kind):
+    obj = _visible_or_404(selectors.containers_visible_to(kind, request.user), pk)
+    success = f"{kind.list_word}已发布" + ("，进入征集。" if kind.has_bids else "。")
+    return _post_action(request, obj, lambda: services.container_publish(container=obj, user=request.user), success)
 
 
 @login_required
 @require_POST
-def demandlist_close(request, pk):
-    demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), pk)
-    return _post_action(request, demand_list, services.demand_list_close, "demand_list", "需求清单已关闭。")
-
-
-@login_required
-@require_POST
-def supplymenu_publish(request, pk):
-    menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
-    return _post_action(request, menu, services.supply_menu_publish, "menu", "供给菜单已发布。")
-
-
-@login_required
-@require_POST
-def supplymenu_close(request, pk):
-    menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), pk)
-    return _post_action(request, menu, services.supply_menu_close, "menu", "供给菜单已关闭。")
+def container_close(request, pk, *, kind):
+    obj = _visible_or_404(selectors.containers_visible_to(kind, request.user), pk)
+    return _post_action(
+        request, obj, lambda: services.container_close(container=obj, user=request.user), f"{kind.list_word}已关闭。"
+    )
 
 
 # --- 需求 / 供给 create, edit, close, delete ----------------------------------------------------
@@ -294,158 +225,78 @@ def _open_containers(user, queryset):
 
 
 @login_required
-def demand_create(request, list_pk=None):
-    lists = _open_containers(request.user, DemandList.objects.select_related("organization")).order_by("-created_at")
-    list_pk = list_pk or request.GET.get("list")
+def item_create(request, container_pk=None, *, kind):
+    containers = _open_containers(request.user, kind.list_model.objects.select_related("organization"))
+    containers = containers.order_by("-created_at")
+    container_pk = container_pk or request.GET.get("list") or request.GET.get("menu")
     initial = {}
-    if list_pk:
-        demand_list = _visible_or_404(selectors.demand_lists_visible_to(request.user), list_pk)
-        if not selectors.can_edit(request.user, demand_list):
-            raise PermissionDenied("您没有在该需求清单中添加需求的权限。")
-        initial["demand_list"] = demand_list.pk
-    elif len(lists) == 1:
-        initial["demand_list"] = lists[0].pk
-    if not lists and not list_pk:
-        messages.info(request, "请先新建一个需求清单，再添加需求。")
-        return redirect("catalog:demandlist_create")
-    form = DemandForm(request.POST or None, initial=initial, demand_lists=lists)
+    if container_pk:
+        container = _visible_or_404(selectors.containers_visible_to(kind, request.user), container_pk)
+        if not selectors.can_edit(request.user, container):
+            raise PermissionDenied(f"您没有在该{kind.list_word}中添加{kind.item_word}的权限。")
+        initial[kind.list_fk] = container.pk
+    elif len(containers) == 1:
+        initial[kind.list_fk] = containers[0].pk
+    if not containers and not container_pk:
+        messages.info(request, f"请先新建一个{kind.list_word}，再添加{kind.item_word}。")
+        return redirect(kind.url["container_create"])
+    form = ITEM_FORMS[kind.key](request.POST or None, initial=initial, containers=containers)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        container = data.pop(kind.list_fk)
         try:
-            demand = services.demand_create(demand_list=data.pop("demand_list"), user=request.user, data=data)
+            item = services.items_upsert(
+                kind=kind, actor=request.user, rows=[services.ItemRow(container=container, data=data)]
+            ).items[0]
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已添加需求「{demand.title}」。")
-            return redirect(obj_url(demand))
-    return render(
-        request,
-        "catalog/item_form.html",
-        {"form": form, "title": "添加需求", "cancel_url": reverse("catalog:demand_list")},
-    )
+            messages.success(request, f"已添加{kind.item_word}「{item.title}」。")
+            return redirect(obj_url(item))
+    context = {"form": form, "title": f"添加{kind.item_word}", "cancel_url": reverse(kind.url["list"])}
+    return render(request, "catalog/form_page.html", context)
 
 
 @login_required
-def demand_edit(request, pk):
-    demand = _visible_or_404(selectors.demands_visible_to(request.user), pk)
-    if not selectors.can_edit(request.user, demand):
-        raise PermissionDenied("您没有编辑该需求的权限。")
-    form = DemandForm(request.POST or None, instance=demand)
+def item_edit(request, pk, *, kind):
+    item = _visible_or_404(selectors.items_visible_to(kind, request.user), pk)
+    if not selectors.can_edit(request.user, item):
+        raise PermissionDenied(f"您没有编辑该{kind.item_word}的权限。")
+    form = ITEM_FORMS[kind.key](request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
+        row = services.ItemRow(container=getattr(item, kind.list_fk), data=form.cleaned_data, item=item)
         try:
-            demand = services.demand_update(demand=demand, user=request.user, data=form.cleaned_data)
+            item = services.items_upsert(kind=kind, actor=request.user, rows=[row]).items[0]
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "需求已保存。")
-            return redirect(obj_url(demand))
-    return render(
-        request,
-        "catalog/item_form.html",
-        {"form": form, "title": "编辑需求", "object": demand, "cancel_url": obj_url(demand)},
-    )
+            messages.success(request, f"{kind.item_word}已保存。")
+            return redirect(obj_url(item))
+    context = {"form": form, "title": f"编辑{kind.item_word}", "object": item, "cancel_url": obj_url(item)}
+    return render(request, "catalog/form_page.html", context)
 
 
 @login_required
 @require_POST
-def demand_close(request, pk):
-    demand = _visible_or_404(selectors.demands_visible_to(request.user), pk)
-    return _post_action(request, demand, services.demand_close, "demand", "需求已关闭。")
+def item_close(request, pk, *, kind):
+    item = _visible_or_404(selectors.items_visible_to(kind, request.user), pk)
+    success = f"{kind.item_word}已{kind.close_verb}。"
+    return _post_action(request, item, lambda: services.item_close(item=item, user=request.user), success)
 
 
 @login_required
-def demand_delete(request, pk):
-    demand = _visible_or_404(selectors.demands_visible_to(request.user), pk)
-    if not selectors.can_delete(request.user, demand):
-        raise PermissionDenied("只有本单位管理员或平台管理员可以删除需求。")
+def item_delete(request, pk, *, kind):
+    item = _visible_or_404(selectors.items_visible_to(kind, request.user), pk)
+    if not selectors.can_delete(request.user, item):
+        raise PermissionDenied(f"只有本单位管理员或平台管理员可以删除{kind.item_word}。")
     if request.method == "POST":
-        list_pk = demand.demand_list_id
+        container_pk = getattr(item, f"{kind.list_fk}_id")
         try:
-            services.demand_delete(demand=demand, user=request.user)
+            services.item_delete(item=item, user=request.user)
         except ValidationError as exc:
             _message_error(request, exc)
-            return redirect(obj_url(demand))
-        messages.success(request, f"已删除需求「{demand.title}」。")
-        return redirect("catalog:demandlist_detail", list_pk)
-    return render(
-        request, "catalog/confirm_delete.html", {"object": demand, "kind": "需求", "cancel_url": obj_url(demand)}
-    )
-
-
-@login_required
-def supply_create(request, menu_pk=None):
-    menus = _open_containers(request.user, SupplyMenu.objects.select_related("organization")).order_by("-created_at")
-    menu_pk = menu_pk or request.GET.get("menu")
-    initial = {}
-    if menu_pk:
-        menu = _visible_or_404(selectors.supply_menus_visible_to(request.user), menu_pk)
-        if not selectors.can_edit(request.user, menu):
-            raise PermissionDenied("您没有在该供给菜单中添加供给的权限。")
-        initial["menu"] = menu.pk
-    elif len(menus) == 1:
-        initial["menu"] = menus[0].pk
-    if not menus and not menu_pk:
-        messages.info(request, "请先新建一个供给菜单，再添加供给。")
-        return redirect("catalog:supplymenu_create")
-    form = SupplyForm(request.POST or None, initial=initial, menus=menus)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            supply = services.supply_create(menu=data.pop("menu"), user=request.user, data=data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, f"已添加供给「{supply.title}」。")
-            return redirect(obj_url(supply))
-    return render(
-        request,
-        "catalog/item_form.html",
-        {"form": form, "title": "添加供给", "cancel_url": reverse("catalog:supply_list")},
-    )
-
-
-@login_required
-def supply_edit(request, pk):
-    supply = _visible_or_404(selectors.supplies_visible_to(request.user), pk)
-    if not selectors.can_edit(request.user, supply):
-        raise PermissionDenied("您没有编辑该供给的权限。")
-    form = SupplyForm(request.POST or None, instance=supply)
-    if request.method == "POST" and form.is_valid():
-        try:
-            supply = services.supply_update(supply=supply, user=request.user, data=form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "供给已保存。")
-            return redirect(obj_url(supply))
-    return render(
-        request,
-        "catalog/item_form.html",
-        {"form": form, "title": "编辑供给", "object": supply, "cancel_url": obj_url(supply)},
-    )
-
-
-@login_required
-@require_POST
-def supply_close(request, pk):
-    supply = _visible_or_404(selectors.supplies_visible_to(request.user), pk)
-    return _post_action(request, supply, services.supply_close, "supply", "供给已下架。")
-
-
-@login_required
-def supply_delete(request, pk):
-    supply = _visible_or_404(selectors.supplies_visible_to(request.user), pk)
-    if not selectors.can_delete(request.user, supply):
-        raise PermissionDenied("只有本单位管理员或平台管理员可以删除供给。")
-    if request.method == "POST":
-        menu_pk = supply.menu_id
-        try:
-            services.supply_delete(supply=supply, user=request.user)
-        except ValidationError as exc:
-            _message_error(request, exc)
-            return redirect(obj_url(supply))
-        messages.success(request, f"已删除供给「{supply.title}」。")
-        return redirect("catalog:supplymenu_detail", menu_pk)
-    return render(
-        request, "catalog/confirm_delete.html", {"object": supply, "kind": "供给", "cancel_url": obj_url(supply)}
-    )
+            return redirect(obj_url(item))
+        messages.success(request, f"已删除{kind.item_word}「{item.title}」。")
+        return redirect(kind.url["container_detail"], container_pk)
+    context = {"object": item, "kind": kind.item_word, "cancel_url": obj_url(item)}
+    return render(request, "catalog/confirm_delete.html", context)

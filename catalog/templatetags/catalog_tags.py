@@ -20,3 +20,9 @@ def wan(value):
         return "面议"
     text = f"{value:f}".rstrip("0").rstrip(".") if hasattr(value, "as_tuple") else str(value)
     return f"{text}万元"
+
+
+@register.filter
+def field(obj, name):
+    """`{{ item|field:kind.amount_field }}`: a field named by catalog.kinds (pages written once for both kinds)."""
+    return getattr(obj, name)

@@ -28,7 +28,7 @@ def test_unchanged_save_writes_no_entry(owner, demand):
 
 
 def test_demand_create_close_delete_are_recorded(owner, owner_admin, park_org):
-    demand_list = factories.DemandListFactory(organization=park_org)
+    demand_list = factories.DemandListFactory(organization=park_org, status="draft")  # published ones are kept
     demand = services.demand_create(
         demand_list=demand_list,
         user=owner,

@@ -41,6 +41,17 @@ def _missing_names():
     return missing
 
 
+@pytest.fixture
+def liaison_coast(db):
+    """Liaison staff for the coast (青岛/烟台/潍坊): reads everything published, acts nowhere near 济宁."""
+    from tests import factories
+
+    user = factories.LiaisonFactory(username="liaison_coast")
+    for name in ("山东省青岛市", "山东省烟台市", "山东省潍坊市"):
+        user.responsible_regions.add(factories.region(name))
+    return user
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Persona factories hash a password per user; PBKDF2 would dominate these page tests.

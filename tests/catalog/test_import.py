@@ -444,12 +444,21 @@ def test_user_without_org_cannot_import(db):
     assert_rejected(run(csv_bytes(demand_rows(1)), actor=user), "您还没有加入任何单位", before)
 
 
-def test_liaison_may_create_organisations(liaison):
-    report = run(csv_bytes([demand_row(1, 发布单位="烟台市工业和信息化局", 所在地区="烟台市")]), actor=liaison)
+def test_platform_admin_may_create_organisations(platform_admin):
+    report = run(csv_bytes([demand_row(1, 发布单位="烟台市工业和信息化局", 所在地区="烟台市")]), actor=platform_admin)
     assert report.ok, report.errors
     org = Organization.objects.get(name="烟台市工业和信息化局")
     assert not org.is_verified and org.kind == Organization.Kind.GOVERNMENT
-    assert DemandList.objects.get().created_by == liaison
+    assert DemandList.objects.get().created_by == platform_admin
+
+
+def test_liaison_may_neither_create_organisations_nor_write_for_one(liaison, park_org):
+    """Liaison staff never edit an organisation's content, also not through an import (row errors)."""
+    before = db_counts()
+    rows = [demand_row(1, 发布单位="烟台市工业和信息化局", 所在地区="烟台市"), demand_row(2, 发布单位=park_org.name)]
+    report = run(csv_bytes(rows), actor=liaison)
+    assert_rejected(report, "第2行「发布单位」: 系统中没有名为「烟台市工业和信息化局」的单位", before)
+    assert f"第3行「发布单位」: 您不能为「{park_org.name}」新增或修改需求" in report.errors[1]
 
 
 # --- cancellation ---------------------------------------------------------------------------------------

@@ -141,8 +141,8 @@ def test_oversized_request_is_refused_before_reading_the_file(client, owner, set
     assert not ImportJob.objects.exists()
 
 
-def test_liaison_import_creates_unverified_orgs(client, liaison):
-    client.force_login(liaison)
+def test_platform_admin_import_creates_unverified_orgs(client, platform_admin):
+    client.force_login(platform_admin)
     response = upload(client, csv_bytes([demand_row(1, 发布单位="潍坊市工业和信息化局", 所在地区="潍坊市")]))
     job = ImportJob.objects.get()
     assert job.organization is None
@@ -293,7 +293,7 @@ def test_failure_in_the_worker_writes_nothing(client, queued_job, monkeypatch):
     def boom(*args, **kwargs):  # fails after the lists were inserted, before the items
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(catalog.importing._Writer, "_fill", boom)
+    monkeypatch.setattr(catalog.services, "audit_entry", boom)
     assert run_import_job.apply(args=[queued_job.pk]).get() == ImportJob.Status.FAILED
     queued_job.refresh_from_db()
     assert "所有数据均已撤销" in queued_job.errors[0]

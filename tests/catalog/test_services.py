@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services
+from catalog.kinds import SUPPLY
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
 from portal.models import OutboxMessage
 from tests import factories
+from tests.bidding import factories as bid_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,14 @@ def outbox(task, obj_id):
     return OutboxMessage.objects.filter(task_name=task, args=[obj_id]).count()
 
 
+def refreshes(*, demand=None, supply=None):
+    """Re-matching tasks queued for this demand/supply (one task per batch: per-id or refresh_items)."""
+    kind = "demand" if demand else "supply"
+    single = outbox(f"matching.tasks.refresh_{kind}", demand or supply)
+    batches = OutboxMessage.objects.filter(task_name="matching.tasks.refresh_items")
+    return single + sum(1 for m in batches if (demand in m.args[0] if demand else supply in m.args[1]))
+
+
 def snapshot():
     return (
         Demand.objects.count(),
@@ -83,7 +93,7 @@ def test_update_with_long_description_keeps_the_old_row(demand, owner):
         services.demand_update(demand=demand, user=owner, data={"description": "长" * 5001})
     demand.refresh_from_db()
     assert demand.description == original
-    assert outbox("matching.tasks.refresh_demand", demand.pk) == 0
+    assert refreshes(demand=demand.pk) == 0
 
 
 def test_supply_description_over_5000_characters(supply, supplier_user):
@@ -137,15 +147,19 @@ def test_publish_while_unverified_stays_draft(unverified_org, unverified_member)
 
 
 def test_publish_supply_menu_while_unverified(unverified_org, unverified_member):
-    menu = services.supply_menu_create(organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"})
+    menu = services.container_create(
+        kind=SUPPLY, organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"}
+    )
     with pytest.raises(ValidationError) as exc:
-        services.supply_menu_publish(menu=menu, user=unverified_member)
+        services.container_publish(container=menu, user=unverified_member)
     assert exc.value.messages == ["组织尚未认证，只能保存草稿"]
     assert SupplyMenu.objects.get(pk=menu.pk).status == SupplyMenu.Status.DRAFT
 
 
 def test_publish_page_shows_the_unverified_message(client, unverified_org, unverified_member):
-    menu = services.supply_menu_create(organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"})
+    menu = services.container_create(
+        kind=SUPPLY, organization=unverified_org, user=unverified_member, data={"name": "草稿菜单"}
+    )
     client.force_login(unverified_member)
     response = client.post(reverse("catalog:supplymenu_publish", args=[menu.pk]), follow=True)
     assert "组织尚未认证，只能保存草稿" in response.content.decode()
@@ -160,7 +174,7 @@ def test_publish_verified_list_queues_its_demands(park_org, owner):
     assert not demand.is_published
     services.demand_list_publish(demand_list=demand_list, user=owner)
     assert Demand.objects.get(pk=demand.pk).is_published
-    assert outbox("matching.tasks.refresh_demand", demand.pk) == 2  # create + publish
+    assert refreshes(demand=demand.pk) == 2  # create + publish
 
 
 def test_duplicate_list_name_in_one_organisation(park_org, owner):
@@ -268,8 +282,10 @@ def test_rights_enforced_by_services(demand, owner, owner_admin, other_member, l
     assert Demand.objects.filter(pk=demand.pk, title=demand.title, status=Demand.Status.COLLECTING).exists()
     services.demand_close(demand=demand, user=liaison)
     assert Demand.objects.get(pk=demand.pk).status == Demand.Status.CLOSED
-    services.demand_delete(demand=demand, user=owner_admin)
-    assert not Demand.objects.filter(pk=demand.pk).exists()
+    with pytest.raises(ValidationError) as exc:  # published: close it instead, whatever its bids
+        services.demand_delete(demand=demand, user=owner_admin)
+    assert exc.value.messages == ["已发布的需求不能删除，请改为关闭。"]
+    assert Demand.objects.filter(pk=demand.pk).exists()
 
 
 def test_list_creation_for_a_foreign_org_is_refused(park_org, other_member):
@@ -283,21 +299,22 @@ def test_list_creation_for_a_foreign_org_is_refused(park_org, other_member):
 
 def test_demand_create_update_close_queue_refresh_and_index(demand, owner):
     created = services.demand_create(demand_list=demand.demand_list, user=owner, data=demand_data())
-    assert outbox("matching.tasks.refresh_demand", created.pk) == 1
+    assert refreshes(demand=created.pk) == 1
     assert " 无人机 " in Demand.objects.get(pk=created.pk).search_tokens
     services.demand_update(
         demand=created,
         user=owner,
         data={"title": "碳化硅外延片检测设备", "description": "需要碳化硅外延片缺陷检测设备。"},
     )
-    assert outbox("matching.tasks.refresh_demand", created.pk) == 2
+    assert refreshes(demand=created.pk) == 2
     tokens = Demand.objects.get(pk=created.pk).search_tokens
     assert " 碳化硅 " in tokens and " 无人机 " not in tokens
     services.demand_close(demand=created, user=owner)
-    assert outbox("matching.tasks.refresh_demand", created.pk) == 3
+    assert refreshes(demand=created.pk) == 3
 
 
 def test_material_change_flags_bids(demand, owner):
+    bid_factories.submit(demand, bid_factories.bidder())
     services.demand_update(demand=demand, user=owner, data={"title": demand.title + "二期"})
     assert outbox("bidding.tasks.flag_material_change", demand.pk) == 0
     services.demand_update(demand=demand, user=owner, data={"budget_wan": 999})
@@ -306,12 +323,12 @@ def test_material_change_flags_bids(demand, owner):
 
 def test_supply_create_update_close_queue_refresh(supply, supplier_user):
     created = services.supply_create(menu=supply.menu, user=supplier_user, data=supply_data())
-    assert outbox("matching.tasks.refresh_supply", created.pk) == 1
+    assert refreshes(supply=created.pk) == 1
     assert " 碳化硅 " in Supply.objects.get(pk=created.pk).search_tokens
     services.supply_update(supply=created, user=supplier_user, data={"price_wan": 90})
-    assert outbox("matching.tasks.refresh_supply", created.pk) == 2
+    assert refreshes(supply=created.pk) == 2
     services.supply_close(supply=created, user=supplier_user)
-    assert outbox("matching.tasks.refresh_supply", created.pk) == 3
+    assert refreshes(supply=created.pk) == 3
     assert Supply.objects.get(pk=created.pk).status == Supply.Status.CLOSED
 
 
@@ -320,4 +337,4 @@ def test_closing_a_list_closes_its_open_demands(demand, owner):
     services.demand_list_close(demand_list=demand.demand_list, user=owner)
     assert Demand.objects.get(pk=demand.pk).status == Demand.Status.CLOSED
     assert Demand.objects.get(pk=signed.pk).status == Demand.Status.SIGNED  # outcomes are kept
-    assert outbox("matching.tasks.refresh_demand", demand.pk) == 1
+    assert refreshes(demand=demand.pk) == 1

@@ -1,0 +1,177 @@
+"""ImportJob handling for the upload page and the worker: store, preview (dry run), confirm, cancel, run.
+
+The rows themselves are read by catalog.importing and written by catalog.services.items_upsert.
+"""
+
+import logging
+import os
+import time
+import uuid
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.importing import async_threshold_rows, estimate_rows, import_catalog_file
+from catalog.models import ImportJob
+from portal.outbox import enqueue
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+def import_job_create(*, uploaded_file, user, organization):
+    """Store an upload under a random name (never the user's) and start its preview (a dry run).
+
+    Small files are checked in the request; big ones (estimated rows above the threshold) are
+    checked in the worker while the page shows a progress bar.
+    """
+    extension = os.path.splitext(uploaded_file.name)[1].lower()
+    job = ImportJob(
+        original_name=os.path.basename(uploaded_file.name)[:255], created_by=user, organization=organization
+    )
+    job.file.save(f"{uuid.uuid4().hex}{extension}", File(uploaded_file), save=False)
+    with job.file.open("rb") as handle:
+        job.total_rows = estimate_rows(handle, job.original_name)
+    job.status = ImportJob.Status.PENDING
+    with transaction.atomic():
+        job.save()
+        if job.total_rows > async_threshold_rows():
+            enqueue("catalog.tasks.preview_import_job", job.pk)
+            return job
+    import_job_preview(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _job_callbacks(job_id):
+    """progress/should_cancel callbacks that write through to the ImportJob row (throttled)."""
+    jobs = ImportJob.objects.filter(pk=job_id)
+    last_update = [0.0]
+
+    def progress(done, total):
+        now = time.monotonic()
+        if done >= total or now - last_update[0] >= PROGRESS_EVERY_SECONDS:
+            last_update[0] = now
+            jobs.update(processed_rows=done, total_rows=total)
+
+    def should_cancel():
+        return jobs.filter(is_cancel_requested=True).exists()
+
+    return progress, should_cancel
+
+
+def _import_file(job, **kwargs):
+    """Read the job's file as its uploader (never with the command's full rights), with progress."""
+    progress, should_cancel = _job_callbacks(job.pk)
+    with job.file.open("rb") as handle:
+        return import_catalog_file(
+            handle,
+            filename=job.original_name,
+            actor=job.created_by,
+            organization=job.organization,
+            progress=progress,
+            should_cancel=should_cancel,
+            expected_rows=job.total_rows,
+            **kwargs,
+        )
+
+
+def import_job_preview(*, job_id):
+    """Validate a PENDING job's file without writing: VALIDATED with a summary, or FAILED with every problem."""
+    Status = ImportJob.Status
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    if job is None or job.status != Status.PENDING:
+        return job  # cancelled meanwhile, or a duplicate delivery
+    report = _import_file(job, dry_run=True)
+    fields = {
+        "kind": report.kind,
+        "total_rows": report.total_rows,
+        "processed_rows": report.total_rows,
+        "errors": report.errors,
+        "summary": report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes},
+    }
+    if report.cancelled:
+        fields.update(status=Status.CANCELLED, finished_at=timezone.now())
+    elif report.ok:
+        fields.update(status=Status.VALIDATED)
+    else:
+        fields.update(status=Status.FAILED, finished_at=timezone.now())
+    ImportJob.objects.filter(pk=job_id, status=Status.PENDING).update(**fields)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_confirm(*, job):
+    """Start a validated job: small files run now, big ones are queued for the worker.
+
+    Returns "done" or "queued"; None when the job was not waiting for confirmation (double click).
+    """
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
+            status=ImportJob.Status.RUNNING, processed_rows=0
+        )
+        if not claimed:
+            return None
+        if job.total_rows > async_threshold_rows():
+            enqueue("catalog.tasks.run_import_job", job.pk)
+            return "queued"
+    import_job_run(job_id=job.pk)
+    return "done"
+
+
+def import_job_cancel(*, job):
+    """Cancel a job. Returns True if it will write nothing, False if it had already finished."""
+    waiting = (ImportJob.Status.VALIDATED, ImportJob.Status.PENDING)
+    if ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+        status=ImportJob.Status.CANCELLED, is_cancel_requested=True, finished_at=timezone.now()
+    ):
+        return True
+    # Running (or queued for the worker): checked between batches, and everything is rolled back.
+    return bool(ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(is_cancel_requested=True))
+
+
+def import_job_run(*, job_id):
+    """Run a confirmed (RUNNING) job, in the request or the worker. Finished jobs are left alone.
+
+    The rows are written in one transaction together with the job's SUCCEEDED status, so a
+    cancelled, failed or killed run leaves nothing behind (re-running it is safe: imports upsert).
+    """
+    Status = ImportJob.Status
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    if job is None or job.status != Status.RUNNING:
+        return job
+    jobs = ImportJob.objects.filter(pk=job_id)
+
+    def finish(status, **fields):
+        jobs.filter(status=Status.RUNNING).update(status=status, finished_at=timezone.now(), **fields)
+        job.refresh_from_db()
+        return job
+
+    if job.created_by_id is None:  # never fall back to the command's full rights
+        return finish(Status.FAILED, errors=["上传人账号已不存在，导入未执行。"])
+
+    def finalize(report):
+        jobs.update(
+            status=Status.SUCCEEDED,
+            processed_rows=report.total_rows,
+            total_rows=report.total_rows,
+            summary=report.as_summary(),
+            errors=[],
+            finished_at=timezone.now(),
+        )
+
+    try:
+        report = _import_file(job, finalize=finalize)
+    except Exception as exc:  # a bug or a lost database: nothing was committed, say so
+        logger.exception("import job %s failed", job_id)
+        return finish(
+            Status.FAILED, errors=[f"导入失败（系统错误：{type(exc).__name__}），所有数据均已撤销，请稍后重试。"]
+        )
+    if report.cancelled:
+        return finish(Status.CANCELLED)
+    if not report.ok:
+        return finish(Status.FAILED, errors=report.errors, summary={"kind": report.kind, "notes": report.notes})
+    job.refresh_from_db()
+    return job
