@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from catalog import services
-from catalog.kinds import DEMAND, SUPPLY
+from catalog.kinds import DEMAND, SUPPLY, kind_of
 from catalog.models import ImportJob, IndustryChain, Region
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_at")
@@ -72,13 +72,35 @@ class _ItemInline(admin.TabularInline):
 
 
 class _ContainerAdmin(admin.ModelAdmin):
+    """Lists/menus: created and renamed through catalog.services; published/closed on the pages."""
+
     list_display = ("name", "organization", "year", "status", "created_at")
     list_filter = ("status", "year", "organization__is_verified")
     search_fields = ("name", "organization__name")
     list_select_related = ("organization",)
     autocomplete_fields = ("organization",)
-    readonly_fields = AUDIT_FIELDS
+    # Publishing needs a verified organisation and closing closes every item: the pages do both.
+    readonly_fields = ("status", *AUDIT_FIELDS)
     date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (("organization",) if obj is not None else ())
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            field: form.cleaned_data[field] for field in ("name", "year", "description") if field in form.cleaned_data
+        }
+        if change:
+            saved = services.container_update(container=obj, user=request.user, data=data)
+        else:
+            saved = services.container_create(
+                kind=kind_of(obj), organization=form.cleaned_data["organization"], user=request.user, data=data
+            )
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a list cascades to its items and their bids; the confirmation page would list them.
+        return False
 
 
 class _ItemAdmin(admin.ModelAdmin):
@@ -104,6 +126,13 @@ class _ItemAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.item_delete(item=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Published items are closed, never deleted (services.item_delete refuses them); the delete
+        # confirmation page would also list a demand's bids. Drafts (which take no bids) may go.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

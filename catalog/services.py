@@ -21,10 +21,13 @@ from audit.models import AuditEntry
 from audit.services import audit_entry, audit_record, diff_fields, snapshot
 from catalog import search
 from catalog.kinds import DEMAND, KINDS, SUPPLY, kind_of
-from catalog.models import Region
+from catalog.models import Region, SupplyType
 from catalog.regions import parse_region, region_resolve
 from catalog.selectors import can_close, can_delete, can_edit
 from portal.outbox import enqueue
+
+# Supplies that also stand in a resource directory (人才/成果/资本), kept by reports.tasks.
+DIRECTORY_SUPPLY_TYPES = (SupplyType.TALENT, SupplyType.TECHNOLOGY, SupplyType.CAPITAL)
 
 DESCRIPTION_MAX = 5000
 BATCH_SIZE = 500
@@ -423,6 +426,11 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     result.created = to_create
     result.updated = to_update
     _refresh(kind, [i.pk for i in to_create + to_update])
+    if not kind.has_bids:
+        # 人才团队/技术成果/资本 supplies have a record in the resource directories (reports owns them).
+        linked = [i.pk for i in to_create if i.supply_type in DIRECTORY_SUPPLY_TYPES]
+        if linked:
+            enqueue("reports.tasks.supply_records_create", linked)
     if kind.has_bids:
         # Subscribers hear about new published demands. A single new draft is queued too (the task
         # skips drafts; publishing queues it again); an import's drafts are not, to keep big files light.

@@ -91,12 +91,19 @@ def test_container_pages_list_items_and_owner_buttons(client, park_org, owner, o
     assert client.post(reverse("catalog:demandlist_close", args=[draft.pk])).status_code == 403
 
 
-def test_detail_page_links_to_the_other_teams_tabs(client, demand, supply):
+def test_detail_page_links_to_the_other_teams_tabs(client, demand, supply, owner, supplier_user):
+    """The match tabs are linked only for those who may open them (the parties and staff)."""
+    demand_tab = reverse("matching:demand_matches", args=[demand.pk])
+    supply_tab = reverse("matching:supply_matches", args=[supply.pk])
     page = client.get(reverse("catalog:demand_detail", args=[demand.pk])).content.decode()
-    assert reverse("matching:demand_matches", args=[demand.pk]) in page
-    assert reverse("bidding:demand_bids", args=[demand.pk]) in page
+    assert demand_tab not in page and reverse("bidding:demand_bids", args=[demand.pk]) in page
+    assert supply_tab not in client.get(reverse("catalog:supply_detail", args=[supply.pk])).content.decode()
+    client.force_login(owner)
+    assert demand_tab in client.get(reverse("catalog:demand_detail", args=[demand.pk])).content.decode()
+    client.force_login(supplier_user)
     page = client.get(reverse("catalog:supply_detail", args=[supply.pk])).content.decode()
-    assert reverse("matching:supply_matches", args=[supply.pk]) in page
+    assert supply_tab in page
+    assert demand_tab not in client.get(reverse("catalog:demand_detail", args=[demand.pk])).content.decode()
 
 
 def test_create_list_then_menu_pages(client, park_org, owner, supplier_user):

@@ -15,6 +15,7 @@ from catalog.models import IndustryChain
 from followups.models import Case
 from reports import evaluations, selectors
 from reports.models import AchievementItem, PlatformItem, ReviewScore, TalentItem, WeightSet
+from reports.tasks import supply_records_create
 from tests import factories
 from tests.followups.factories import CaseFactory
 
@@ -86,7 +87,8 @@ def test_talent_and_platform_formulas(supplier_org, park_org, demand):
     factories.DemandFactory(demand_list=demand.demand_list, chain=seg)
     menu = factories.SupplyMenuFactory(organization=supplier_org)
     supply = factories.SupplyFactory(menu=menu, supply_type="人才团队", chain=seg)
-    t = TalentItem.objects.get(supply=supply)  # created with the supply
+    supply_records_create(supply_ids=[supply.pk])  # what catalog.services queues for a new 人才团队 supply
+    t = TalentItem.objects.get(supply=supply)
     t.willingness = "full_time"
     t.save()
     CaseFactory(demand=demand, supply_org=supplier_org, supply=supply, met_at=timezone.now(), stage=Case.Stage.SIGNED)

@@ -254,13 +254,6 @@ def test_directory_list_query_count_is_constant(client, supplier_org, kind, djan
     assert response.status_code == 200
 
 
-def test_a_new_talent_supply_gets_its_record(supplier_org):
-    supply = factories.SupplyFactory(
-        menu=factories.SupplyMenuFactory(organization=supplier_org), supply_type="人才团队", title="新算法团队"
-    )
-    assert TalentItem.objects.get().supply == supply
-
-
 def test_member_cannot_import_for_another_org_and_admin_must_name_one(client, supplier_user, other_org, platform_admin):
     header = ["姓名/团队名称", "类型", "所属单位", "研究方向", "产业链/环节", "合作意愿"]
     row = ["视觉团队", "团队", other_org.name, "3D视觉", "工业机器人", "兼职"]
@@ -305,3 +298,26 @@ def test_admin_changes_of_org_content_need_a_platform_admin(client, supplier_org
     platform_admin.save()
     client.force_login(platform_admin)
     assert client.get(url).status_code == 200
+
+
+def test_a_new_talent_supply_from_the_form_or_an_import_gets_its_directory_record(supplier_org, supplier_user):
+    """catalog.services queues reports.tasks.supply_records_create for new 人才团队/技术成果/资本 supplies."""
+    from catalog import services as catalog_services
+    from portal.models import OutboxMessage
+    from reports.tasks import supply_records_create
+
+    menu = factories.SupplyMenuFactory(organization=supplier_org)
+    data = {
+        "title": "协作机器人力控算法团队",
+        "description": "十余人的力控与柔顺装配算法团队，可驻场合作开发。",
+        "chain": factories.chain("机器人"),
+        "supply_type": "人才团队",
+        "contact_name": "李老师",
+        "contact_phone": "010-62345678",
+    }
+    supply = catalog_services.supply_create(menu=menu, user=supplier_user, data=data)
+    message = OutboxMessage.objects.get(task_name="reports.tasks.supply_records_create")
+    assert message.args == [[supply.pk]]
+    supply_records_create(*message.args)  # what the worker runs
+    supply_records_create(*message.args)  # delivered twice: still one record
+    assert TalentItem.objects.get(supply=supply).name == "协作机器人力控算法团队"
