@@ -42,7 +42,7 @@ def test_demand_matches_page_per_role(client, request, catalog, persona, can_fee
     response = _login(client, user).get(reverse("matching:demand_matches", args=[demand.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "户外轮式变电站智能巡检机器人" in body and "推荐供给" in body and "共同关键词" in body
+    assert "户外轮式变电站智能巡检机器人" in body and "推荐供给" in body and "双方都提到" in body
     assert ('name="verdict"' in body) is can_feedback
 
 
