@@ -88,15 +88,16 @@ class Reasons:
         return "；".join(bits)
 
     def line_html(self):
-        parts = [format_html("<strong>{}</strong>", self.strength)]
+        """line() for a page next to a strength badge: the main fit, the shared words highlighted,
+        the main misfits in red (the strength word is the badge's)."""
+        parts = []
         if self.terms:
-            parts.append(
-                format_html("双方都提到{}", format_html_join("、", "<mark>{}</mark>", ((t,) for t in self.terms[:3])))
-            )
+            marked = format_html_join("、", "<mark>{}</mark>", ((t,) for t in self.terms[:3]))
+            parts.append(format_html("双方都提到{}", marked))
         if self.fits:
             parts.append(format_html("{}", self.fits[0]))
         parts += [format_html('<span class="text-danger">{}</span>', m) for m in self.misfits[:2]]
-        return mark_safe("；".join(str(p) for p in parts))
+        return mark_safe("；".join(str(p) for p in parts))  # each part is escaped by format_html
 
     def as_dict(self):
         return {

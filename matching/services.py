@@ -177,6 +177,8 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
         demand, supply = demands.get(row.demand_id), supplies.get(row.supply_id)
         if demand is None or supply is None:
             continue
+        # What both sides read in the notice: the plain reasons (matching.reasons), not raw score parts.
+        plain = reasons.build(demand, supply, score=row.score, components=row.components, explanation=row.explanation)
         # Only published parties are recommended to each other; drafts and unverified orgs wait.
         if not (
             demand.organization.is_verified
@@ -197,7 +199,6 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
         )
         opened += int(created)
         key = f"match:{demand.pk}:{supply.pk}"
-        plain = reasons.build(demand, supply, score=row.score, components=row.components, explanation=row.explanation)
         notify_organization(
             organization=demand.organization,
             kind=Notification.Kind.MATCH,

@@ -5,6 +5,7 @@ tabs show TAB_ROWS rows and a 显示更多 link (htmx appends the next rows; wit
 reloads the page with more rows).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -155,7 +156,12 @@ def liaison_queue(request):
             "filters": filters,
             "chains": IndustryChain.objects.filter(parent__isnull=True).order_by("sort_order", "name"),
             "regions": regions,
-            "bands": selectors.QUEUE_BANDS[:-1],
+            # Only the bands the queue can hold (it starts at the recommend bar).
+            "bands": [
+                word
+                for _floor, word in reasons.BANDS
+                if (reasons.band_range(word)[1] or 101) > settings.MATCHING_RECOMMEND_THRESHOLD
+            ],
             "verdicts": MatchFeedback.Verdict.choices,
         },
     )
