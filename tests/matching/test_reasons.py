@@ -156,3 +156,16 @@ def test_reasons_of_stored_rows_need_no_extra_queries(park_org, supplier_org, dj
         lines = [reasons.for_match(m).line() for m in rows]
     for line in lines:
         _assert_plain(line)
+
+
+def test_recommendation_notices_carry_the_plain_reasons(settings, park_org, supplier_org, owner, supplier_user):
+    from notifications.models import Notification
+
+    settings.MATCHING_RECOMMEND_THRESHOLD = 0
+    make_catalog(park_org, supplier_org)
+    services.match_rematch_all(recommend=True)
+    bodies = list(Notification.objects.filter(kind=Notification.Kind.MATCH).values_list("body", flat=True))
+    assert bodies
+    for body in bodies:
+        _assert_plain(body)
+    assert any("双方都提到" in b for b in bodies)
