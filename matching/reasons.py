@@ -221,7 +221,7 @@ def build(demand, supply, *, score, components=None, explanation=None, viewer="s
 
 def for_match(match, viewer="staff"):
     """Reasons of a stored Match/AdjustedMatch row (demand and supply loaded)."""
-    return build(
+    out = build(
         match.demand,
         match.supply,
         score=match.score,
@@ -229,6 +229,9 @@ def for_match(match, viewer="staff"):
         explanation=match.explanation,
         viewer=viewer,
     )
+    if out.feedback and getattr(match, "feedback_verdict", None) in ("useful", "contacted"):
+        out.feedback = "已标记为「有价值」，排序适当提前（最多提前几位，不会排到满分）"
+    return out
 
 
 def attach(matches, viewer="staff"):
