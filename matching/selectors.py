@@ -15,8 +15,12 @@ from django.conf import settings
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import is_liaison, is_platform_admin, liaison_region_ids, user_acts_for_region, user_org_ids
+from catalog.models import Region
 from catalog.selectors import demands_visible_to, supplies_visible_to
+from followups.models import Case as FollowupCase
+from matching import reasons
 from matching.models import AdjustedMatch, Match, MatchFeedback
 
 _NO_VERDICT = Value(None, output_field=CharField())
@@ -24,11 +28,11 @@ _NO_VERDICT = Value(None, output_field=CharField())
 RELATED = (
     "demand",
     "demand__organization",
-    "demand__chain",
+    "demand__chain__parent",
     "demand__region",
     "supply",
     "supply__organization",
-    "supply__chain",
+    "supply__chain__parent",
     "supply__region",
 )
 
@@ -156,9 +160,49 @@ def matches_for_supply(user, supply):
     )
 
 
-def liaison_queue(user, *, days=30, min_score=None):
-    """New high-score matches, still without feedback, of demands in the regions this liaison
-    covers (platform admins: everywhere)."""
+def hidden_for_demand(user, demand):
+    """Supplies the demand side marked 不相关 (已隐藏), newest first — only for people who may give
+    feedback (anyone else learns nothing of the verdicts)."""
+    if not can_give_feedback(user, demand):
+        return MatchFeedback.objects.none()
+    return (
+        MatchFeedback.objects.filter(
+            demand=demand,
+            verdict=MatchFeedback.Verdict.IRRELEVANT,
+            supply__in=supplies_visible_to(user).values("pk"),
+        )
+        .select_related("supply", "supply__organization")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def _region_and_below(region_id):
+    return (
+        Q(demand__region_id=region_id)
+        | Q(demand__region__parent_id=region_id)
+        | Q(demand__region__parent__parent_id=region_id)
+    )
+
+
+def queue_regions(user):
+    """Cities and districts a liaison may filter the queue by (their covered regions; admins: all)."""
+    qs = Region.objects.exclude(level=Region.Level.PROVINCE)
+    if not is_platform_admin(user):
+        qs = qs.filter(pk__in=liaison_region_ids(user))
+    return qs.order_by("full_name")
+
+
+QUEUE_BANDS = [name for _floor, name in reasons.BANDS]
+
+
+def liaison_queue(user, *, chain_id=None, region_id=None, band=None, unhandled=False, days=30, min_score=None):
+    """High-score matches of the last `days` days of demands in the regions this liaison covers
+    (platform admins: everywhere), best score first, then newest. Pairs the demand side marked
+    不相关 are left out. Each row has `case_id` (the pair's 对接项目, if any) and `feedback_verdict`.
+
+    Filters: `chain_id` (the demand's 产业链 or one of its 环节), `region_id` (a region and everything
+    below it, within the covered regions), `band` (a score band word, see reasons.BANDS),
+    `unhandled` (only pairs without a case)."""
     if not is_liaison(user):
         return Match.objects.none()
     min_score = settings.MATCHING_RECOMMEND_THRESHOLD if min_score is None else min_score
@@ -174,15 +218,48 @@ def liaison_queue(user, *, days=30, min_score=None):
         if not region_ids:
             return Match.objects.none()
         qs = qs.filter(demand__region_id__in=region_ids)
-    has_feedback = Exists(
-        MatchFeedback.objects.filter(demand_id=OuterRef("demand_id"), supply_id=OuterRef("supply_id"))
+    if region_id:
+        qs = qs.filter(_region_and_below(region_id))
+    if chain_id:
+        qs = qs.filter(Q(demand__chain_id=chain_id) | Q(demand__chain__parent_id=chain_id))
+    if band:
+        limits = reasons.band_range(band)
+        if limits is not None:
+            low, high = limits
+            qs = qs.filter(score__gte=low)
+            if high is not None:
+                qs = qs.filter(score__lt=high)
+    case = FollowupCase.objects.filter(
+        demand_id=OuterRef("demand_id"), supply_org_id=OuterRef("supply__organization_id")
     )
-    return (
-        qs.exclude(has_feedback)
-        .select_related(*RELATED)
-        .annotate(feedback_verdict=_NO_VERDICT)
-        .order_by("-computed_at", "-score")
+    qs = qs.exclude(_irrelevant()).annotate(
+        case_id=Subquery(case.values("pk")[:1]), feedback_verdict=Subquery(_verdict())
     )
+    if unhandled:
+        qs = qs.filter(case_id__isnull=True)
+    return qs.select_related(*RELATED, "demand__region__parent__parent").order_by("-score", "-computed_at", "pk")
+
+
+def colleagues_by_region(regions):
+    """{region id: [liaison staff covering it (its own, its city's or its province's officers)]}
+    for the given regions (parents loaded), in two queries whatever the number of regions."""
+    staff = list(
+        User.objects.filter(is_active=True, platform_role=User.PlatformRole.LIAISON, responsible_regions__isnull=False)
+        .distinct()
+        .prefetch_related("responsible_regions")
+        .order_by("first_name", "username")
+    )
+    covers = {u.pk: {r.pk for r in u.responsible_regions.all()} for u in staff}
+    out = {}
+    for region in regions:
+        if region is None or region.pk in out:
+            continue
+        chain, node = set(), region
+        while node is not None:
+            chain.add(node.pk)
+            node = node.parent
+        out[region.pk] = [u for u in staff if covers[u.pk] & chain]
+    return out
 
 
 def feedback_visible_to(user):
@@ -201,3 +278,8 @@ def export_rows(top):
         .order_by("demand__demand_list__name", "demand_id", "rank")
         .iterator(chunk_size=2000)
     )
+
+
+def case_for_pair(demand, supply):
+    """The 对接项目 of a demand and the supply's organisation, if one exists."""
+    return FollowupCase.objects.filter(demand=demand, supply_org_id=supply.organization_id).first()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from matching import reasons
 from matching.models import Match, MatchFeedback
 
 
@@ -17,6 +18,15 @@ class MatchSerializer(serializers.ModelSerializer):
         help_text="需求方对该匹配的反馈：useful/irrelevant/contacted 或空（仅需求发布单位、负责该地区的对接专员和平台管理员可见）",
     )
 
+    reasons = serializers.SerializerMethodField(
+        help_text="通俗的匹配理由：strength（高度相关/较相关/可能相关/相关性较弱）、shared_terms（双方共同用词）、"
+        "similar_words（意思相近的说法）、fits（对口之处）、misfits（不对口之处）、feedback、summary（一句话）；"
+        "原始得分构成见 components/explanation"
+    )
+
+    def get_reasons(self, obj) -> dict:
+        return reasons.for_match(obj).as_dict()
+
     class Meta:
         model = Match
         fields = [
@@ -31,6 +41,7 @@ class MatchSerializer(serializers.ModelSerializer):
             "rank",
             "components",
             "explanation",
+            "reasons",
             "model_name",
             "computed_at",
             "feedback",

@@ -8,12 +8,14 @@ other apps and exports read), and a demand with feedback also gets its AdjustedM
 boost, 不相关 removed), written in the same transaction.
 """
 
+import dataclasses
 import json
 import logging
 import time
 from collections import defaultdict
 from typing import NamedTuple
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -21,8 +23,12 @@ from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.selectors import liaison_region_ids, user_acts_for_region
+from audit.services import audit_record
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
-from matching import engine, selectors
+from followups.models import Case
+from followups.services import case_assign, case_open
+from matching import engine, reasons, selectors
 from matching import index as catalog_index
 from matching.models import AdjustedMatch, Match, MatchFeedback
 from portal.outbox import enqueue
@@ -30,6 +36,15 @@ from portal.outbox import enqueue
 logger = logging.getLogger(__name__)
 
 POSITIVE = (MatchFeedback.Verdict.USEFUL, MatchFeedback.Verdict.CONTACTED)
+
+# Bounded feedback (issue #11): a 有价值 click lifts the marked supply by at most FEEDBACK_MAX_RAW on
+# the raw scale (about one 类型 part: a few places, never to the top by itself), and lifts only the
+# FEEDBACK_NEIGHBOURS supplies most similar to it by at most as much. Every other supply can only be
+# overtaken by those, so it moves down by at most 1 + FEEDBACK_NEIGHBOURS places per click.
+# A score raised by feedback never reaches 100.
+FEEDBACK_MAX_RAW = 0.75
+FEEDBACK_NEIGHBOURS = 2
+FEEDBACK_SCORE_CEILING = 99.0
 
 
 def _feedback_maps(demand_ids=None):
@@ -149,19 +164,22 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
     ]
     if not candidates:
         return 0
-    from followups.services import case_open
     from notifications.models import Notification
     from notifications.services import notify_organization
 
-    demands = Demand.objects.select_related("organization", "region", "demand_list").in_bulk(
+    demands = Demand.objects.select_related("organization", "region", "demand_list", "chain__parent").in_bulk(
         {r.demand_id for r in candidates}
     )
-    supplies = Supply.objects.select_related("organization", "menu").in_bulk({r.supply_id for r in candidates})
+    supplies = Supply.objects.select_related("organization", "menu", "chain__parent").in_bulk(
+        {r.supply_id for r in candidates}
+    )
     opened = 0
     for row in candidates:
         demand, supply = demands.get(row.demand_id), supplies.get(row.supply_id)
         if demand is None or supply is None:
             continue
+        # What both sides read in the notice: the plain reasons (matching.reasons), not raw score parts.
+        plain = reasons.build(demand, supply, score=row.score, components=row.components, explanation=row.explanation)
         # Only published parties are recommended to each other; drafts and unverified orgs wait.
         if not (
             demand.organization.is_verified
@@ -188,7 +206,7 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
             organization=demand.organization,
             kind=Notification.Kind.MATCH,
             title=f"为需求「{demand.title}」推荐供给「{supply.title}」（{row.score:.0f}分）",
-            body=engine.summary_text(row.explanation),
+            body=plain.line(),
             url=reverse("matching:demand_matches", args=[demand.pk]),
             dedup_key=key,
         )
@@ -196,11 +214,45 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
             organization=supply.organization,
             kind=Notification.Kind.MATCH,
             title=f"您的供给「{supply.title}」可对接需求「{demand.title}」（{row.score:.0f}分）",
-            body=engine.summary_text(row.explanation),
+            body=plain.line(),
             url=reverse("matching:supply_matches", args=[supply.pk]),
             dedup_key=key,
         )
     return opened
+
+
+def bounded_feedback(index, useful_ids):
+    """Per-supply feedback lift (raw scale) for the supplies marked 有价值: see FEEDBACK_MAX_RAW."""
+    n = len(index)
+    marked = [index.pos[int(i)] for i in useful_ids if int(i) in index.pos]
+    if not marked or not n:
+        return np.zeros(n, np.float32)
+    # engine.feedback_boost: 0–3 z-units of similarity above the floor (a marked supply itself: ~3).
+    boost = np.asarray(engine.feedback_boost(index, list(useful_ids)), dtype=np.float32)
+    boost = np.minimum(boost, 3.0) / 3.0 * np.float32(FEEDBACK_MAX_RAW)
+    keep = np.zeros(n, dtype=bool)
+    keep[marked] = True
+    others = np.where(~keep & (boost > 0))[0]
+    if len(others):
+        # Only the closest few neighbours of the marked supplies share the lift.
+        limit = FEEDBACK_NEIGHBOURS * len(marked)
+        keep[others[np.argsort(-boost[others], kind="stable")[:limit]]] = True
+    # A marked supply gets the full lift even if the model sees it as unlike itself (tiny texts).
+    boost[marked] = np.float32(FEEDBACK_MAX_RAW)
+    return np.where(keep, boost, 0.0).astype(np.float32)
+
+
+def _with_bounded_feedback(scores, index, useful_ids):
+    if not useful_ids:
+        return scores
+    lift = bounded_feedback(index, useful_ids)
+    return dataclasses.replace(scores, feedback=lift, raw=(scores.raw + lift).astype(np.float32))
+
+
+def _ceiling(row):
+    if row.components.get("feedback") and row.score > FEEDBACK_SCORE_CEILING:
+        return row._replace(score=FEEDBACK_SCORE_CEILING)
+    return row
 
 
 def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=None, recommend=True):
@@ -220,10 +272,14 @@ def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=Non
             rows_by_demand[demand_id] = _rows_for(query, state, scores, k=k, exclude=())
             if useful.get(demand_id) or irrelevant.get(demand_id):
                 # The demand's own list: the same bounded feedback boost as ever, 不相关 left out.
-                own = engine.score_demand(
-                    query, state.index, semantic=semantic[i], useful_ids=useful.get(demand_id, ())
+                own = _with_bounded_feedback(
+                    engine.score_demand(query, state.index, semantic=semantic[i]),
+                    state.index,
+                    useful.get(demand_id, ()),
                 )
-                adjusted_by_demand[demand_id] = _rows_for(query, state, own, k=k, exclude=irrelevant.get(demand_id, ()))
+                adjusted_by_demand[demand_id] = [
+                    _ceiling(row) for row in _rows_for(query, state, own, k=k, exclude=irrelevant.get(demand_id, ()))
+                ]
     else:
         rows_by_demand = {d: [] for d in ids}
     # Demands no longer matchable (closed, deleted) lose their list.
@@ -381,6 +437,40 @@ def match_items_refresh(*, demand_ids=(), supply_ids=()):
 
 # --- feedback -----------------------------------------------------------------------------------
 
+FEEDBACK_DENIED = "只有需求发布单位成员、负责该地区的对接专员或平台管理员可以反馈匹配结果。"
+
+
+def _own_list(demand):
+    """The demand side's list as it stands: [(supply_id, raw, feedback lift)], best first."""
+    model = AdjustedMatch if AdjustedMatch.objects.filter(demand=demand).exists() else Match
+    hidden = set(
+        MatchFeedback.objects.filter(demand=demand, verdict=MatchFeedback.Verdict.IRRELEVANT).values_list(
+            "supply_id", flat=True
+        )
+    )
+    rows = model.objects.filter(demand=demand).order_by("rank").values_list("supply_id", "components", "score")
+    return [
+        (supply_id, float((c or {}).get("raw", score)), float((c or {}).get("feedback") or 0.0))
+        for supply_id, c, score in rows
+        if supply_id not in hidden
+    ]
+
+
+def _useful_effect(demand, supply_id):
+    """(place before, place after) of a supply marked 有价值 in the demand's own list.
+
+    The re-rank runs in the background; the place after is what the bounded lift gives the marked
+    supply against the list as it stands (its neighbours' smaller lifts can shift it by one or two).
+    """
+    rows = _own_list(demand)
+    position = next((i for i, row in enumerate(rows) if row[0] == supply_id), None)
+    if position is None:
+        return None, None
+    _, raw, lift = rows[position]
+    new_raw = raw - lift + FEEDBACK_MAX_RAW
+    after = 1 + sum(1 for sid, r, _lift in rows if sid != supply_id and r > new_raw)
+    return position + 1, after
+
 
 @transaction.atomic
 def feedback_record(*, demand, supply, user, verdict):
@@ -388,17 +478,101 @@ def feedback_record(*, demand, supply, user, verdict):
 
     Only the demand's organisation, liaison staff covering the demand's region and platform admins
     may give feedback; it changes the demand's AdjustedMatch list only, never the Match rows the
-    supply side reads.
+    supply side reads. The returned feedback carries `place_before`/`place_after` (1-based places
+    in the demand's own list; None when the supply is not in it) for a 有价值 verdict.
     """
     if verdict not in MatchFeedback.Verdict.values:
         raise ValidationError({"verdict": ["反馈类型无效：请选择 有价值、不相关 或 已联系。"]})
     if not selectors.can_give_feedback(user, demand):
-        raise PermissionDenied("只有需求发布单位成员、负责该地区的对接专员或平台管理员可以反馈匹配结果。")
+        raise PermissionDenied(FEEDBACK_DENIED)
+    before = MatchFeedback.objects.filter(demand=demand, supply=supply).values_list("verdict", flat=True).first()
+    place_before = place_after = None
+    if verdict == MatchFeedback.Verdict.USEFUL and before != verdict:
+        place_before, place_after = _useful_effect(demand, supply.pk)
     feedback, _ = MatchFeedback.objects.select_for_update().update_or_create(
         demand=demand, supply=supply, defaults={"user": user, "verdict": verdict}
     )
+    if before != verdict:
+        audit_record(
+            actor=user,
+            obj=feedback,
+            action="update" if before else "create",
+            changes={"verdict": {"before": before, "after": verdict}},
+        )
     if verdict == MatchFeedback.Verdict.IRRELEVANT:
         # Hidden from the demand's own list at once; the re-rank below fills the gap.
         AdjustedMatch.objects.filter(demand=demand, supply=supply).delete()
     enqueue("matching.tasks.refresh_demand", demand.pk)
+    feedback.place_before, feedback.place_after = place_before, place_after
     return feedback
+
+
+@transaction.atomic
+def feedback_remove(*, demand, supply, user):
+    """Take back the demand side's verdict on a pair (撤销): same people as may give it; audited.
+
+    A pair un-hidden from 不相关 is back in the demand's own list at once (at its model place)
+    until the background re-rank places it again. Returns the verdict that was removed.
+    """
+    if not selectors.can_give_feedback(user, demand):
+        raise PermissionDenied(FEEDBACK_DENIED)
+    feedback = MatchFeedback.objects.select_for_update().filter(demand=demand, supply=supply).first()
+    if feedback is None:
+        raise ValidationError({"verdict": ["该供给没有反馈，无需撤销。"]})
+    verdict = feedback.verdict
+    audit_record(actor=user, obj=feedback, action="delete", changes={"verdict": {"before": verdict, "after": None}})
+    feedback.delete()
+    if not MatchFeedback.objects.filter(demand=demand).exists():
+        # No feedback left: the demand's own list is the model's list again.
+        AdjustedMatch.objects.filter(demand=demand).delete()
+    elif not AdjustedMatch.objects.filter(demand=demand, supply=supply).exists():
+        model_row = Match.objects.filter(demand=demand, supply=supply).first()
+        if model_row is not None and AdjustedMatch.objects.filter(demand=demand).exists():
+            AdjustedMatch.objects.create(
+                demand=demand,
+                supply=supply,
+                rank=model_row.rank,
+                score=model_row.score,
+                components=model_row.components,
+                explanation=model_row.explanation,
+                model_name=model_row.model_name,
+                computed_at=model_row.computed_at,
+            )
+    enqueue("matching.tasks.refresh_demand", demand.pk)
+    return verdict
+
+
+# --- liaison queue: matches into 对接项目 --------------------------------------------------------
+
+
+@transaction.atomic
+def match_case_open(*, demand, supply, user, owner=None):
+    """转为对接项目 / 指派 from the liaison queue: open (or reuse) the pair's case, optionally owned by
+    `owner` (a colleague covering the demand's region). Returns (case, created).
+
+    Only staff acting for the demand's region may do it (followups enforces its own rules too).
+    """
+    if not user_acts_for_region(user, demand.region_id):
+        raise PermissionDenied("该需求不在您负责的地区，不能转为对接项目或指派。")
+    if owner is not None and not (
+        getattr(owner, "is_liaison", False) and (owner.is_platform_admin or liaison_region_ids(owner))
+    ):
+        raise ValidationError({"owner": ["请选择负责该地区的对接专员。"]})
+    if owner is not None and not user_acts_for_region(owner, demand.region_id):
+        raise ValidationError(
+            {"owner": [f"{owner.get_full_name() or owner.username} 不负责该需求所在地区，不能指派。"]}
+        )
+    if demand.organization_id == supply.organization_id:
+        raise ValidationError({"supply": ["需求和供给属于同一单位，无需转为对接项目。"]})
+    case, created = case_open(
+        demand=demand,
+        supply_org=supply.organization,
+        supply=supply,
+        origin=Case.Origin.MATCH,
+        origin_ref=f"match:{demand.pk}:{supply.pk}",
+        next_action="联系双方确认对接意向（智能匹配推荐）",
+        actor=user,
+    )
+    if owner is not None and case.owner_id != owner.pk:
+        case = case_assign(case=case, actor=user, owner=owner)
+    return case, created

@@ -7,7 +7,7 @@ from catalog.models import DemandList, SupplyMenu
 from matching import services
 from matching.models import Match, MatchFeedback
 from tests import factories
-from tests.matching.factories import make_catalog, make_supply
+from tests.matching.factories import make_catalog, make_demand, make_supply
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_demand_matches_page_per_role(client, request, catalog, persona, can_fee
     response = _login(client, user).get(reverse("matching:demand_matches", args=[demand.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "户外轮式变电站智能巡检机器人" in body and "推荐供给" in body and "共同关键词" in body
+    assert "户外轮式变电站智能巡检机器人" in body and "推荐供给" in body and "双方都提到" in body
     assert ('name="verdict"' in body) is can_feedback
 
 
@@ -238,3 +238,44 @@ def test_api_feedback_endpoint(client, catalog, owner, other_member):
         content_type="application/json",
     )
     assert missing.status_code == 404
+
+
+# --- 显示更多 (10 rows at a time) -----------------------------------------------------------------
+
+
+def _match_rows(body):
+    return body.count('class="list-group-item match-row')
+
+
+def test_demand_tab_shows_10_rows_and_more_works_with_and_without_js(client, settings, park_org, supplier_org, owner):
+    settings.MATCHING_TOP_K = 30
+    demand = make_demand(park_org, title="变电站巡检机器人", description="拟采购变电站巡检机器人，要求红外测温。")
+    for i in range(25):
+        make_supply(supplier_org, title=f"巡检机器人型号{i}", description="变电站巡视机器人，红外测温。")
+    services.match_rematch_all(recommend=False)
+    url = reverse("matching:demand_matches", args=[demand.pk])
+    _login(client, owner)
+    first = client.get(url).content.decode()
+    assert _match_rows(first) == 10 and "显示更多" in first and f"{url}?page=2" in first
+    # Without JS the link reloads the page with the first 20 rows.
+    plain = client.get(url, {"page": 2}).content.decode()
+    assert _match_rows(plain) == 20 and f"{url}?page=3" in plain
+    # With htmx it fetches only the next 10 (and the next link).
+    more = client.get(url, {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert _match_rows(more) == 10 and "<html" not in more and f"{url}?page=3" in more
+    last = client.get(url, {"page": 3}, HTTP_HX_REQUEST="true").content.decode()
+    assert _match_rows(last) == 5 and "显示更多" not in last
+    assert client.get(url, {"page": "abc"}).status_code == 200
+
+
+def test_supply_tab_shows_10_rows_and_more(client, settings, park_org, supplier_org, supplier_user):
+    supply = make_supply(supplier_org, title="巡检机器人", description="变电站巡视机器人，红外测温。")
+    for i in range(12):
+        make_demand(park_org, title=f"巡检机器人需求{i}", description="拟采购变电站巡检机器人。")
+    services.match_rematch_all(recommend=False)
+    url = reverse("matching:supply_matches", args=[supply.pk])
+    _login(client, supplier_user)
+    first = client.get(url).content.decode()
+    assert _match_rows(first) == 10 and "显示更多" in first
+    more = client.get(url, {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert _match_rows(more) == 2 and "显示更多" not in more
