@@ -76,13 +76,13 @@ def test_one_useful_click_is_bounded(ranked, owner):
 
 def test_marked_supply_never_reaches_100(ranked, owner, supplier_org):
     demand = ranked
-    # A supply that says what the demand says: its model score is already in the high nineties.
+    # A supply that says what the demand says: its model score is already near the top of the scale.
     make_supply(supplier_org, title=demand.title, description=demand.description)
     services.match_rematch_all(recommend=False)
     best = Match.objects.filter(demand=demand).order_by("rank").first()
     services.feedback_record(demand=demand, supply=best.supply, user=owner, verdict="useful")
     services.match_demand_refresh(demand_id=demand.pk)
-    assert best.score > 95
+    assert best.score > 85
     row = AdjustedMatch.objects.get(demand=demand, supply=best.supply)
     assert row.components["feedback"] > 0
     assert round(row.score) < 100 and row.score <= services.FEEDBACK_SCORE_CEILING
