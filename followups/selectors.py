@@ -141,7 +141,7 @@ def _org_admin_contact(org):
     if membership is None:
         return None
     user = membership.user
-    return {"name": user.get_full_name() or user.username, "phone": user.phone}
+    return {"name": str(user), "phone": user.phone}
 
 
 def case_contacts(case):
