@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.models import Membership, User
 from accounts.selectors import is_liaison, is_platform_admin, user_acts_for_region, user_org_ids
 from bidding import selectors as bidding_selectors
+from bidding.models import Bid
 from events.models import Meeting
 from followups.models import Case
 
@@ -193,3 +194,17 @@ def case_links(user, case):
     if bids:
         links.append(("意向书", "查看该需求的意向书", bids))
     return links
+
+
+def case_bid(user, case):
+    """The supplying organisation's bid on the demand, when `user` may read it now (else None).
+
+    bidding.selectors decides: the bidder reads its own; the owner and covering staff only once the
+    seal is off (never a sealed bid before the deadline).
+    """
+    return (
+        bidding_selectors.bids_for_demand(user, case.demand)
+        .filter(organization_id=case.supply_org_id)
+        .exclude(status=Bid.Status.WITHDRAWN)
+        .first()
+    )

@@ -21,6 +21,7 @@ from followups.models import Case, CaseActivity, CaseDocument
 from followups.selectors import (
     can_log_case_activity,
     can_manage_case,
+    case_bid,
     case_contacts,
     case_links,
     case_meetings,
@@ -198,6 +199,7 @@ def _detail(
         "origin_text": origin_text(case),
         "contacts": case_contacts(case) if may_see_case_contacts(request.user, case) else [],
         "links": case_links(request.user, case),
+        "bid": case_bid(request.user, case),
         "meetings": case_meetings(case),
         "meeting_modes": services.MEETING_MODES,
         "suggestion": services.suggested_next_action(case.stage),

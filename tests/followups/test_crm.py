@@ -536,3 +536,22 @@ def test_board_and_list_query_counts_are_bounded(client, liaison, django_assert_
         assert client.get(reverse("followups:case_board")).status_code == 200
     with django_assert_max_num_queries(30):
         assert client.get(reverse("followups:case_list")).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["owner", "liaison", "liaison_coast", "platform_admin"])
+def test_bid_shown_on_the_case_page_only_once_unsealed(client, request, sealed_case, persona):
+    user = request.getfixturevalue(persona)
+    with time_machine.travel(at_local(DEADLINE, 23), tick=False):
+        text = _page(client, user, sealed_case)
+        assert 'id="case-bid"' not in text and "120.50" not in text
+    with time_machine.travel(at_local(DEADLINE + datetime.timedelta(days=1), 9), tick=False):
+        text = _page(client, user, sealed_case)
+        if persona == "liaison_coast":  # another region's liaison never reads this demand's bids
+            assert 'id="case-bid"' not in text and "120.50" not in text
+        else:
+            assert 'id="case-bid"' in text and "报价 120.50 万元" in text
+
+
+def test_bidder_sees_its_own_bid_on_the_case_page(client, sealed_case, supplier_user):
+    with time_machine.travel(at_local(DEADLINE, 23), tick=False):
+        assert "报价 120.50 万元" in _page(client, supplier_user, sealed_case)
