@@ -19,6 +19,7 @@ from accounts.selectors import user_active_membership
 from bidding import selectors
 from bidding.models import Bid, BidAttachment
 from catalog.models import Demand, DemandList
+from followups.services import cases_for_readable_bids
 from notifications.models import Notification
 from notifications.services import notify_organization
 from portal.outbox import enqueue
@@ -278,10 +279,8 @@ DECISIONS = {
 def bid_decide(*, bid, user, decision, reason="", note=""):
     """Shortlist, reject (with a reason code) or accept a bid after the deadline; notify the bidder.
 
-    Acceptance opens a 对接项目 through followups.services.case_open.
+    Acceptance opens (or moves to 意向) the bidder's 对接项目 through followups.services.
     """
-    from followups.services import case_open
-
     if decision not in DECISIONS:
         raise ValidationError(
             {"decision": ["处理结果无效：可选 shortlist（入围）、reject（未采纳）、accept（接受）。"]}
@@ -320,14 +319,7 @@ def bid_decide(*, bid, user, decision, reason="", note=""):
             dedup_key=f"bid-decision:{bid.pk}:{bid.status}",
         )
         if decision == "accept":
-            case_open(
-                demand=demand,
-                supply_org=bid.organization,
-                origin="bid",
-                origin_ref=str(bid.pk),
-                actor=user,
-                next_action="联系双方落实意向书",
-            )
+            cases_for_readable_bids(demand=demand, bids=[bid])
             if demand.status == Demand.Status.COLLECTING:
                 Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.MATCHING)
     return bid
@@ -386,8 +378,13 @@ def demands_close_due():
             demand = _lock_demand(demand_id)
             if demand.status != Demand.Status.COLLECTING:
                 continue
-            count = Bid.objects.filter(demand=demand).exclude(status=Bid.Status.WITHDRAWN).count()
+            bids = list(
+                Bid.objects.filter(demand=demand).exclude(status=Bid.Status.WITHDRAWN).select_related("organization")
+            )
+            count = len(bids)
             Demand.objects.filter(pk=demand.pk).update(status=Demand.Status.MATCHING)
+            # The seal is off now: each bidder's case opens (or moves to 意向) for the owner to follow.
+            cases_for_readable_bids(demand=demand, bids=bids)
             enqueue("matching.tasks.refresh_demand", demand.pk)
             if count:
                 title, body = (

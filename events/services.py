@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.selectors import user_org_ids
+from catalog.models import Demand
 from events import scheduler, selectors
 from events.models import (
     AgendaItem,
@@ -24,6 +25,7 @@ from events.models import (
     MeetingOutcome,
     MeetingRequest,
 )
+from followups.services import cases_note_invitation_accepted
 from notifications.models import Notification
 from notifications.services import notify, notify_organization
 
@@ -183,6 +185,12 @@ def invitation_respond(*, invitation, user, accept):
     invitation.responded_by = user
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "responded_by", "responded_at"])
+    if accept:
+        # Its cases with the event's demands move 推荐 → 意向 (later stages get a note).
+        demand_ids = Demand.objects.filter(demand_list__in=invitation.event.demand_lists.all()).values_list(
+            "pk", flat=True
+        )
+        cases_note_invitation_accepted(invitation=invitation, demand_ids=list(demand_ids))
     if invitation.invited_by_id:
         notify(
             recipients=[invitation.invited_by],

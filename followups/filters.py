@@ -33,16 +33,22 @@ class CaseFilterSet(django_filters.FilterSet):
         queryset=IndustryChain.objects.filter(parent__isnull=True),
         method="filter_chain",
     )
+    mine = django_filters.BooleanFilter(
+        label="负责人",
+        method="filter_mine",
+        widget=forms.Select(choices=[("", "全部"), ("1", "我负责的")]),
+    )
     overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue", widget=forms.Select(choices=YES_NO))
     stale = django_filters.BooleanFilter(label="30天无进展", field_name="is_stale", widget=forms.Select(choices=YES_NO))
     q = django_filters.CharFilter(label="关键词", method="filter_q")
 
     class Meta:
         model = Case
-        fields = ["stage", "owner", "city", "chain", "overdue", "stale", "q"]
+        fields = ["stage", "mine", "owner", "city", "chain", "overdue", "stale", "q"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.form.fields["owner"].label = "指定负责人"
         for name, field in self.form.fields.items():
             css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
             field.widget.attrs["class"] = css
@@ -52,6 +58,12 @@ class CaseFilterSet(django_filters.FilterSet):
 
     def filter_chain(self, queryset, name, value):
         return queryset.filter(Q(demand__chain=value) | Q(demand__chain__parent=value))
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return queryset.filter(owner=user)
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(next_action_at__lt=timezone.localdate()) & ~Q(stage__in=Case.CLOSED_STAGES)

@@ -131,6 +131,7 @@ class CaseActivity(models.Model):
         CALL = "call", "电话"
         VISIT = "visit", "走访"
         FILE = "file", "文件"
+        MEETING = "meeting", "安排洽谈"
         STAGE = "stage", "阶段变更"
 
     case = models.ForeignKey(Case, verbose_name="对接项目", on_delete=models.CASCADE, related_name="activities")

@@ -16,9 +16,13 @@ admin. A liaison who is also a member of a party organisation keeps that party's
 """
 
 from django.db.models import Q
+from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.selectors import is_liaison, is_platform_admin, user_acts_for_region, user_org_ids
+from bidding import selectors as bidding_selectors
+from bidding.models import Bid
+from events.models import Meeting
 from followups.models import Case
 
 CASE_RELATED = (
@@ -94,4 +98,113 @@ def case_owner_candidates(case):
         )
         .distinct()
         .order_by("username")
+    )
+
+
+# --- what the case page shows ------------------------------------------------------------------
+
+
+def origin_text(case):
+    """来源 in plain words; origin_ref is for the code, never for the page."""
+    if case.origin == Case.Origin.MATCH:
+        score = _match_score(case)
+        return f"智能匹配推荐（匹配度 {score:.0f}）" if score is not None else "智能匹配推荐"
+    if case.origin == Case.Origin.EVENT:
+        meeting = _origin_meeting(case)
+        return f"对接会洽谈：{meeting.event.name}" if meeting else "对接会洽谈"
+    if case.origin == Case.Origin.BID:
+        return "意向书"
+    return "人工登记"
+
+
+def _match_score(case):
+    if case.supply_id is None:
+        return None
+    return case.demand.matches.filter(supply_id=case.supply_id).values_list("score", flat=True).first()
+
+
+def _origin_meeting(case):
+    ref = str(case.origin_ref or "")
+    if not ref.isdigit():
+        return None
+    return Meeting.objects.select_related("event").filter(pk=int(ref)).first()
+
+
+def _org_admin_contact(org):
+    membership = (
+        Membership.objects.filter(
+            organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if membership is None:
+        return None
+    user = membership.user
+    return {"name": str(user), "phone": user.phone}
+
+
+def case_contacts(case):
+    """Both parties' contact persons: the demand's contact, the supply's (or the supplier's admin)."""
+    demand = case.demand
+    demand_contact = {"org": demand.organization.name, "name": demand.contact_name, "phone": demand.contact_phone}
+    supply_contact = {"org": case.supply_org.name, "name": "", "phone": ""}
+    if case.supply_id and case.supply.contact_name:
+        supply_contact.update(name=case.supply.contact_name, phone=case.supply.contact_phone)
+    else:
+        admin = _org_admin_contact(case.supply_org)
+        if admin:
+            supply_contact.update(admin)
+    return [("需求方", demand_contact), ("供给方", supply_contact)]
+
+
+def may_see_case_contacts(user, case):
+    """The parties and staff who read the case (the page itself is already limited by cases_visible_to)."""
+    return is_liaison(user) or user_is_case_party(user, case)
+
+
+def case_meetings(case):
+    """对接会 1:1 meetings between the two organisations, with their events."""
+    a, b = case.demand.organization_id, case.supply_org_id
+    return list(
+        Meeting.objects.filter(
+            Q(pair__requester_org_id=a, pair__target_org_id=b) | Q(pair__requester_org_id=b, pair__target_org_id=a)
+        )
+        .select_related("event")
+        .order_by("starts_at")
+    )
+
+
+def case_bids_link(user, case):
+    """The demand's 意向书 page, only for a viewer who may read bids now (or reads their own bid)."""
+    demand = case.demand
+    if bidding_selectors.can_see_all_bids(user, demand):
+        return reverse("bidding:demand_bids", args=[demand.pk])
+    if bidding_selectors.own_bid(user, demand) is not None:
+        return reverse("bidding:demand_bids", args=[demand.pk])
+    return ""
+
+
+def case_links(user, case):
+    links = [("需求", case.demand.title, reverse("catalog:demand_detail", args=[case.demand_id]))]
+    if case.supply_id:
+        links.append(("供给", case.supply.title, reverse("catalog:supply_detail", args=[case.supply_id])))
+    bids = case_bids_link(user, case)
+    if bids:
+        links.append(("意向书", "查看该需求的意向书", bids))
+    return links
+
+
+def case_bid(user, case):
+    """The supplying organisation's bid on the demand, when `user` may read it now (else None).
+
+    bidding.selectors decides: the bidder reads its own; the owner and covering staff only once the
+    seal is off (never a sealed bid before the deadline).
+    """
+    return (
+        bidding_selectors.bids_for_demand(user, case.demand)
+        .filter(organization_id=case.supply_org_id)
+        .exclude(status=Bid.Status.WITHDRAWN)
+        .first()
     )

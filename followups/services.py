@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,6 +53,20 @@ AUDITED_FIELDS = [
 ]
 DEFAULT_NEXT_ACTION_DAYS = 7
 MEMBER_STAGES = {Stage.RECOMMENDED, Stage.INTENT, Stage.NEGOTIATING}
+# What to do next at each stage; a next action still equal to its stage's suggestion (or to one
+# of the texts other apps open cases with) follows the case when it moves, and is cleared at 落地/终止.
+STAGE_SUGGESTIONS = {
+    Stage.RECOMMENDED: "电话确认双方意向",
+    Stage.INTENT: "安排首次洽谈",
+    Stage.NEGOTIATING: "推动签约：确认合同金额与日期",
+    Stage.SIGNED: "跟踪落地：投资额与落地地点",
+}
+AUTOMATIC_NEXT_ACTIONS = set(STAGE_SUGGESTIONS.values()) | {
+    "联系双方确认对接意向",
+    "联系双方确认对接意向（智能匹配推荐）",
+    "联系双方落实意向书",
+    "联系意向书单位确认对接意向",
+}
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".zip", ".ofd"}
 SIGNED_FIELDS = ("contract_amount_wan", "signed_on")
 LANDED_FIELDS = ("investment_amount_wan", "landed_location", "landed_on")
@@ -75,6 +89,19 @@ def require_case_manager(user, case, action):
     """Raise PermissionDenied unless `user` has staff rights on `case` (see can_manage_case)."""
     if not can_manage_case(user, case):
         raise _deny(user, case, action)
+
+
+def suggested_next_action(stage):
+    """The 下一步 suggested for a case at `stage` ("" at 落地/终止)."""
+    return STAGE_SUGGESTIONS.get(stage, "")
+
+
+def default_target_stage(case):
+    """The move form's preselected target: the next stage on the main line, never 终止."""
+    index = case.stage_index
+    if index is None or index + 1 >= len(Case.FLOW):
+        return None
+    return Case.FLOW[index + 1]
 
 
 def allowed_target_stages(user, case):
@@ -115,7 +142,7 @@ def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_ac
             "origin": origin,
             "origin_ref": str(origin_ref),
             "owner": liaison_staff_for_region(demand.region).order_by("id").first(),
-            "next_action": next_action or "联系双方确认对接意向",
+            "next_action": next_action or suggested_next_action(Stage.RECOMMENDED),
             "next_action_at": timezone.localdate() + datetime.timedelta(days=DEFAULT_NEXT_ACTION_DAYS),
             "met_at": now if origin == Case.Origin.EVENT else None,
         },
@@ -148,6 +175,10 @@ def case_mark_met(*, case, actor=None, at=None, note=""):
 
 
 # --- moving -----------------------------------------------------------------------------------
+
+
+def _cn_date(value):
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _parse_amount(raw, label):
@@ -229,6 +260,8 @@ def case_move(*, case, to_stage, actor, note="", **fields):
     if not (can_manage_case(actor, case) or user_is_case_party(actor, case)):
         raise _deny(actor, case, "变更阶段")
     note = (note or "").strip()
+    if not to_stage:
+        raise ValidationError({"to_stage": "请选择目标阶段。"})
     try:
         to_stage = Stage(to_stage)
     except ValueError:
@@ -270,6 +303,10 @@ def case_move(*, case, to_stage, actor, note="", **fields):
             _collect(errors, "document", validate_document, document)
         elif not note and not case.documents.exists():
             errors["document"] = "签约须上传合同等文件，或填写说明。"
+        if signed_on and case.met_at and signed_on < timezone.localtime(case.met_at).date():
+            errors["signed_on"] = (
+                f"签约日期（{_cn_date(signed_on)}）不能早于首次洽谈日期（{_cn_date(timezone.localtime(case.met_at))}）。"
+            )
         case.contract_amount_wan, case.signed_on = amount, signed_on
     if to_stage == Stage.LANDED:
         case.investment_amount_wan = _collect(
@@ -278,7 +315,9 @@ def case_move(*, case, to_stage, actor, note="", **fields):
         case.landed_location = _collect(errors, "landed_location", _parse_region, fields.get("landed_location"))
         case.landed_on = _collect(errors, "landed_on", _parse_date, fields.get("landed_on"), "落地日期")
         if case.landed_on and case.signed_on and case.landed_on < case.signed_on:
-            errors["landed_on"] = "落地日期不能早于签约日期。"
+            errors["landed_on"] = (
+                f"落地日期（{_cn_date(case.landed_on)}）不能早于签约日期（{_cn_date(case.signed_on)}）。"
+            )
     if to_stage == Stage.TERMINATED:
         reason = (fields.get("termination_reason") or "").strip()
         if not reason:
@@ -298,11 +337,16 @@ def case_move(*, case, to_stage, actor, note="", **fields):
     now = timezone.now()
     if to_index is not None and to_index >= Case.FLOW.index(Stage.NEGOTIATING) and case.met_at is None:
         case.met_at = now
-    if "next_action" in fields or "next_action_at" in fields:
+    if to_stage in Case.CLOSED_STAGES:
+        # Nothing left to do on a closed case.
+        case.next_action, case.next_action_at = "", None
+    elif "next_action" in fields or "next_action_at" in fields:
         _apply_next_action(case, fields.get("next_action"), fields.get("next_action_at"), errors)
         if errors:
             raise ValidationError(errors)
-    elif to_stage not in Case.CLOSED_STAGES:
+    else:
+        if not case.next_action or case.next_action in AUTOMATIC_NEXT_ACTIONS:
+            case.next_action = suggested_next_action(to_stage)
         case.next_action_at = max(case.next_action_at or timezone.localdate(), timezone.localdate())
 
     from_label = case.get_stage_display()
@@ -439,6 +483,146 @@ def case_log_activity(*, case, actor, kind, text, file=None):
     if not is_liaison(actor):
         _notify_owner(case, actor, f"对接项目有新的跟进记录：{case.demand.title}")
     return activity
+
+
+MEETING_MODES = {"offline": "线下", "online": "线上"}
+
+
+@transaction.atomic
+def case_schedule_meeting(*, case, actor, date, time, mode, place, note=""):
+    """安排洽谈: a planned meeting written to the timeline; the next action becomes the meeting.
+
+    `mode` is "offline" (place = the address) or "online" (place = the link or platform). The date
+    may not be in the past. Whoever may log activity on the case may schedule (parties and staff).
+    """
+    case = Case.objects.select_for_update(of=("self",)).select_related("demand__region__parent__parent").get(pk=case.pk)
+    if not can_log_case_activity(actor, case):
+        raise _deny(actor, case, "安排洽谈")
+    errors = {}
+    if not case.is_open:
+        errors["date"] = f"项目已「{case.get_stage_display()}」，不能再安排洽谈。"
+    day = None
+    if date in (None, ""):
+        errors["date"] = "请填写洽谈日期。"
+    else:
+        try:
+            day = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date).strip())
+        except ValueError:
+            errors["date"] = f"洽谈日期「{date}」格式不正确。"
+        else:
+            if day < timezone.localdate():
+                errors["date"] = "洽谈日期不能早于今天。"
+    at = None
+    if time in (None, ""):
+        errors["time"] = "请填写洽谈时间。"
+    else:
+        try:
+            at = time if isinstance(time, datetime.time) else datetime.time.fromisoformat(str(time).strip())
+        except ValueError:
+            errors["time"] = f"洽谈时间「{time}」格式不正确，应为 时:分。"
+    if mode not in MEETING_MODES:
+        errors["mode"] = "请选择线下或线上洽谈。"
+    place = (place or "").strip()
+    if not place:
+        errors["place"] = "请填写洽谈地点或线上会议链接。" if mode != "online" else "请填写线上会议链接或平台。"
+    elif len(place) > 200:
+        errors["place"] = "地点不能超过 200 字。"
+    note = (note or "").strip()
+    if len(note) > 1000:
+        errors["note"] = "说明不能超过 1000 字。"
+    if errors:
+        raise ValidationError(errors)
+    when = f"{_cn_date(day)} {at:%H:%M}"
+    text = f"安排洽谈：{when}，{MEETING_MODES[mode]}，{place}"
+    if note:
+        text += f"\n{note}"
+    before = snapshot(case, AUDITED_FIELDS)
+    activity = _add_activity(case=case, actor=actor, kind=CaseActivity.Kind.MEETING, text=text)
+    case.next_action = f"洽谈（{MEETING_MODES[mode]}）：{when}，{place}"[:200]
+    case.next_action_at = day
+    case.last_activity_at = activity.created_at
+    case.is_stale = False
+    case.save(update_fields=["next_action", "next_action_at", "last_activity_at", "is_stale", "updated_at"])
+    changes = diff_fields(before, case, AUDITED_FIELDS)
+    changes["activity"] = {"before": None, "after": text[:200]}
+    audit_record(actor=actor, obj=case, action="activity", changes=changes)
+    _notify_owner(case, actor, f"对接项目已安排洽谈：{case.demand.title}")
+    return activity
+
+
+# --- other apps' events ------------------------------------------------------------------------
+
+
+def _advance_to_intent(case, note, actor=None):
+    """推荐 → 意向 written by the platform (no person moved it); other stages get a note."""
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if case.stage != Stage.RECOMMENDED:
+        _add_activity(case=case, actor=actor, kind=CaseActivity.Kind.NOTE, text=note)
+        return case, False
+    before = snapshot(case, AUDITED_FIELDS)
+    now = timezone.now()
+    case.stage = Stage.INTENT
+    if not case.next_action or case.next_action in AUTOMATIC_NEXT_ACTIONS:
+        case.next_action = suggested_next_action(Stage.INTENT)
+    case.next_action_at = max(case.next_action_at or timezone.localdate(), timezone.localdate())
+    case.last_activity_at = now
+    case.is_stale = False
+    case.save()
+    _add_activity(case=case, actor=actor, kind=CaseActivity.Kind.STAGE, text=f"推荐 → 意向\n{note}")
+    audit_record(actor=actor, obj=case, action="stage", changes=diff_fields(before, case, AUDITED_FIELDS))
+    if actor is not None:
+        # Moves the platform makes by itself (bids unsealed at the deadline) are not announced one by
+        # one: the owner organisation's notice that the bids are open is the only message then.
+        _notify_owner(case, actor, f"对接项目进入「意向」阶段：{case.demand.title}")
+    return case, True
+
+
+@transaction.atomic
+def cases_for_readable_bids(*, demand, bids):
+    """Bids whose seal is off (past the deadline, or open bids under 公开报价): one case per bidder.
+
+    A bidder without a case gets one (来源 意向书, at 意向: a bid is an intent); an existing 推荐
+    case moves to 意向; a case further on keeps its stage. Idempotent: the bid's id is the
+    reference, and a case already holding it is left alone. The caller must have checked the seal
+    — a case is visible to the demand owner, so opening one reveals the bid.
+    """
+    touched = []
+    for bid in bids:
+        ref = str(bid.pk)
+        case = Case.objects.select_for_update().filter(demand=demand, supply_org_id=bid.organization_id).first()
+        note = f"收到「{bid.organization.name}」的意向书。"
+        if case is None:
+            case, _created = case_open(
+                demand=demand,
+                supply_org=bid.organization,
+                origin=Case.Origin.BID,
+                origin_ref=ref,
+                next_action=suggested_next_action(Stage.INTENT),
+            )
+            case, _moved = _advance_to_intent(case, note)
+            touched.append(case)
+            continue
+        if case.origin_ref == ref or case.activities.filter(text__contains=note).exists():
+            continue  # this bid already reached the case
+        case, _moved = _advance_to_intent(case, note)
+        touched.append(case)
+    return touched
+
+
+@transaction.atomic
+def cases_note_invitation_accepted(*, invitation, demand_ids):
+    """An organisation accepted a 对接会 invitation: its cases with the event's demands move 推荐 → 意向
+    (or get a note at later stages). Returns the cases touched."""
+    org_id = invitation.organization_id
+    note = f"「{invitation.organization.name}」已接受对接会「{invitation.event.name}」的邀请。"
+    touched = []
+    cases = Case.objects.filter(demand_id__in=demand_ids).filter(
+        models.Q(supply_org_id=org_id) | models.Q(demand__organization_id=org_id)
+    )
+    for case in cases.exclude(stage__in=Case.CLOSED_STAGES):
+        case, _moved = _advance_to_intent(case, note, actor=invitation.responded_by)
+        touched.append(case)
+    return touched
 
 
 # --- notifications ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/move/", views.case_move, name="case_move"),
     path("<int:pk>/activity/", views.case_activity, name="case_activity"),
+    path("<int:pk>/meeting/", views.case_meeting, name="case_meeting"),
     path("<int:pk>/next-action/", views.case_next_action, name="case_next_action"),
     path("documents/<int:pk>/", views.case_document, name="case_document"),
 ]

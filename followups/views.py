@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,39 +21,71 @@ from followups.models import Case, CaseActivity, CaseDocument
 from followups.selectors import (
     can_log_case_activity,
     can_manage_case,
+    case_bid,
+    case_contacts,
+    case_links,
+    case_meetings,
     case_owner_candidates,
     case_region_name,
     cases_visible_to,
+    may_see_case_contacts,
+    origin_text,
 )
 from reports.xlsx import xlsx_response
 
-BOARD_CARDS_PER_STAGE = 30
-LIST_PAGE_SIZE = 50
+BOARD_CARDS_PER_STAGE = 8
+LIST_PAGE_SIZE = 20
 EXPORT_MAX_ROWS = 10000
 
 
 @login_required
 def case_board(request):
-    """Kanban by stage for liaison staff; organisation members get their list instead."""
+    """Kanban by stage for liaison staff; organisation members get their list instead.
+
+    Each column shows its count and amounts (签约金额 from 签约 on, 投资额 at 落地) and its most
+    urgent cards; a long column ends with a link to the filtered list.
+    """
     if not is_liaison(request.user):
         return redirect("followups:case_list")
-    base = cases_visible_to(request.user)
-    mine = request.GET.get("mine") == "1"
-    if mine:
-        base = base.filter(owner=request.user)
-    counts = dict(base.order_by().values_list("stage").annotate(n=Count("id")))
+    filterset, base = _filtered(request)
+    totals = {
+        row["stage"]: row
+        for row in base.order_by()
+        .values("stage")
+        .annotate(n=Count("id"), contract=Sum("contract_amount_wan"), investment=Sum("investment_amount_wan"))
+    }
+    query = request.GET.copy()
+    query.pop("stage", None)
+    query.pop("page", None)
     columns = []
     for stage in Case.Stage:
         # Most urgent first: overdue next actions float to the top of each column.
         cards = list(base.filter(stage=stage).order_by("next_action_at", "-updated_at")[:BOARD_CARDS_PER_STAGE])
-        columns.append({"stage": stage, "cards": cards, "count": counts.get(stage.value, 0)})
+        row = totals.get(stage.value, {})
+        columns.append(
+            {
+                "stage": stage,
+                "cards": cards,
+                "count": row.get("n", 0),
+                "contract": (row.get("contract") or 0) if stage in (Case.Stage.SIGNED, Case.Stage.LANDED) else None,
+                "investment": (row.get("investment") or 0) if stage == Case.Stage.LANDED else None,
+            }
+        )
     return render(
-        request, "followups/case_board.html", {"columns": columns, "mine": mine, "per_stage": BOARD_CARDS_PER_STAGE}
+        request,
+        "followups/case_board.html",
+        {
+            "columns": columns,
+            "filter": filterset,
+            "mine": request.GET.get("mine") == "1",
+            "per_stage": BOARD_CARDS_PER_STAGE,
+            "query": query.urlencode(),
+        },
     )
 
 
 def _filtered(request):
-    filterset = CaseFilterSet(request.GET or None, queryset=cases_visible_to(request.user))
+    filterset = CaseFilterSet(request.GET or None, queryset=cases_visible_to(request.user), request=request)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     return filterset, qs.order_by("next_action_at", "-updated_at", "-id")
 
@@ -146,7 +178,9 @@ def _officers(case):
     return officers
 
 
-def _detail(request, case, *, status=200, move_errors=None, activity_errors=None, next_errors=None):
+def _detail(
+    request, case, *, status=200, move_errors=None, activity_errors=None, next_errors=None, meeting_errors=None
+):
     staff = is_liaison(request.user)
     manages = can_manage_case(request.user, case)
     context = {
@@ -158,7 +192,17 @@ def _detail(request, case, *, status=200, move_errors=None, activity_errors=None
         "can_manage": manages,
         # Liaison staff of other regions read the case; the page says why there is nothing to do.
         "read_only_region": case_region_name(case) if staff and not manages else "",
-        "activity_kinds": [k for k in CaseActivity.Kind if k != CaseActivity.Kind.STAGE],
+        "activity_kinds": [
+            k for k in CaseActivity.Kind if k not in (CaseActivity.Kind.STAGE, CaseActivity.Kind.MEETING)
+        ],
+        "default_target": services.default_target_stage(case),
+        "origin_text": origin_text(case),
+        "contacts": case_contacts(case) if may_see_case_contacts(request.user, case) else [],
+        "links": case_links(request.user, case),
+        "bid": case_bid(request.user, case),
+        "meetings": case_meetings(case),
+        "meeting_modes": services.MEETING_MODES,
+        "suggestion": services.suggested_next_action(case.stage),
         "is_staff_view": staff,
         "audit_entries": entries_for(case)[:100] if staff else [],
         "regions": Region.objects.filter(
@@ -170,6 +214,7 @@ def _detail(request, case, *, status=200, move_errors=None, activity_errors=None
         "move_errors": move_errors or {},
         "activity_errors": activity_errors or {},
         "next_errors": next_errors or {},
+        "meeting_errors": meeting_errors or {},
         "form": request.POST if request.method == "POST" else {},
         "today": timezone.localdate(),
     }
@@ -257,6 +302,27 @@ def case_next_action(request, pk):
         messages.error(request, "下一步未保存：请按提示修改。")
         return _detail(request, case, status=400, next_errors=exc.message_dict)
     messages.success(request, "已更新下一步工作。")
+    return redirect("followups:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_meeting(request, pk):
+    case = _get_case(request, pk)
+    try:
+        services.case_schedule_meeting(
+            case=case,
+            actor=request.user,
+            date=request.POST.get("date", ""),
+            time=request.POST.get("time", ""),
+            mode=request.POST.get("mode", ""),
+            place=request.POST.get("place", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, "洽谈未安排：请按提示修改。")
+        return _detail(request, case, status=400, meeting_errors=exc.message_dict)
+    messages.success(request, "已安排洽谈，并更新了下一步工作。")
     return redirect("followups:case_detail", pk=case.pk)
 
 
