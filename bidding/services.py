@@ -198,6 +198,9 @@ def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=
             is_sealed=not demand.is_open_bidding,
         )
         _save_attachments(bid, checked)
+        if not bid.is_sealed:
+            # 公开报价: the owner may read the bid now, so the case may show it now.
+            cases_for_readable_bids(demand=demand, bids=[bid])
     return bid
 
 

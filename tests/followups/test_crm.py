@@ -555,3 +555,24 @@ def test_bid_shown_on_the_case_page_only_once_unsealed(client, request, sealed_c
 def test_bidder_sees_its_own_bid_on_the_case_page(client, sealed_case, supplier_user):
     with time_machine.travel(at_local(DEADLINE, 23), tick=False):
         assert "报价 120.50 万元" in _page(client, supplier_user, sealed_case)
+
+
+def test_an_open_bid_opens_a_case_at_once_and_a_sealed_one_does_not(demand, supplier_user, supplier_org):
+    """公开报价: the owner may read the bid at once, so a case (来源 意向书) opens at submission."""
+    from followups.models import Case
+    from tests.bidding.factories import submit
+
+    demand.is_open_bidding = True
+    demand.save()
+    submit(demand, supplier_user)
+    case = Case.objects.get(demand=demand, supply_org=supplier_org)
+    assert case.origin == Case.Origin.BID and case.stage == Case.Stage.INTENT
+    sealed = type(demand).objects.get(pk=demand.pk)
+    sealed.pk = None
+    sealed.title = "另一条密封报价的需求"
+    sealed.is_open_bidding = False
+    sealed.save()
+    from tests.bidding.factories import bidder
+
+    submit(sealed, bidder())
+    assert not Case.objects.filter(demand=sealed).exists()
