@@ -150,7 +150,7 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
     hit.get_by_role("link", name=DEMAND).click()
     expect(page.locator("#contacts")).to_contain_text("0537-2345678")  # verified org sees contacts
     page.get_by_role("link", name="意向书/报价").click()
-    expect(page.get_by_text("截止日期前发布单位和其他单位都看不到您的报价")).to_be_visible()
+    expect(page.get_by_text("密封报价：截止前发布方看不到您的报价")).to_be_visible()
     submit_bid(
         page, "提供3D视觉引导协作机器人柔性装配工作站两套，含工装夹具设计、安装调试与一年运维。", FIRST_PRICE, "90"
     )

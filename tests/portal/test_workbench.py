@@ -63,6 +63,11 @@ def test_firm_sees_matching_demands_its_bids_and_invitations(client, supplier_us
     page = _home(client, supplier_user)
     assert "供给方工作台" in page
     assert demand.title in page
+    matched = page.split('id="panel-matched"')[1].split("</ul>")[0]
+    # A firm may open the demand and its own supply's 可对接需求 tab, not the demand's 推荐供给 (404).
+    assert reverse("catalog:demand_detail", args=[demand.pk]) in matched
+    assert reverse("matching:supply_matches", args=[supply.pk]) in matched
+    assert reverse("matching:demand_matches", args=[demand.pk]) not in matched
     assert "已提交" in page.split('id="panel-mybids"')[1]
     assert invitation.event.name in page
     assert "新建供给菜单" in page and "新建需求清单" not in page
