@@ -2,11 +2,13 @@
 
 import csv
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
@@ -195,3 +197,34 @@ def test_load_demo_tells_the_whole_story_once(settings):
     call_command("load_demo", stdout=out)
     assert counts() == before
     assert "新建已举办对接会 0 场" in out.getvalue() and "新建对接项目 0 个" in out.getvalue()
+
+
+DEVELOPER_WORDS = ("cp-sat", "CP-SAT", "greedy", "贪心", "OPTIMAL", "FEASIBLE", "标准差", "≈", "匹配度合计")
+ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@pytest.mark.django_db
+def test_the_demo_pages_show_no_developer_text(client, settings):
+    """Issue #12 on the demo data itself: the finished event's pages, the case board and the dashboard."""
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=StringIO())
+    past = Event.objects.get(date__lt=timezone.localdate())
+    client.force_login(User.objects.get(username="liaison_jining"))
+    pages = {
+        "meetings": reverse("events:meetings", args=[past.pk]),
+        "invitations": reverse("events:invitations", args=[past.pk]),
+        "event": reverse("events:event_detail", args=[past.pk]),
+        "board": reverse("followups:case_board"),
+        "cases": reverse("followups:case_list"),
+        "dashboard": reverse("reports:dashboard"),
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        for word in DEVELOPER_WORDS:
+            assert word not in html, (name, word)
+        assert not ISO_TIMESTAMP.search(html), name
+    meetings = client.get(pages["meetings"]).content.decode()
+    assert "已排 3 场洽谈，均无时间冲突" in meetings and "有意向" in meetings
