@@ -330,6 +330,7 @@ def schedule_sentence(report):
         text = f"已排 {scheduled} 场，在时限内找到的较好安排，均无时间冲突（{took}）"
     if requested > scheduled:
         text += f"；{requested - scheduled} 对未能排入"
-    if scheduled and report.get("score_total") is not None:
-        text += f"；平均匹配度 {round(float(report['score_total']) / scheduled)}"
+    average = round(float(report.get("score_total") or 0) / scheduled) if scheduled else 0
+    if average > 0:  # pairs arranged without a match have no score: say nothing rather than 0
+        text += f"；平均匹配度 {average}"
     return text + "。"

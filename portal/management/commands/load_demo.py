@@ -284,7 +284,7 @@ class DemoStory:
         for meeting in spec["meetings"]:
             invitee = self._user(meeting["invitee"])
             invitation = event_services.invitation_send(
-                event=event, organization=self._org_of(meeting["invitee"]), actor=self.admin, proposed_score=0
+                event=event, organization=self._org_of(meeting["invitee"]), actor=self.admin
             )
             event_services.invitation_respond(invitation=invitation, user=invitee, accept=True)
             pair = event_services.meeting_request_create(
