@@ -28,6 +28,7 @@ from accounts.models import Organization
 from accounts.selectors import is_liaison, is_platform_admin, liaison_region_ids, user_org_ids
 from catalog.models import Demand
 from events.models import Event, Invitation, Meeting, MeetingRequest
+from matching import reasons
 
 PROPOSAL_REASONS = 3
 
@@ -161,42 +162,11 @@ def org_meetings(event, org_id):
 # --- match explanations ---------------------------------------------------------------------------
 
 
-def match_reasons(explanation, limit=PROPOSAL_REASONS):
-    """Readable reasons from a Match.explanation, whatever its exact JSON shape."""
-    reasons = []
-
-    def add(text):
-        text = str(text).strip()
-        if text and text not in reasons:
-            reasons.append(text)
-
-    if isinstance(explanation, str):
-        add(explanation)
-    elif isinstance(explanation, list):
-        for item in explanation:
-            if isinstance(item, dict):
-                add(item.get("text") or item.get("reason") or item.get("label") or "")
-            else:
-                add(item)
-    elif isinstance(explanation, dict):
-        for key in ("reasons", "summary_lines"):
-            value = explanation.get(key)
-            if isinstance(value, list):
-                for item in value:
-                    add(item.get("text", "") if isinstance(item, dict) else item)
-        if isinstance(explanation.get("summary"), str):
-            add(explanation["summary"])
-        terms = explanation.get("shared_terms") or explanation.get("key_terms") or explanation.get("terms")
-        if isinstance(terms, list) and terms:
-            words = [t.get("term", "") if isinstance(t, dict) else str(t) for t in terms[:5]]
-            add("共同关键词：" + "、".join(w for w in words if w))
-        for key in ("chain", "chain_relation", "type", "type_fit", "semantic", "budget", "budget_fit"):
-            value = explanation.get(key)
-            if isinstance(value, str):
-                add(value)
-            elif isinstance(value, dict) and (value.get("text") or value.get("label")):
-                add(value.get("text") or value.get("label"))
-    return reasons[:limit]
+def match_reasons(match, limit=PROPOSAL_REASONS):
+    """Plain reasons of one match (strength word, what fits, what does not) from matching.reasons —
+    never the engine's raw explanation words (标准差, ≈, score parts)."""
+    r = reasons.for_match(match)
+    return ([r.strength] + r.fits + r.misfits)[:limit]
 
 
 def _match_model():
@@ -235,8 +205,7 @@ def invitation_proposals(event, *, limit=30):
     top = defaultdict(list)
     for match in (
         matches.filter(supply__organization_id__in=org_ids)
-        .select_related("demand", "supply")
-        .only("score", "explanation", "demand__title", "supply__title", "supply__organization_id")
+        .select_related("demand__chain__parent", "supply__chain__parent")
         .order_by("-score", "id")
     ):
         bucket = top[match.supply.organization_id]
@@ -246,11 +215,11 @@ def invitation_proposals(event, *, limit=30):
     for row in rows:
         org_id = row["supply__organization_id"]
         best = top[org_id]
-        reasons = []
+        lines = []
         for match in best:
-            for reason in match_reasons(match.explanation):
-                if reason not in reasons:
-                    reasons.append(reason)
+            for reason in match_reasons(match):
+                if reason not in lines:
+                    lines.append(reason)
         proposals.append(
             {
                 "organization": orgs[org_id],
@@ -262,7 +231,7 @@ def invitation_proposals(event, *, limit=30):
                 "top_matches": [
                     {"demand": m.demand.title, "supply": m.supply.title, "score": round(m.score, 1)} for m in best
                 ],
-                "reasons": reasons[:PROPOSAL_REASONS],
+                "reasons": lines[:PROPOSAL_REASONS],
             }
         )
     return proposals
@@ -344,3 +313,24 @@ def counterpart_scores(event, org_id):
         if other not in best:
             best[other] = (round(score, 1), title)
     return best
+
+
+def schedule_sentence(report):
+    """The last schedule run in plain words for the meetings page and the run's message: how many
+    meetings, that none clash, whether the best arrangement was found — no solver names or raw totals."""
+    if not report:
+        return ""
+    scheduled = int(report.get("scheduled") or 0)
+    requested = int(report.get("requested") or 0)
+    seconds = float(report.get("seconds") or 0)
+    took = "用时不到 1 秒" if seconds < 1 else f"用时约 {round(seconds)} 秒"
+    if report.get("status") == "OPTIMAL":
+        text = f"已排 {scheduled} 场洽谈，均无时间冲突（已找到最优安排，{took}）"
+    else:
+        text = f"已排 {scheduled} 场，在时限内找到的较好安排，均无时间冲突（{took}）"
+    if requested > scheduled:
+        text += f"；{requested - scheduled} 对未能排入"
+    average = round(float(report.get("score_total") or 0) / scheduled) if scheduled else 0
+    if average > 0:  # pairs arranged without a match have no score: say nothing rather than 0
+        text += f"；平均匹配度 {average}"
+    return text + "。"

@@ -411,6 +411,7 @@ def meetings(request, pk):
         "pairs": pairs,
         "suggestions": suggestions,
         "report": report,
+        "schedule_sentence": selectors.schedule_sentence(report),
         "unscheduled": [p for p in pairs if p.pk in unscheduled],
         "slot_count": len(event.slot_starts()),
         "accepted_count": sum(1 for p in pairs if p.status == MeetingRequest.Status.ACCEPTED),
@@ -444,11 +445,7 @@ def schedule_run(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        proven = "（已证明最优）" if summary["status"] == "OPTIMAL" else ""
-        messages.success(
-            request,
-            f"排程完成：{summary['requested']} 对中排定 {summary['scheduled']} 场{proven}，用时 {summary['seconds']} 秒。",
-        )
+        messages.success(request, selectors.schedule_sentence(summary))
     return redirect("events:meetings", pk=event.pk)
 
 

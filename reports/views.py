@@ -35,6 +35,15 @@ def _f(value):
     return float(value or 0)
 
 
+# Label options the charts pass to ECharts (reports.js reads them from the spec): dark text that
+# reads on any bar colour, and every category labelled (ECharts otherwise skips every other one
+# when they crowd, so half the 产业链 or cities would go unnamed).
+LABEL_TEXT_COLOR = "#1f2328"
+FUNNEL_LABEL = {"show": True, "position": "right", "color": LABEL_TEXT_COLOR, "fontSize": 13, "formatter": "{b} {c}"}
+FUNNEL_LAYOUT = {"left": "4%", "width": "58%"}  # room on the right for the labels outside the bars
+CATEGORY_LABEL = {"interval": 0, "color": LABEL_TEXT_COLOR}
+
+
 def _bar(categories, series, *, horizontal=False, axis_names=None):
     return {
         "kind": "bar",
@@ -42,7 +51,14 @@ def _bar(categories, series, *, horizontal=False, axis_names=None):
         "series": series,
         "horizontal": horizontal,
         "axisNames": axis_names or [],
+        "axisLabel": dict(CATEGORY_LABEL, rotate=0 if horizontal else 30),
     }
+
+
+def _month_label(key):
+    """'2027-03' → '2027年3月' (no ISO dates on a page)."""
+    year, month = key.split("-")[:2]
+    return f"{year}年{int(month)}月"
 
 
 def dashboard(request):
@@ -64,11 +80,16 @@ def dashboard(request):
         )
 
     charts = {
-        "chart-funnel": {"kind": "funnel", "items": [{"name": s["label"], "value": s["count"]} for s in funnel]},
+        "chart-funnel": {
+            "kind": "funnel",
+            "items": [{"name": s["label"], "value": s["count"]} for s in funnel],
+            "label": FUNNEL_LABEL,
+            "layout": FUNNEL_LAYOUT,
+        },
         "chart-city": amounts_chart(by_city),
         "chart-chain": amounts_chart(by_chain),
         "chart-trend": _bar(
-            [m["month"] for m in trend],
+            [_month_label(m["month"]) for m in trend],
             [
                 {"name": "新增需求", "type": "line", "data": [m["new_demands"] for m in trend]},
                 {"name": "洽谈项目", "type": "line", "data": [m["met"] for m in trend]},

@@ -13,14 +13,18 @@
   }
 
   function funnel(spec) {
+    // Labels come from the spec (dark text beside the bar): inside a narrow bar they took the
+    // bar's colour and could not be read.
+    var series = Object.assign({
+      type: "funnel", sort: "none", minSize: "10%", gap: 2,
+      label: spec.label || { show: true, position: "right", color: "#1f2328", formatter: "{b} {c}" },
+      labelLine: { show: true },
+      data: spec.items
+    }, spec.layout || {});
     return {
       color: palette,
       tooltip: { trigger: "item", formatter: "{b}：{c}", renderMode: "richText" },
-      series: [{
-        type: "funnel", sort: "none", minSize: "10%", gap: 2,
-        label: { show: true, position: "inside", formatter: "{b} {c}" },
-        data: spec.items
-      }]
+      series: [series]
     };
   }
 
@@ -29,7 +33,7 @@
     var valueAxes = names.length > 1
       ? names.map(function (n) { return { type: "value", name: n }; })
       : [{ type: "value", name: names[0] || "" }];
-    var categoryAxis = { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.horizontal ? 0 : 30 } };
+    var categoryAxis = { type: "category", data: spec.categories, axisLabel: spec.axisLabel || { interval: 0, rotate: spec.horizontal ? 0 : 30 } };
     return {
       color: palette,
       tooltip: { trigger: "axis", renderMode: "richText" },
@@ -49,8 +53,9 @@
     return {
       tooltip: { position: "top", renderMode: "richText", formatter: function (p) { return spec.y[p.value[1]] + " · " + spec.x[p.value[0]] + "：" + p.value[2] + " 项需求"; } },
       grid: { left: 150, right: 20, top: 20, bottom: 80 },
-      xAxis: { type: "category", data: spec.x, axisLabel: { interval: 0, rotate: 30 }, splitArea: { show: true } },
-      yAxis: { type: "category", data: spec.y, splitArea: { show: true } },
+      xAxis: { type: "category", data: spec.x, axisLabel: spec.xAxisLabel || { interval: 0, rotate: 30 }, splitArea: { show: true } },
+      // interval 0: every 产业链 row named, not every other one.
+      yAxis: { type: "category", data: spec.y, axisLabel: spec.yAxisLabel || { interval: 0 }, splitArea: { show: true } },
       visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#fde7e4", "#b3261e"] } },
       series: [{ type: "heatmap", data: spec.data, label: { show: true } }]
     };

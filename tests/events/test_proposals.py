@@ -45,15 +45,16 @@ def test_proposals_ranked_by_best_score_with_counts_and_reasons(event, world):
     assert names == ["北京乙科技有限公司", "北京甲科技有限公司", "北京丙科技有限公司"]
     a = proposals[1]
     assert a["best_score"] == 90 and a["demand_count"] == 2
-    assert any("共同关键词：协作机器人" in r for r in a["reasons"])
-    assert "同一产业链：机器人" in a["reasons"]
+    # Plain reasons from matching.reasons: the strength word first, then what fits.
+    assert a["reasons"][0] == "高度相关" and len(a["reasons"]) > 1
+    assert not any("标准差" in r or "≈" in r or "共同关键词" in r for r in a["reasons"])
     assert [m["score"] for m in a["top_matches"]] == [90, 60]
 
 
 def test_invited_orgs_leave_the_proposals_and_keep_their_evidence(event, world, liaison):
     invitation = services.invitation_send(event=event, organization=world["b"], actor=liaison)
     assert invitation.proposed_score == 95
-    assert invitation.reasons and "共同关键词" in invitation.reasons[0]
+    assert invitation.reasons and invitation.reasons[0] == "高度相关"
     assert [p["organization"] for p in selectors.invitation_proposals(event)] == [world["a"], world["c"]]
 
 

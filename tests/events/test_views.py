@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from events.models import Attendee, Availability, Event, Invitation, Meeting, MeetingOutcome, MeetingRequest
 from followups.models import Case
 from tests import factories
-from tests.events.factories import EventFactory, InvitationFactory, MeetingRequestFactory, meeting_for
+from tests.events.factories import EventFactory, InvitationFactory, MeetingRequestFactory, make_match, meeting_for
 
 pytestmark = pytest.mark.django_db
 
@@ -311,7 +311,9 @@ def test_staff_pair_and_schedule_then_plan_shows_it(client, liaison, owner, acce
     client.post(reverse("events:meeting_pair_add", args=[event.pk]), {"org_a": park_org.pk, "org_b": supplier_org.pk})
     response = client.post(reverse("events:schedule_run", args=[event.pk]), follow=True)
     page = response.content.decode()
-    assert "排程完成：1 对中排定 1 场（已证明最优）" in page and "对照：贪心算法" in page
+    assert "已排 1 场洽谈，均无时间冲突（已找到最优安排，用时不到 1 秒）" in page
+    for word in ("cp-sat", "CP-SAT", "greedy", "贪心", "合计", "OPTIMAL", "秒。", "score_total"):
+        assert word not in page.replace("用时不到 1 秒", ""), word
     meeting = Meeting.objects.get()
     assert meeting.table_no == 1 and timezone.localtime(meeting.starts_at).time() == datetime.time(14, 0)
     plan = client.get(reverse("events:table_plan", args=[event.pk])).content.decode()
@@ -438,3 +440,31 @@ def test_participation_and_agenda_query_counts_do_not_grow(
     assert page.count("洽谈后填写") == 6
     with django_assert_max_num_queries(15):
         assert client.get(reverse("events:agenda", args=[event.pk, park_org.pk])).status_code == 200
+
+
+# --- no developer text (issue #12) ----------------------------------------------------------------
+
+
+def test_invitation_page_reasons_are_plain_words_not_engine_notes(client, liaison, event, demand):
+    org = factories.SupplierOrganizationFactory(name="北京理由测试科技有限公司")
+    supply = factories.SupplyFactory(menu=factories.SupplyMenuFactory(organization=org))
+    make_match(
+        demand,
+        supply,
+        91,
+        explanation={
+            "terms": ["协作机器人"],
+            "semantic": "语义相似度高于平均 2.3 个标准差",
+            "summary": "协作机器人≈机械臂；语义 +2.3 标准差",
+        },
+    )
+    client.force_login(liaison)
+    page = client.get(reverse("events:invitations", args=[event.pk])).content.decode()
+    assert org.name in page and "高度相关" in page
+    assert "标准差" not in page and "≈" not in page
+
+
+def test_meetings_page_before_any_run_shows_no_schedule_report(client, liaison, event):
+    client.force_login(liaison)
+    page = client.get(reverse("events:meetings", args=[event.pk])).content.decode()
+    assert "schedule-report" not in page and "合计" not in page

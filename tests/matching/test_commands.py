@@ -60,6 +60,9 @@ def test_import_rematch_export(tmp_path, capsys):
     for row in body:
         by_demand.setdefault(row[0], []).append(int(row[3]))
         assert 0 <= float(row[2]) <= 100
+        # 匹配理由 in the pages' plain words: a strength word, never engine notes.
+        assert row[4].split("；")[0] in ("高度相关", "较相关", "可能相关", "相关性较弱")
+        assert "标准差" not in row[4] and "≈" not in row[4]
     assert all(ranks == [1, 2, 3] for ranks in by_demand.values()) and len(by_demand) == n_d
 
 

@@ -2,16 +2,22 @@
 
 import csv
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
 from catalog.selectors import published_demands, published_supplies
+from events.models import Event, Meeting, MeetingOutcome
+from followups.models import Case, CaseActivity
 from portal.management.commands.load_demo import FIXTURES_DIR
+from reports.selectors import funnel as funnel_counts
 
 ACCOUNTS = json.loads((FIXTURES_DIR / "demo_accounts.json").read_text(encoding="utf-8"))
 DEMAND_HEADER = "清单名称,发布单位,所在地区,需求名称,需求描述,产业链,需求类型,预算（万元）,截止日期,联系人,联系电话"
@@ -141,3 +147,84 @@ def test_a_broken_fixture_loads_nothing(settings, tmp_path):
         call_command("load_demo", "--fixtures", str(fixtures), stdout=StringIO())
     assert not Demand.objects.exists()
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_tells_the_whole_story_once(settings):
+    """Issue #12: every page has something real to show — 成熟度, fund sizes, a finished 对接会 with
+    outcomes, and 对接项目 in every stage with their dates in a possible order — and a re-run adds nothing."""
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=StringIO())
+    today = timezone.localdate()
+
+    assert not Supply.objects.filter(supply_type="技术成果", maturity="").exists()
+    assert Supply.objects.filter(supply_type="技术成果").count() >= 5
+    for capital in Supply.objects.filter(supply_type="资本"):
+        assert capital.price_wan and "亿元" in capital.description, capital.title
+
+    past = Event.objects.get(date__lt=today)
+    assert past.meetings.count() == 3
+    assert MeetingOutcome.objects.filter(meeting__event=past).count() == 6
+    assert past.schedule_report["scheduled"] == 3
+    assert Case.objects.filter(origin=Case.Origin.EVENT, stage=Case.Stage.INTENT).count() == 2
+
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Case.Stage.values)
+    for case in Case.objects.filter(stage__in=[Case.Stage.SIGNED, Case.Stage.LANDED]):
+        assert case.contract_amount_wan and case.signed_on and case.met_at
+        assert timezone.localtime(case.met_at).date() <= case.signed_on <= today
+    landed = Case.objects.filter(stage=Case.Stage.LANDED)
+    assert landed.count() >= 1
+    for case in landed:
+        assert case.investment_amount_wan and case.landed_location_id
+        assert case.signed_on <= case.landed_on <= today
+    assert Case.objects.get(stage=Case.Stage.TERMINATED).termination_reason
+    funnel = {s["key"]: s["count"] for s in funnel_counts()}
+    assert funnel["met"] >= 1 and funnel["signed"] >= 1 and funnel["landed"] >= 1
+
+    def counts():
+        return (
+            Event.objects.count(),
+            Meeting.objects.count(),
+            MeetingOutcome.objects.count(),
+            Case.objects.count(),
+            CaseActivity.objects.count(),
+            list(Case.objects.order_by("pk").values_list("stage", "signed_on", "landed_on")),
+        )
+
+    before = counts()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert counts() == before
+    assert "新建已举办对接会 0 场" in out.getvalue() and "新建对接项目 0 个" in out.getvalue()
+
+
+DEVELOPER_WORDS = ("cp-sat", "CP-SAT", "greedy", "贪心", "OPTIMAL", "FEASIBLE", "标准差", "≈", "匹配度合计")
+ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@pytest.mark.django_db
+def test_the_demo_pages_show_no_developer_text(client, settings):
+    """Issue #12 on the demo data itself: the finished event's pages, the case board and the dashboard."""
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=StringIO())
+    past = Event.objects.get(date__lt=timezone.localdate())
+    client.force_login(User.objects.get(username="liaison_jining"))
+    pages = {
+        "meetings": reverse("events:meetings", args=[past.pk]),
+        "invitations": reverse("events:invitations", args=[past.pk]),
+        "event": reverse("events:event_detail", args=[past.pk]),
+        "board": reverse("followups:case_board"),
+        "cases": reverse("followups:case_list"),
+        "dashboard": reverse("reports:dashboard"),
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        for word in DEVELOPER_WORDS:
+            assert word not in html, (name, word)
+        assert not ISO_TIMESTAMP.search(html), name
+    meetings = client.get(pages["meetings"]).content.decode()
+    assert "已排 3 场洽谈，均无时间冲突" in meetings and "有意向" in meetings

@@ -1,9 +1,13 @@
 """Dashboard figures equal the hand-computed fixture in conftest.py (deduplication included)."""
 
 import io
+import json
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -117,3 +121,31 @@ def test_upward_export_for_a_year(client, outcome_data, liaison):
     assert list(wb["签约项目"].iter_rows(min_row=2)) == []
     bad = client.get(url, {"year": "二〇二七"}, follow=True)
     assert "年份「二〇二七」无效" in bad.text
+
+
+def _chart_specs(html):
+    """The chart options the page hands to reports.js through json_script."""
+    return {
+        m.group(1): json.loads(m.group(2))
+        for m in re.finditer(r'<script id="(chart-[a-z]+)" type="application/json">(.*?)</script>', html, re.S)
+    }
+
+
+def test_dashboard_chart_labels_are_readable_and_every_category_is_named(client, outcome_data):
+    html = client.get(reverse("reports:dashboard")).text
+    specs = _chart_specs(html)
+    funnel = specs["chart-funnel"]
+    # "已洽谈 1" / "已落地 1" were drawn inside their bar in the bar's own colour: now dark text beside it.
+    assert funnel["label"]["show"] and funnel["label"]["position"] in ("right", "left")
+    assert funnel["label"]["color"] == "#1f2328"
+    for key in ("chart-city", "chart-chain", "chart-trend"):
+        assert specs[key]["axisLabel"]["interval"] == 0, key  # every 产业链 / city / month named
+    # Months read as people write them, not ISO keys.
+    assert specs["chart-trend"]["categories"][-1] == "2027年3月"
+    assert "2027-03" not in html
+
+
+def test_reports_js_takes_the_label_options_and_names_every_heatmap_row():
+    js = (Path(settings.BASE_DIR) / "static" / "js" / "reports.js").read_text(encoding="utf-8")
+    assert "spec.label" in js and "spec.axisLabel" in js
+    assert 'yAxis: { type: "category", data: spec.y, axisLabel: spec.yAxisLabel || { interval: 0 }' in js

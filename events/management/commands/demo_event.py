@@ -109,8 +109,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"已创建「{event.name}」（编号 {event.pk}）：关联需求清单 {len(lists)} 份，邀请 {len(proposals)} 家、接受 {accepted} 家，"
-                f"洽谈对 {paired} 对"
-                + (f"，排定 {summary['scheduled']} 场（{summary['status']}）。" if summary else "。")
+                f"洽谈对 {paired} 对" + (f"；{selectors.schedule_sentence(summary)}" if summary else "。")
             )
         )
         if not proposals:

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Demand, Supply
-from matching.engine import summary_text
+from catalog.models import Demand, IndustryChain, Supply
+from matching import reasons
 from matching.selectors import export_rows
 from matching.services import match_lists_compute
 
@@ -32,14 +32,18 @@ class Command(BaseCommand):
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(HEADER)
-            for demand, supply, score, rank, explanation in self._rows(top):
+            # 产业链 with their parents once, not per row (the reasons name the top-level chain).
+            chains = IndustryChain.objects.select_related("parent").in_bulk()
+            for demand, supply, score, rank, components, explanation in self._rows(top):
+                demand.chain, supply.chain = chains.get(demand.chain_id), chains.get(supply.chain_id)
+                why = reasons.build(demand, supply, score=score, components=components, explanation=explanation)
                 writer.writerow(
                     [
                         demand.title,
                         supply.title,
                         f"{score:.2f}",
                         rank,
-                        summary_text(explanation),
+                        why.line(),  # the same plain words as the pages
                         demand.demand_list.name,
                         supply.organization.name,
                     ]
@@ -54,7 +58,7 @@ class Command(BaseCommand):
     def _rows(self, top):
         if top <= settings.MATCHING_TOP_K:
             for m in export_rows(top):
-                yield m.demand, m.supply, m.score, m.rank, m.explanation
+                yield m.demand, m.supply, m.score, m.rank, m.components, m.explanation
             return
         # Longer than the stored lists: compute with the same engine, without storing.
         self.stderr.write(f"--top {top} 超过已存储的列表长度 MATCHING_TOP_K={settings.MATCHING_TOP_K}，现场计算……")
@@ -62,4 +66,4 @@ class Command(BaseCommand):
         supplies = Supply.objects.select_related("organization").in_bulk()
         for demand_id, rows in match_lists_compute(k=top):
             for r in rows:
-                yield demands[demand_id], supplies[r.supply_id], r.score, r.rank, r.explanation
+                yield demands[demand_id], supplies[r.supply_id], r.score, r.rank, r.components, r.explanation
