@@ -45,6 +45,13 @@ class AuditEntry(models.Model):
         STAGE = "stage", "阶段变更"
         DELETE = "delete", "删除"
         CLOSE = "close", "关闭"
+        ACTIVITY = "activity", "跟进记录"
+        JOIN = "join", "加入单位"
+        VERIFY = "verify", "认证单位"
+        REJECT = "reject", "驳回认证"
+        UNVERIFY = "unverify", "撤销认证"
+        SET_ROLE = "set_role", "调整成员角色"
+        REMOVE = "remove", "移出成员"
         OTHER = "other", "其他"
 
     actor = models.ForeignKey(

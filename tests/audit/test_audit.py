@@ -123,3 +123,12 @@ def test_entries_show_booleans_empty_values_and_times_for_people(client, case, l
     page = client.get(reverse("followups:case_detail", args=[case.pk])).text
     for raw in ("False", "None", "2026-12-03T08:39"):
         assert raw not in page
+
+
+@pytest.mark.parametrize(
+    "action,label",
+    [("activity", "跟进记录"), ("join", "加入单位"), ("verify", "认证单位"), ("set_role", "调整成员角色")],
+)
+def test_every_action_the_apps_write_has_a_chinese_label(case, liaison, action, label):
+    audit_record(actor=liaison, obj=case, action=action, changes={})
+    assert AuditEntry.objects.filter(action=action).latest("id").action_label == label
