@@ -1,8 +1,11 @@
 """Matching benchmark (prints figures; not a test).
 
     .venv/bin/python bench/bench_matching.py [--supplies 100000] [--demands 10000] [--skip-encoding]
+        [--only-search] [--no-overlap] [--database-url postgres://…/bench_db]
 
-Runs on a throw-away SQLite database in a temp directory. Synthetic vectors (clustered, 384-d,
+Runs on a throw-away SQLite database in a temp directory (or the given, empty, database).
+Every figure is printed beside a reference measured in the same run, with process CPU time and
+the load average: on a shared machine only those ratios are comparable between runs. Synthetic vectors (clustered, 384-d,
 L2-normalised) and synthetic token lists stand in for encoded texts, so the scoring, fusion,
 storage and incremental paths are measured without the model; encoding throughput and the cache
 hit ratio are measured separately with the real model on real dev-set texts.
@@ -272,7 +275,7 @@ def main():
         (
             services,
             "_replace_lists",
-            timed(services, "_replace_lists", "JSON + write (executemany, per-block transaction)"),
+            timed(services, "_replace_lists", "JSON + write (executemany/COPY, on the writer thread)"),
         ),
     ]
     load0 = os.getloadavg()[0]
