@@ -3,9 +3,9 @@ matchable demand and supply, kept in process memory and synced with the database
 (id, updated_at), so a refresh task re-encodes only the rows that changed.
 
 Syncing does not read every (id, updated_at) pair: it looks at the ids the task names, at rows
-whose updated_at is at or after the newest stamp seen (minus `SYNC_OVERLAP`, for transactions
-that committed late) and at lists/menus changed since then, and compares the table counts (a
-deleted row that no task named). A full comparison runs only when a count disagrees or every
+whose updated_at is at or after its previous look (minus `SYNC_OVERLAP`, for transactions that
+committed late) and at lists/menus changed since then, and compares the table counts (a deleted
+row that no task named). A full comparison runs only when a count disagrees or every
 `FULL_SYNC_SECONDS`, as a safety net for writes that bypass updated_at.
 """
 
@@ -15,7 +15,6 @@ import time
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Demand, DemandList, Supply, SupplyMenu
@@ -124,35 +123,29 @@ class CatalogState:
         and the ids it compares with the tables."""
         self._demand_matrix = None
         self.mark = started or timezone.now()
-        # Every row of the two tables (closed ones too): a deletion no task named shows as a
-        # difference between the table's (count, sum of ids) and these.
+        # Every row of the two tables (closed ones too). Rows created later are seen by their stamp,
+        # so a table holding fewer rows than the ids known has lost one that no task named.
         self.all_ids = {
             Supply: set(Supply.objects.values_list("pk", flat=True)),
             Demand: set(Demand.objects.values_list("pk", flat=True)),
         }
-        self.id_sums = {model: sum(ids) for model, ids in self.all_ids.items()}
         self.full_synced_at = time.monotonic()
 
     def _known(self, model, looked_at):
-        """Record which of these ids exist; True when the table holds exactly the ids known."""
+        """Record which of these ids exist; True when the table's row count is the number of ids known."""
         known = self.all_ids[model]
         existing = set(model.objects.filter(pk__in=looked_at).values_list("pk", flat=True)) if looked_at else set()
-        for pk in existing - known:
-            known.add(pk)
-            self.id_sums[model] += pk
-        for pk in (set(looked_at) - existing) & known:
-            known.discard(pk)
-            self.id_sums[model] -= pk
-        row = model.objects.aggregate(n=Count("pk"), s=Sum("pk"))
-        return (row["n"], row["s"] or 0) == (len(known), self.id_sums[model])
+        known |= existing
+        known -= set(looked_at) - existing
+        return model.objects.count() == len(known)
 
     def sync(self, *, supply_ids=None, demand_ids=None, full=None):
         """Apply rows created, edited, closed or deleted since the last look. Returns changed ids.
 
         `supply_ids`/`demand_ids`: rows the caller knows changed (a task's arguments). Without
         `full`, only those, rows stamped (or whose menu/list was) since the last look minus
-        `SYNC_OVERLAP`, and each table's (count, sum of ids) are read; a table that holds other ids
-        than the state knows (a row deleted without a task naming it) or `FULL_SYNC_SECONDS` since
+        `SYNC_OVERLAP`, and each table's row count are read; a table holding another number of rows
+        than the ids the state knows (a row deleted without a task naming it) or `FULL_SYNC_SECONDS` since
         the last full look falls back to comparing every (id, updated_at) pair.
         """
         if full is None:
@@ -164,10 +157,20 @@ class CatalogState:
             look_s, look_d = set(self.supply_stamp) | set(current_s), set(self.demand_stamp) | set(current_d)
         else:
             since = self.mark - SYNC_OVERLAP
-            stamped_s = Supply.objects.filter(Q(updated_at__gte=since) | Q(menu__updated_at__gte=since))
-            stamped_d = Demand.objects.filter(Q(updated_at__gte=since) | Q(demand_list__updated_at__gte=since))
-            look_s = set(supply_ids or ()) | set(stamped_s.values_list("pk", flat=True))
-            look_d = set(demand_ids or ()) | set(stamped_d.values_list("pk", flat=True))
+            # Two plain reads per table (no join): the rows stamped since, and the rows of the
+            # menus/lists stamped since (closing a menu closes its supplies without saving them).
+            look_s = set(supply_ids or ()) | set(
+                Supply.objects.filter(updated_at__gte=since).values_list("pk", flat=True)
+            )
+            menus = list(SupplyMenu.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+            if menus:
+                look_s |= set(Supply.objects.filter(menu_id__in=menus).values_list("pk", flat=True))
+            look_d = set(demand_ids or ()) | set(
+                Demand.objects.filter(updated_at__gte=since).values_list("pk", flat=True)
+            )
+            lists = list(DemandList.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+            if lists:
+                look_d |= set(Demand.objects.filter(demand_list_id__in=lists).values_list("pk", flat=True))
             current_s = (
                 dict(matchable_supplies().filter(pk__in=look_s).values_list("pk", "updated_at")) if look_s else {}
             )

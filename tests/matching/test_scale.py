@@ -123,8 +123,10 @@ def test_a_deletion_no_task_named_falls_back_to_the_full_comparison(park_org, su
     full = _count_full_syncs(monkeypatch)
     gone = supplies[3].pk
     type(supplies[3]).objects.filter(pk=gone).delete()  # no save, no task, no stamp
+    added = make_supply(supplier_org, title="新增的巡检无人机", description="架空线路自主巡检。")  # same count
     changed = state.sync()
-    assert gone in changed["supplies"]
+    assert {gone, added.pk} <= changed["supplies"]
+    assert state.index.alive[state.index.pos[added.pk]]
     assert gone not in state.supply_stamp and not state.index.alive[state.index.pos[gone]]
     assert full == [1]
 
