@@ -312,8 +312,10 @@ class BlockWriter:
     """Writes blocks of lists on one background thread (its own database connection), at most
     `depth` blocks behind the scoring; `close()` waits for every write and re-raises the first error.
 
-    Used only outside a transaction and not on an in-memory SQLite database (a test's), where a
-    second connection would not see the caller's rows; `BlockWriter.usable()` says which.
+    Used on PostgreSQL outside a transaction (a second connection would not see the caller's
+    uncommitted rows), where the server does the COPY's work in its own process. On SQLite the
+    writes are Python holding the GIL like the scoring: measured, overlapping gave no gain
+    (docs/matching.md「性能」), so SQLite writes each block before scoring the next.
     """
 
     def __init__(self, depth=2):
@@ -325,9 +327,7 @@ class BlockWriter:
 
     @staticmethod
     def usable():
-        if connection.in_atomic_block:
-            return False
-        return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+        return connection.vendor == "postgresql" and not connection.in_atomic_block
 
     def submit(self, fn, **kwargs):
         while len(self.pending) >= self.depth:
@@ -378,8 +378,8 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
 
 
 def _rematch_blocks(state, demand_ids, *, useful, irrelevant, recommend=True, block=256, k=None, progress=None):
-    """Score and store these demands block by block; the writes overlap the next block's scoring
-    when a second connection can see the data (`BlockWriter.usable`)."""
+    """Score and store these demands block by block; on PostgreSQL the writes overlap the next
+    block's scoring (`BlockWriter.usable`)."""
     totals = {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
     writer = BlockWriter() if BlockWriter.usable() else None
     futures = []
