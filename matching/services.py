@@ -19,7 +19,6 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,6 +92,26 @@ def _rows_for(query, state, scores, *, k, exclude):
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
+# engine.components_at's keys, in its order. A dict of exactly these keys (floats, one bool) is
+# written by formatting, which gives the same text as `_dumps` (json writes a float as its repr).
+COMPONENT_KEYS = ("semantic", "lexical", "type_fit", "chain", "budget", "feedback", "deadline_open", "raw")
+_COMPONENTS_FORMAT = "{" + ",".join(f'"{key}":%s' for key in COMPONENT_KEYS) + "}"
+
+
+def _dumps_components(components):
+    if tuple(components) != COMPONENT_KEYS:
+        return _dumps(components)
+    values = []
+    for key in COMPONENT_KEYS:
+        value = components[key]
+        if value is True or value is False:
+            values.append("true" if value else "false")
+        elif type(value) is float and value == value and value not in (float("inf"), float("-inf")):
+            values.append(repr(value))
+        else:
+            return _dumps(components)
+    return _COMPONENTS_FORMAT % tuple(values)
+
 
 def _insert_sql(model):
     return (
@@ -104,18 +123,49 @@ def _insert_sql(model):
 
 INSERT_SQL = _insert_sql(Match)
 ADJUSTED_INSERT_SQL = _insert_sql(AdjustedMatch)
+INSERT_BATCH = 20_000
+
+
+def _copy_text(value):
+    """A value in PostgreSQL COPY text format (backslash, tab, newline and CR escaped)."""
+    text = value if isinstance(value, str) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 def _insert(cursor, sql, rows_by_demand, existing, *, model_name, stamp):
     params = [
-        (r.demand_id, r.supply_id, r.rank, r.score, _dumps(r.components), _dumps(r.explanation), model_name, stamp)
+        (
+            r.demand_id,
+            r.supply_id,
+            r.rank,
+            r.score,
+            _dumps_components(r.components),
+            _dumps(r.explanation),
+            model_name,
+            stamp,
+        )
         for d, rows in rows_by_demand.items()
         if d in existing
         for r in rows
     ]
+    if not params:
+        return 0
+    if connection.vendor == "postgresql":
+        # COPY is one round trip for the whole block; rows and values are the same as the INSERT's.
+        import io
+
+        table = sql.split()[2]
+        columns = sql[sql.index("(") : sql.index(")") + 1]
+        buffer = io.StringIO()
+        buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in params)
+        buffer.seek(0)
+        cursor.cursor.copy_expert(f"COPY {table} {columns} FROM STDIN", buffer)
+        return len(params)
     # executemany skips the ORM's per-field preparation, which dominated a 500k-row rematch.
-    for start in range(0, len(params), 5000):
-        cursor.executemany(sql, params[start : start + 5000])
+    for start in range(0, len(params), INSERT_BATCH):
+        cursor.executemany(sql, params[start : start + INSERT_BATCH])
     return len(params)
 
 
@@ -255,8 +305,12 @@ def _ceiling(row):
     return row
 
 
-def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=None, recommend=True):
-    """Score these demands (in blocks: one GEMM each), store their lists. Returns row counts."""
+def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=None, recommend=True, writer=None):
+    """Score these demands (in blocks: one GEMM each), store their lists. Returns row counts.
+
+    `writer`: a `BlockWriter`; the lists are then written on its thread while the caller scores
+    the next block, and a future of the counts is returned.
+    """
     k = k or settings.MATCHING_TOP_K
     ids = [d for d in demand_ids if d in state.demands]
     if useful is None:
@@ -284,16 +338,72 @@ def _compute_and_store(state, demand_ids, *, k=None, useful=None, irrelevant=Non
         rows_by_demand = {d: [] for d in ids}
     # Demands no longer matchable (closed, deleted) lose their list.
     gone = [d for d in demand_ids if d not in state.demands]
+    store = {
+        "gone": gone,
+        "rows_by_demand": rows_by_demand,
+        "adjusted_by_demand": adjusted_by_demand,
+        "model_name": state.model_name,
+        "now": now,
+        "irrelevant": irrelevant,
+        "recommend": recommend,
+        "demands": len(ids),
+    }
+    if writer is not None:
+        return writer.submit(_store, **store)
+    return _store(**store)
+
+
+def _store(*, gone, rows_by_demand, adjusted_by_demand, model_name, now, irrelevant, recommend, demands):
+    """The write part of `_compute_and_store`."""
     deleted_gone = Match.objects.filter(demand_id__in=gone).delete()[0] if gone else 0
     if gone:
         AdjustedMatch.objects.filter(demand_id__in=gone).delete()
     old_top, deleted, inserted = (
-        _replace_lists(rows_by_demand, model_name=state.model_name, now=now, adjusted_by_demand=adjusted_by_demand)
+        _replace_lists(rows_by_demand, model_name=model_name, now=now, adjusted_by_demand=adjusted_by_demand)
         if rows_by_demand
         else ({}, 0, 0)
     )
     opened = _recommend(rows_by_demand, old_top, irrelevant) if recommend else 0
-    return {"demands": len(ids), "deleted": deleted + deleted_gone, "inserted": inserted, "cases_opened": opened}
+    return {"demands": demands, "deleted": deleted + deleted_gone, "inserted": inserted, "cases_opened": opened}
+
+
+class BlockWriter:
+    """Writes blocks of lists on one background thread (its own database connection), at most
+    `depth` blocks behind the scoring; `close()` waits for every write and re-raises the first error.
+
+    Used on PostgreSQL outside a transaction (a second connection would not see the caller's
+    uncommitted rows), where the server does the COPY's work in its own process. On SQLite the
+    writes are Python holding the GIL like the scoring: measured, overlapping gave no gain
+    (docs/matching.md「性能」), so SQLite writes each block before scoring the next.
+    """
+
+    def __init__(self, depth=2):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="match-writer")
+        self.pending = []
+        self.depth = depth
+
+    @staticmethod
+    def usable():
+        return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    def submit(self, fn, **kwargs):
+        while len(self.pending) >= self.depth:
+            self.pending.pop(0).result()
+        future = self.pool.submit(fn, **kwargs)
+        self.pending.append(future)
+        return future
+
+    def close(self):
+        from django.db import connections
+
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            self.pool.submit(connections.close_all).result()
+            self.pool.shutdown()
 
 
 def _merge(total, part):
@@ -315,17 +425,40 @@ def match_rematch_all(*, progress=None, block=256, recommend=True):
     state = catalog_index.get_state(rebuild=True)
     demand_ids = sorted(state.demands)
     useful, irrelevant = _feedback_maps()
-    totals = {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
-    for start in range(0, len(demand_ids), block):
-        chunk = demand_ids[start : start + block]
-        _merge(totals, _compute_and_store(state, chunk, useful=useful, irrelevant=irrelevant, recommend=recommend))
-        if progress:
-            progress(min(start + block, len(demand_ids)), len(demand_ids))
+    totals = _rematch_blocks(
+        state, demand_ids, useful=useful, irrelevant=irrelevant, recommend=recommend, block=block, progress=progress
+    )
     # Lists of demands that are closed or gone.
     totals["deleted"] += Match.objects.exclude(demand_id__in=matchable_ids()).delete()[0]
     AdjustedMatch.objects.exclude(demand_id__in=matchable_ids()).delete()
     totals["seconds"] = round(time.perf_counter() - started, 2)
     totals["supplies"] = int(state.index.alive.sum()) if state.index is not None else 0
+    return totals
+
+
+def _rematch_blocks(state, demand_ids, *, useful, irrelevant, recommend=True, block=256, k=None, progress=None):
+    """Score and store these demands block by block; on PostgreSQL the writes overlap the next
+    block's scoring (`BlockWriter.usable`)."""
+    totals = {"demands": 0, "deleted": 0, "inserted": 0, "cases_opened": 0}
+    writer = BlockWriter() if BlockWriter.usable() else None
+    futures = []
+    try:
+        for start in range(0, len(demand_ids), block):
+            chunk = demand_ids[start : start + block]
+            part = _compute_and_store(
+                state, chunk, k=k, useful=useful, irrelevant=irrelevant, recommend=recommend, writer=writer
+            )
+            if writer is None:
+                _merge(totals, part)
+            else:
+                futures.append(part)
+            if progress:
+                progress(min(start + block, len(demand_ids)), len(demand_ids))
+    finally:
+        if writer is not None:
+            writer.close()
+    for future in futures:
+        _merge(totals, future.result())
     return totals
 
 
@@ -359,25 +492,33 @@ def match_demand_refresh(*, demand_id):
 
 def affected_demands(state, supply_id):
     """Demands whose list may change because this supply changed: the ones listing it now, and
-    the ones where its new score would enter (list not full, or above the current last entry)."""
+    the ones where its new score would enter (list not full, or above the current last entry).
+
+    A demand's list is full when it has a row at rank `MATCHING_TOP_K` (ranks run 1…n), whose
+    score is the list's lowest. The exact pair score is computed only where an upper bound of it
+    (the dense part plus the largest possible lexical, type and chain parts; budget and deadline
+    parts are ≤ 0) reaches that lowest score.
+    """
     affected = set(Match.objects.filter(supply_id=supply_id).values_list("demand_id", flat=True))
     n = state.index.pos.get(int(supply_id))
     if n is None or not state.index.alive[n] or not state.demands:
         return affected
-    ids = list(state.demands)
-    semantic = (state.demand_matrix(ids) @ state.index.combined[n] - state.index.offset) * 0.5
+    ids, matrix = state.all_demands()
+    semantic = (matrix @ state.index.combined[n] - state.index.offset) * 0.5
     k = settings.MATCHING_TOP_K
-    floor = {
-        row["demand_id"]: (row["c"], row["m"])
-        for row in Match.objects.filter(demand_id__in=ids).values("demand_id").annotate(c=Count("pk"), m=Min("score"))
-    }
+    lowest = dict(Match.objects.filter(rank=k).values_list("demand_id", "score"))
+    bound = engine.to_display(
+        semantic + engine.W_LEX * 1.0 + engine.W_TYPE * float(engine.TYPE_MATRIX.max()) + engine.W_CHAIN * 1.0
+    )
     for i, demand_id in enumerate(ids):
-        count, lowest = floor.get(demand_id, (0, None))
-        if count < k:
-            affected.add(demand_id)
+        floor = lowest.get(demand_id)
+        if floor is None:
+            affected.add(demand_id)  # list not full
+            continue
+        if bound[i] + 1e-6 < floor:
             continue
         raw = pair_raw(state.demands[demand_id], state.index, n, semantic[i])
-        if engine.to_display(raw) >= lowest:
+        if engine.to_display(raw) >= floor:
             affected.add(demand_id)
     return affected
 
@@ -405,7 +546,7 @@ def pair_raw(query, index, n, semantic):
 
 def match_supply_refresh(*, supply_id):
     """A supply was created, edited, closed or deleted: update only the lists it affects."""
-    state = catalog_index.get_state()
+    state = catalog_index.get_state(supply_ids=[int(supply_id)])
     demands = affected_demands(state, supply_id)
     result = (
         _compute_and_store(state, sorted(demands))
@@ -418,7 +559,7 @@ def match_supply_refresh(*, supply_id):
 
 def match_items_refresh(*, demand_ids=(), supply_ids=()):
     """After an import: the new/changed demands, plus every demand the new supplies affect."""
-    state = catalog_index.get_state()
+    state = catalog_index.get_state(supply_ids=[int(i) for i in supply_ids], demand_ids=[int(i) for i in demand_ids])
     targets = set(int(d) for d in demand_ids)
     if len(supply_ids) > 50:
         # A large supply import can reach any list: re-rank all demands (one GEMM per 256).
