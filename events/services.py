@@ -25,6 +25,8 @@ from events.models import (
     MeetingOutcome,
     MeetingRequest,
 )
+from followups import services as followups_services
+from followups.models import Case
 from followups.services import cases_note_invitation_accepted
 from notifications.models import Notification
 from notifications.services import notify, notify_organization
@@ -515,9 +517,6 @@ def schedule_run(*, event, actor, time_limit=None):
 
 def _pipeline_intent(*, meeting, user, outcome):
     """有意向 opens (or finds) the case for the pair's demand and moves it to 意向 when it is at 推荐."""
-    from followups import services as followups_services
-    from followups.models import Case
-
     pair = meeting.pair
     demand = pair.demand
     if demand is None or demand.organization_id not in pair.org_ids:
@@ -531,11 +530,11 @@ def _pipeline_intent(*, meeting, user, outcome):
         origin_ref=meeting.pk,
         next_action=outcome.next_step,
         actor=user,
+        met_at=meeting.starts_at,  # they met at the meeting, not when the outcome was typed in
     )
-    case_move = getattr(followups_services, "case_move", None)
-    if case_move is not None and case.stage == Case.Stage.RECOMMENDED:
+    if case.stage == Case.Stage.RECOMMENDED:
         case = (
-            case_move(
+            followups_services.case_move(
                 case=case,
                 to_stage=Case.Stage.INTENT,
                 actor=user,

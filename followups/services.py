@@ -127,13 +127,15 @@ def allowed_target_stages(user, case):
 
 
 @transaction.atomic
-def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_action="", actor=None):
+def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_action="", actor=None, met_at=None):
     """Open (or return the existing) case for a demand and a supplying organisation.
 
     The owner is the first liaison officer responsible for the demand's region. Returns
-    (case, created). A case opened from a 对接会 meeting counts as met at once.
+    (case, created). A case opened from a 对接会 meeting counts as met at once — at `met_at` (the
+    meeting's time) when given, else now.
     """
     now = timezone.now()
+    met = min(met_at, now) if met_at is not None else now
     case, created = Case.objects.select_for_update().get_or_create(
         demand=demand,
         supply_org=supply_org,
@@ -144,7 +146,7 @@ def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_ac
             "owner": liaison_staff_for_region(demand.region).order_by("id").first(),
             "next_action": next_action or suggested_next_action(Stage.RECOMMENDED),
             "next_action_at": timezone.localdate() + datetime.timedelta(days=DEFAULT_NEXT_ACTION_DAYS),
-            "met_at": now if origin == Case.Origin.EVENT else None,
+            "met_at": met if origin == Case.Origin.EVENT else None,
         },
     )
     if created:
@@ -152,7 +154,7 @@ def case_open(*, demand, supply_org, origin, supply=None, origin_ref="", next_ac
     elif origin == Case.Origin.EVENT and case.met_at is None:
         # An existing case whose parties now met at a 对接会: record the meeting once.
         before = snapshot(case, AUDITED_FIELDS)
-        case.met_at = now
+        case.met_at = met
         case.last_activity_at = now
         case.is_stale = False
         case.save(update_fields=["met_at", "last_activity_at", "is_stale", "updated_at"])

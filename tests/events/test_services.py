@@ -336,6 +336,7 @@ def test_intent_outcome_opens_case_and_moves_it_to_intent(held_meeting, supplier
     assert case.origin == Case.Origin.EVENT and case.origin_ref == str(held_meeting.pk)
     assert case.stage == Case.Stage.INTENT
     assert outcome.case == case
+    assert case.met_at == held_meeting.starts_at  # met at the meeting, not when the outcome was typed
 
 
 def test_both_sides_intent_open_one_case(held_meeting, park_org, supplier_org, owner, supplier_user):
