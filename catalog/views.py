@@ -333,9 +333,11 @@ def _item_form_flow(request, *, kind, item, make_form, make_row, context):
 
 
 def _saved_message(kind, item, *, created):
-    if item.is_published:
-        return f"已发布{kind.item_word}「{item.title}」。" if created else f"{kind.item_word}已保存，修改已对外可见。"
-    return f"已保存{kind.item_word}「{item.title}」：所属{kind.list_word}尚未发布，发布后对外可见。"
+    if created:
+        if item.is_published:
+            return f"已添加{kind.item_word}「{item.title}」，已对外发布。"
+        return f"已添加{kind.item_word}「{item.title}」：所属{kind.list_word}尚未发布，发布后对外可见。"
+    return f"{kind.item_word}已保存" + ("，修改已对外发布。" if item.is_published else "。")
 
 
 def _preview_page(request, kind, item, form, context, payload):

@@ -291,3 +291,9 @@ def test_list_year_is_not_repeated_on_the_item_page(client, park_org):
     demand = factories.DemandFactory(demand_list=without_year)
     page = client.get(reverse("catalog:demand_detail", args=[demand.pk])).content.decode()
     assert "济宁市机器人产业需求清单</a>（2027）" in page
+
+
+def test_preview_shows_a_whole_budget_as_typed(client, owner, published_list):
+    client.force_login(owner)
+    page = client.post(reverse("catalog:demand_create"), demand_post(published_list, _step="preview")).content.decode()
+    assert "<dd>200万元</dd>" in page
