@@ -3,7 +3,19 @@
 from django import forms
 
 from bidding.models import Bid
-from bidding.services import MAX_ATTACHMENTS_PER_BID, PROPOSAL_MAX_CHARS, attachment_limit_text
+from bidding.services import (
+    BID_SUPPLY_REFUSED,
+    MAX_ATTACHMENTS_PER_BID,
+    PROPOSAL_MAX_CHARS,
+    attachment_limit_text,
+    bid_supply_choices,
+)
+from catalog.models import Supply
+
+
+class SupplyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title}（{obj.get_supply_type_display()}）"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,10 +63,24 @@ class BidForm(forms.Form):
             "max_value": "交付周期应在 1 到 3650 天之间。",
         },
     )
+    supply = SupplyChoiceField(
+        label="关联本单位供给",
+        required=False,
+        queryset=Supply.objects.none(),
+        empty_label="不关联",
+        error_messages={"invalid_choice": BID_SUPPLY_REFUSED},
+        help_text="可选：选择本单位已发布的一项供给，发布单位查看意向书时可直接打开。",
+    )
     attachments = MultipleFileField(label="附件", required=False)
 
-    def __init__(self, *args, attachments=None, **kwargs):
+    def __init__(self, *args, attachments=None, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if organization is not None:
+            self.fields["supply"].queryset = bid_supply_choices(organization)
+            if not self.fields["supply"].queryset.exists():
+                self.fields["supply"].help_text = "本单位暂无已发布的供给；在供给菜单中发布后即可在此关联。"
+        else:
+            del self.fields["supply"]
         # Built per form: the limit comes from settings.ATTACHMENT_MAX_BYTES at request time.
         self.fields[
             "attachments"
@@ -70,7 +96,9 @@ class BidForm(forms.Form):
                 choices=[(str(a.pk), a.original_name) for a in attachments],
             )
         for name, field in self.fields.items():
-            if name != "remove_attachments":
+            if name == "supply":
+                field.widget.attrs.setdefault("class", "form-select")
+            elif name != "remove_attachments":
                 field.widget.attrs.setdefault("class", "form-control")
 
 

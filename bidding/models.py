@@ -35,6 +35,15 @@ class Bid(models.Model):
     proposal = models.TextField("方案说明", validators=[MaxLengthValidator(5000)])
     price_wan = models.DecimalField("报价（万元）", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     delivery_days = models.PositiveIntegerField("交付周期（天）", validators=[MinValueValidator(1)])
+    # One of the bidding organisation's own published supplies the bid refers to (optional).
+    supply = models.ForeignKey(
+        "catalog.Supply",
+        verbose_name="关联供给",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     # The demand's bidding mode when the bid was submitted. A bid sent under 密封报价 stays sealed
     # until the deadline whatever later happens to the demand's flag (bidding.selectors decides).
@@ -54,7 +63,9 @@ class Bid(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    # submitted_at stays the first submission (the monthly quota counts by it); revised_at is the last edit.
     submitted_at = models.DateTimeField("提交时间")
+    revised_at = models.DateTimeField("最后修改时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
@@ -81,6 +92,11 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"{self.organization} → {self.demand}（{self.get_status_display()}）"
+
+    @property
+    def last_submitted_at(self):
+        """What the bidder sees as 提交时间: the latest edit, else the first submission."""
+        return self.revised_at or self.submitted_at
 
     @property
     def is_active(self):

@@ -18,7 +18,8 @@ from accounts.models import Organization
 from accounts.selectors import user_active_membership
 from bidding import selectors
 from bidding.models import Bid, BidAttachment
-from catalog.models import Demand, DemandList
+from catalog.models import Demand, DemandList, Supply
+from catalog.selectors import published_supplies
 from followups.services import cases_for_readable_bids
 from notifications.models import Notification
 from notifications.services import notify_organization
@@ -35,6 +36,23 @@ ATTACHMENT_TYPES = {
 }
 MAX_ATTACHMENTS_PER_BID = 5
 PROPOSAL_MAX_CHARS = 5000
+BID_SUPPLY_REFUSED = "只能关联本单位已发布、未下架的供给。"
+_KEEP = object()  # bid_update: leave the linked supply as it is (a caller that does not send one)
+
+
+def bid_supply_choices(organization):
+    """Supplies a bid of `organization` may link: its own published, active ones."""
+    return published_supplies().filter(organization=organization, status=Supply.Status.ACTIVE).order_by("title")
+
+
+def _check_supply(supply, organization):
+    if supply is None:
+        return None
+    supply_id = supply.pk if isinstance(supply, Supply) else supply
+    found = bid_supply_choices(organization).filter(pk=supply_id).first()
+    if found is None:
+        raise ValidationError({"supply": [BID_SUPPLY_REFUSED]})
+    return found
 
 
 def demand_terms_hash(demand):
@@ -160,8 +178,11 @@ def _month_start(at):
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=()):
-    """A verified organisation's bid on a published demand, before its deadline, within the quota."""
+def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=(), supply=None):
+    """A verified organisation's bid on a published demand, before its deadline, within the quota.
+
+    `supply` (optional): one of the organisation's own published supplies the bid refers to.
+    """
     _check_fields(proposal=proposal, price_wan=price_wan, delivery_days=delivery_days)
     checked = _check_attachments(attachments)
     with transaction.atomic():
@@ -171,6 +192,7 @@ def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=
         if blocker:
             raise ValidationError(blocker)
         org = user_active_membership(user).organization
+        supply = _check_supply(supply, org)
         if Bid.objects.filter(demand=demand, organization=org).exclude(status=Bid.Status.WITHDRAWN).exists():
             raise ValidationError("贵单位已对该需求提交过意向书，请修改原意向书，不要重复提交。")
         # Lock the organisation so two of its members cannot both take the last slot of the quota.
@@ -192,6 +214,7 @@ def bid_submit(*, demand, user, proposal, price_wan, delivery_days, attachments=
             proposal=proposal,
             price_wan=price_wan,
             delivery_days=delivery_days,
+            supply=supply,
             demand_terms=demand_terms_hash(demand),
             submitted_at=at,
             # The mode the bidder was shown; later changes of the demand's flag never unseal it.
@@ -213,8 +236,14 @@ def _own_editable_bid(bid_id, user):
     return bid
 
 
-def bid_update(*, bid, user, proposal, price_wan, delivery_days, attachments=(), remove_attachment_ids=()):
-    """Revise a bid before the deadline; a 待确认 bid becomes 已提交 against the current terms."""
+def bid_update(
+    *, bid, user, proposal, price_wan, delivery_days, attachments=(), remove_attachment_ids=(), supply=_KEEP
+):
+    """Revise a bid before the deadline; a 待确认 bid becomes 已提交 against the current terms.
+
+    submitted_at stays the first submission (the monthly quota counts bids by it); revised_at
+    records this edit and is what the pages show as 提交时间.
+    """
     _check_fields(proposal=proposal, price_wan=price_wan, delivery_days=delivery_days)
     with transaction.atomic():
         demand = _lock_demand(bid.demand_id)
@@ -223,6 +252,8 @@ def bid_update(*, bid, user, proposal, price_wan, delivery_days, attachments=(),
         _check_open(demand, at)
         if bid.status not in Bid.EDITABLE_STATUSES:
             raise ValidationError(f"意向书当前为「{bid.get_status_display()}」，不能修改。")
+        if supply is not _KEEP:
+            bid.supply = _check_supply(supply, bid.organization)
         removed = [str(pk) for pk in remove_attachment_ids]
         keep = bid.attachments.exclude(pk__in=removed) if removed else bid.attachments.all()
         checked = _check_attachments(attachments, existing=keep.count())
@@ -233,6 +264,7 @@ def bid_update(*, bid, user, proposal, price_wan, delivery_days, attachments=(),
         bid.status = Bid.Status.SUBMITTED
         bid.demand_terms = demand_terms_hash(demand)
         bid.submitted_by = user
+        bid.revised_at = at
         # Revised under a sealed demand: sealed from now on. A sealed bid is never unsealed early.
         bid.is_sealed = bid.is_sealed or not demand.is_open_bidding
         bid.save()

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import is_liaison
+from accounts.selectors import is_liaison, user_active_membership
 from bidding import selectors, services
 from bidding.export import bids_xlsx
 from bidding.forms import BidForm, DecisionForm
@@ -32,7 +32,13 @@ def _bid_data(form):
         "price_wan": data["price_wan"],
         "delivery_days": data["delivery_days"],
         "attachments": data.get("attachments") or [],
+        "supply": data.get("supply"),
     }
+
+
+def _bidder_org(user):
+    membership = user_active_membership(user)
+    return membership.organization if membership else None
 
 
 def demand_bids(request, pk):
@@ -45,11 +51,12 @@ def demand_bids(request, pk):
     own = selectors.own_bid(user, demand)
     blocker = selectors.bid_blocker(user, demand)
     may_bid = own is None and blocker is None
-    form = BidForm()
+    organization = _bidder_org(user) if may_bid else None
+    form = BidForm(organization=organization)
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(f"/accounts/login/?next={request.path}")
-        form = BidForm(request.POST, request.FILES)
+        form = BidForm(request.POST, request.FILES, organization=_bidder_org(user))
         if form.is_valid():
             try:
                 services.bid_submit(demand=demand, user=user, **_bid_data(form))
@@ -64,6 +71,7 @@ def demand_bids(request, pk):
     if sees_all:
         bids = list(
             selectors.bids_for_demand(user, demand)
+            .select_related("supply")
             .prefetch_related("attachments")
             .order_by(*SORTS.get(sort, SORTS[""]))
         )
@@ -100,7 +108,7 @@ def bid_edit(request, bid_id):
     bid = _own_bid_or_404(request.user, bid_id)
     attachments = list(bid.attachments.all())
     if request.method == "POST":
-        form = BidForm(request.POST, request.FILES, attachments=attachments)
+        form = BidForm(request.POST, request.FILES, attachments=attachments, organization=bid.organization)
         if form.is_valid():
             try:
                 services.bid_update(
@@ -116,8 +124,14 @@ def bid_edit(request, bid_id):
                 return redirect("bidding:demand_bids", pk=bid.demand_id)
     else:
         form = BidForm(
-            initial={"proposal": bid.proposal, "price_wan": bid.price_wan, "delivery_days": bid.delivery_days},
+            initial={
+                "proposal": bid.proposal,
+                "price_wan": bid.price_wan,
+                "delivery_days": bid.delivery_days,
+                "supply": bid.supply_id,
+            },
             attachments=attachments,
+            organization=bid.organization,
         )
     context = {"bid": bid, "demand": bid.demand, "form": form, "bid_mode": selectors.bid_mode_text(bid)}
     return render(request, "bidding/bid_edit.html", context)

@@ -7,6 +7,7 @@ from accounts.models import Organization
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, IndustryChain, Supply, SupplyMenu
 from catalog.services import DESCRIPTION_MAX
+from catalog.validators import DESCRIPTION_HINTS, DESCRIPTION_MIN, description_error, normalize_phone, phone_error
 
 SEALED_BIDDING_HINT = "需求已发布：报价方式（公开报价/密封报价）在征集开始时确定，不能再更改。"
 SEALED_DEADLINE_HINT = "征集期间截止日期只能延后，不能提前或取消；延后会通知已提交意向书的单位。"
@@ -37,7 +38,7 @@ class ChainField(forms.ModelChoiceField):
         return f"　└ {obj.name}" if obj.parent_id else obj.name
 
 
-def _description_field(label, required=True):
+def _description_field(label, required=True, help_text=None):
     return forms.CharField(
         label=label,
         required=required,
@@ -46,7 +47,7 @@ def _description_field(label, required=True):
         error_messages={
             "max_length": f"{label}不能超过 {DESCRIPTION_MAX} 个字符（当前 %(show_value)d 个），请精简后再提交。"
         },
-        help_text=f"不超过 {DESCRIPTION_MAX} 字",
+        help_text=help_text or f"不超过 {DESCRIPTION_MAX} 字",
     )
 
 
@@ -98,7 +99,11 @@ class _ItemForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, containers=None, **kwargs):
         super().__init__(*args, **kwargs)
         kind = self.kind
-        self.fields["description"] = _description_field(f"{kind.item_word}描述")
+        hint = DESCRIPTION_HINTS[kind.item_word]
+        self.fields["description"] = _description_field(
+            f"{kind.item_word}描述", help_text=f"{DESCRIPTION_MIN}～{DESCRIPTION_MAX} 字。{hint}。"
+        )
+        self.fields["contact_phone"].help_text = "手机号（11位）或带区号的固定电话，如 0537-2345678"
         self.fields["region"].help_text = f"如“{self.region_example}”；留空则使用{kind.columns['organization']}所在地区"
         if self.instance.pk:
             self.initial.setdefault("region", self.instance.region.full_name if self.instance.region_id else "")
@@ -108,6 +113,27 @@ class _ItemForm(BootstrapFormMixin, forms.ModelForm):
             )
             self.order_fields([kind.list_fk])
         self._style()
+
+    # The same rules as catalog.services.items_upsert (API, import): judged on new or changed values.
+    def _unchanged(self, name, value):
+        return self.instance.pk is not None and value == getattr(self.instance, name)
+
+    def clean_contact_phone(self):
+        value = self.cleaned_data["contact_phone"]
+        if self._unchanged("contact_phone", value):
+            return value
+        message = phone_error(value)
+        if message:
+            raise forms.ValidationError(message)
+        return normalize_phone(value)
+
+    def clean_description(self):
+        value = self.cleaned_data["description"]
+        if not self._unchanged("description", value):
+            message = description_error(value, self.kind.item_word)
+            if message:
+                raise forms.ValidationError(message)
+        return value
 
 
 class DemandForm(_ItemForm):

@@ -24,6 +24,7 @@ from catalog.kinds import DEMAND, KINDS, SUPPLY, kind_of
 from catalog.models import Region, SupplyType
 from catalog.regions import parse_region, region_resolve
 from catalog.selectors import can_close, can_delete, can_edit
+from catalog.validators import description_error, normalize_phone, phone_error
 from portal.outbox import enqueue
 
 # Supplies that also stand in a resource directory (人才/成果/资本), kept by reports.tasks.
@@ -259,6 +260,23 @@ def _check_sealed_rules(kind, row, item, old, is_locked, errors):
         errors.add(row, "is_open_bidding", SEALED_BIDDING_MODE)
 
 
+def _check_contents(kind, row, item, old, errors):
+    """联系电话 and the minimum 描述 length (catalog.validators), on a new item or a changed value.
+
+    Only a changed value is judged, so rows stored before the rule stay editable field by field.
+    An empty value is left to the model's "required" check.
+    """
+    if item.contact_phone and (old is None or item.contact_phone != old["contact_phone"]):
+        item.contact_phone = normalize_phone(item.contact_phone)
+        message = phone_error(item.contact_phone)
+        if message:
+            errors.add(row, "contact_phone", message)
+    if item.description and (old is None or item.description != old["description"]):
+        message = description_error(item.description, kind.item_word)
+        if message:
+            errors.add(row, "description", message)
+
+
 @transaction.atomic
 def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
     """Create or change demands/supplies: every row checked, then all written, or nothing.
@@ -331,6 +349,7 @@ def items_upsert(*, kind, actor, rows, dry_run=False, should_cancel=None):
         )
         count = len(errors.lines)
         _check_sealed_rules(kind, row, item, old, is_locked, errors)
+        _check_contents(kind, row, item, old, errors)
         if item.chain_id is None:
             errors.add(row, "chain", "请选择产业链。")
         try:

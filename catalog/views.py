@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -240,21 +242,16 @@ def item_create(request, container_pk=None, *, kind):
     if not containers and not container_pk:
         messages.info(request, f"请先新建一个{kind.list_word}，再添加{kind.item_word}。")
         return redirect(kind.url["container_create"])
-    form = ITEM_FORMS[kind.key](request.POST or None, initial=initial, containers=containers)
-    if request.method == "POST" and form.is_valid():
+
+    def make_form(data):
+        return ITEM_FORMS[kind.key](data, initial=initial, containers=containers)
+
+    def make_row(form):
         data = dict(form.cleaned_data)
-        container = data.pop(kind.list_fk)
-        try:
-            item = services.items_upsert(
-                kind=kind, actor=request.user, rows=[services.ItemRow(container=container, data=data)]
-            ).items[0]
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, f"已添加{kind.item_word}「{item.title}」。")
-            return redirect(obj_url(item))
-    context = {"form": form, "title": f"添加{kind.item_word}", "cancel_url": reverse(kind.url["list"])}
-    return render(request, "catalog/form_page.html", context)
+        return services.ItemRow(container=data.pop(kind.list_fk), data=data)
+
+    context = {"title": f"添加{kind.item_word}", "cancel_url": reverse(kind.url["list"])}
+    return _item_form_flow(request, kind=kind, item=None, make_form=make_form, make_row=make_row, context=context)
 
 
 @login_required
@@ -262,18 +259,101 @@ def item_edit(request, pk, *, kind):
     item = _visible_or_404(selectors.items_visible_to(kind, request.user), pk)
     if not selectors.can_edit(request.user, item):
         raise PermissionDenied(f"您没有编辑该{kind.item_word}的权限。")
-    form = ITEM_FORMS[kind.key](request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        row = services.ItemRow(container=getattr(item, kind.list_fk), data=form.cleaned_data, item=item)
+
+    def make_form(data):
+        return ITEM_FORMS[kind.key](data, instance=item)
+
+    def make_row(form):
+        return services.ItemRow(container=getattr(item, kind.list_fk), data=form.cleaned_data, item=item)
+
+    context = {"title": f"编辑{kind.item_word}", "object": item, "cancel_url": obj_url(item)}
+    return _item_form_flow(request, kind=kind, item=item, make_form=make_form, make_row=make_row, context=context)
+
+
+# --- the preview step of the item form ----------------------------------------------------------
+# 填写 → 预览 (items_upsert dry run: every rule checked, nothing written) → 确认发布/保存草稿 (one write).
+# The previewed input travels in a signed hidden field, so abandoning a preview leaves no row and
+# no session state behind, and what is confirmed is exactly what was previewed. The form's submit
+# button sends _step=preview; a POST without _step (scripts, the older clients) saves at once
+# through the same items_upsert, like the API.
+
+PREVIEW_SALT = "catalog.item-preview"
+PREVIEW_MAX_AGE = 12 * 60 * 60
+PREVIEW_EXPIRED = "预览已过期或无效，请重新填写后再预览。"
+_NOT_INPUT = ("csrfmiddlewaretoken", "_step", "_payload")
+
+
+def _preview_payload(request, kind, item):
+    data = {key: request.POST.getlist(key) for key in request.POST if key not in _NOT_INPUT}
+    payload = {"user": request.user.pk, "kind": kind.key, "item": item.pk if item else None, "data": data}
+    return signing.dumps(payload, salt=PREVIEW_SALT, compress=True)
+
+
+def _preview_input(request, kind, item):
+    """The form input a preview page carries back, or None if it is forged, stale or someone else's."""
+    try:
+        payload = signing.loads(request.POST.get("_payload", ""), salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if (payload.get("user"), payload.get("kind"), payload.get("item")) != (
+        request.user.pk,
+        kind.key,
+        item.pk if item else None,
+    ):
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in payload.get("data", {}).items():
+        data.setlist(key, values)
+    return data
+
+
+def _item_form_flow(request, *, kind, item, make_form, make_row, context):
+    step = request.POST.get("_step", "save") if request.method == "POST" else ""
+    data = request.POST if request.method == "POST" else None
+    if step in ("edit", "confirm"):
+        data = _preview_input(request, kind, item)
+        if data is None:
+            messages.error(request, PREVIEW_EXPIRED)
+            step = ""
+    form = make_form(data)
+    if step in ("preview", "confirm", "save") and form.is_valid():
         try:
-            item = services.items_upsert(kind=kind, actor=request.user, rows=[row]).items[0]
+            result = services.items_upsert(
+                kind=kind, actor=request.user, rows=[make_row(form)], dry_run=step == "preview"
+            )
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"{kind.item_word}已保存。")
-            return redirect(obj_url(item))
-    context = {"form": form, "title": f"编辑{kind.item_word}", "object": item, "cancel_url": obj_url(item)}
-    return render(request, "catalog/form_page.html", context)
+            saved = result.items[0]
+            if step == "preview":
+                return _preview_page(request, kind, saved, form, context, _preview_payload(request, kind, item))
+            messages.success(request, _saved_message(kind, saved, created=item is None))
+            return redirect(obj_url(saved))
+    return render(request, "catalog/form_page.html", {**context, "form": form, "previews": True})
+
+
+def _saved_message(kind, item, *, created):
+    if created:
+        if item.is_published:
+            return f"已添加{kind.item_word}「{item.title}」，已对外发布。"
+        return f"已添加{kind.item_word}「{item.title}」：所属{kind.list_word}尚未发布，发布后对外可见。"
+    return f"{kind.item_word}已保存" + ("，修改已对外发布。" if item.is_published else "。")
+
+
+def _preview_page(request, kind, item, form, context, payload):
+    region_text = item.region.full_name if item.region_id else form.cleaned_data.get("region", "")
+    preview = {
+        **_item_context(kind, item, request.user),
+        "title": f"预览{kind.item_word}",
+        "cancel_url": context["cancel_url"],
+        "payload": payload,
+        "region_text": region_text,
+        "container": getattr(item, kind.list_fk),
+        "is_new": item.pk is None,
+        # As a verified member of another organisation sees it (contacts included).
+        "can_view_contacts": True,
+    }
+    return render(request, "catalog/item_preview.html", preview)
 
 
 @login_required

@@ -9,6 +9,11 @@ from events.models import AgendaItem, Event, MeetingOutcome
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M")
 
 
+def multiselect_attrs(placeholder):
+    """A <select multiple> that static/js/multiselect.js turns into a searchable chip box."""
+    return {"class": "form-select", "size": 8, "data-multiselect": "", "data-placeholder": placeholder}
+
+
 class EventForm(forms.ModelForm):
     online_url = forms.URLField(
         label="线上会议链接",
@@ -20,14 +25,15 @@ class EventForm(forms.ModelForm):
         label="聚焦产业链",
         required=False,
         queryset=IndustryChain.objects.filter(parent__isnull=True),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        widget=forms.SelectMultiple(attrs=multiselect_attrs("输入产业链名称搜索，可多选")),
+        help_text="本场对接会关注的产业链，可多选：用于向这些产业链的供给单位推荐邀约；不选则不限产业链。",
     )
     demand_lists = forms.ModelMultipleChoiceField(
         label="会前征集的需求清单",
         required=False,
         queryset=DemandList.objects.exclude(status=DemandList.Status.DRAFT).select_related("organization"),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
-        help_text="清单的发布单位作为需求方自动参会，清单中的需求用于精准邀约。",
+        widget=forms.SelectMultiple(attrs=multiselect_attrs("输入清单或发布单位名称搜索，可多选")),
+        help_text="会前向哪些已发布的需求清单征集对接，可多选：清单的发布单位作为需求方自动参会，清单中的需求用于精准邀约。",
     )
 
     class Meta:
@@ -57,6 +63,15 @@ class EventForm(forms.ModelForm):
             "meeting_start": TIME_WIDGET,
             "meeting_end": TIME_WIDGET,
         }
+        help_texts = {
+            "status": "新建的对接会默认为“筹备中”，仅对接专员可见；信息确认后改为“已发布”再对外公开。",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new event starts as 筹备中 (draft): staff publish it once it is ready.
+            self.fields["status"].initial = Event.Status.DRAFT
 
 
 class AgendaItemForm(forms.Form):

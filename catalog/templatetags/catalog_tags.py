@@ -18,7 +18,9 @@ def wan(value):
     """预算/价格 in 万元 without trailing zeros ("200万元", "12.5万元"); "面议" when empty."""
     if value is None or value == "":
         return "面议"
-    text = f"{value:f}".rstrip("0").rstrip(".") if hasattr(value, "as_tuple") else str(value)
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    if "." in text:  # Decimal("200") (an unsaved form value) has no places to strip: keep its zeros
+        text = text.rstrip("0").rstrip(".")
     return f"{text}万元"
 
 

@@ -40,7 +40,7 @@ def _demand_body(w, user):
     return {
         "demand_list": w.demand_list.pk,
         "title": "矩阵测试需求",
-        "description": "需要一套焊接机器人工作站。",
+        "description": "需要一套焊接机器人工作站，用于汽车零部件的批量焊接。",
         "chain": "机器人",
         "demand_type": "设备采购",
         "budget_wan": "80",
@@ -54,7 +54,7 @@ def _supply_body(w, user):
     return {
         "menu": w.menu.pk,
         "title": "矩阵测试供给",
-        "description": "焊接机器人工作站，含离线编程。",
+        "description": "焊接机器人工作站，含离线编程，已在汽车零部件行业应用。",
         "chain": "机器人",
         "supply_type": "产品",
         "price_wan": "60",

@@ -27,7 +27,7 @@ def test_city_system_pushes_its_list_with_a_token(owner, park_org):
         {
             "demand_list": list_id,
             "title": "消防无人机集群调度系统",
-            "description": "需要支持20架无人机协同的调度平台。",
+            "description": "需要支持20架无人机协同的调度平台，具备航线规划和任务分配。",
             "chain": "机器人",
             "demand_type": "解决方案",
             "budget_wan": "500",
@@ -131,11 +131,11 @@ def test_bad_input_gives_field_messages_and_writes_nothing(owner, demand):
         {
             "demand_list": demand.demand_list_id,
             "title": demand.title,
-            "description": "重复",
+            "description": demand.description,
             "chain": "机器人",
             "demand_type": "技术攻关",
             "contact_name": "x",
-            "contact_phone": "1",
+            "contact_phone": "0537-2345678",
         },
         format="json",
     )

@@ -59,7 +59,8 @@ def test_formula_injection_is_neutralised_and_round_trips():
         "需求名称": "=cmd|' /C calc'!A0",
         "需求描述": '+HYPERLINK("http://evil")求助',
         "联系人": "@王",
-        "联系电话": "-1+1",
+        # A valid phone (catalog.validators) may still start like a formula.
+        "联系电话": "+8613812345678",
     }
     assert import_catalog_file(io.BytesIO(csv_bytes([demand_row(1, **hostile)])), filename="x.csv").ok
     content = export_xlsx("demands", all_demands(), contacts_allowed=lambda obj: True)
@@ -67,7 +68,7 @@ def test_formula_injection_is_neutralised_and_round_trips():
     cells = {c.column_letter: c for c in workbook.active[2]}
     assert cells["D"].value == "'=cmd|' /C calc'!A0"
     assert cells["E"].value.startswith("'+HYPERLINK")
-    assert cells["J"].value == "'@王" and cells["K"].value == "'-1+1"
+    assert cells["J"].value == "'@王" and cells["K"].value == "'+8613812345678"
     assert all(c.data_type != "f" for c in workbook.active[2])
     # Re-importing strips the apostrophe again: the stored text is unchanged.
     report = import_catalog_file(io.BytesIO(content), filename="x.xlsx")

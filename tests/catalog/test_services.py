@@ -304,7 +304,10 @@ def test_demand_create_update_close_queue_refresh_and_index(demand, owner):
     services.demand_update(
         demand=created,
         user=owner,
-        data={"title": "碳化硅外延片检测设备", "description": "需要碳化硅外延片缺陷检测设备。"},
+        data={
+            "title": "碳化硅外延片检测设备",
+            "description": "需要碳化硅外延片缺陷检测设备，识别微管、位错等缺陷并出具检测报告。",
+        },
     )
     assert refreshes(demand=created.pk) == 2
     tokens = Demand.objects.get(pk=created.pk).search_tokens

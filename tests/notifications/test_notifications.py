@@ -190,11 +190,11 @@ def test_catalog_create_and_publish_queue_the_subscription_task(park_org, owner)
         user=owner,
         data={
             "title": "消防无人机",
-            "description": "集群调度",
+            "description": "消防无人机集群调度平台，支持20架无人机协同巡检。",
             "chain": factories.chain("机器人"),
             "demand_type": "解决方案",
             "contact_name": "刘",
-            "contact_phone": "1",
+            "contact_phone": "0537-2345678",
         },
     )
     catalog_services.demand_list_publish(demand_list=lst, user=owner)
