@@ -6,7 +6,18 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-HEADERS = ["投标单位", "报价（万元）", "交付周期（天）", "状态", "未采纳原因", "方案说明", "附件数", "提交时间"]
+HEADERS = [
+    "投标单位",
+    "报价（万元）",
+    "交付周期（天）",
+    "状态",
+    "未采纳原因",
+    "方案说明",
+    "关联供给",
+    "附件数",
+    "首次提交时间",
+    "最后修改时间",
+]
 # A spreadsheet treats text starting with these as a formula (=cmd|' /C calc'!A0 and friends).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,11 +46,13 @@ def bids_xlsx(demand, bids):
                 bid.get_status_display(),
                 bid.get_reject_reason_display() if bid.reject_reason else "",
                 safe_cell(bid.proposal),
+                safe_cell(bid.supply.title) if bid.supply_id else "",
                 len(bid.attachments.all()),
                 timezone.localtime(bid.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(bid.last_submitted_at).strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    for column, width in zip("ABCDEFGH", (30, 14, 14, 10, 12, 60, 8, 18), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (30, 14, 14, 10, 12, 60, 30, 8, 18, 18), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)

@@ -191,7 +191,12 @@ def bids_export(request, pk):
             messages.error(request, "报价密封中：截止日期之后才能导出意向书。")
             return redirect("bidding:demand_bids", pk=demand.pk)
         raise Http404
-    bids = selectors.bids_for_demand(request.user, demand).prefetch_related("attachments").order_by("submitted_at")
+    bids = (
+        selectors.bids_for_demand(request.user, demand)
+        .select_related("supply")
+        .prefetch_related("attachments")
+        .order_by("submitted_at")
+    )
     response = HttpResponse(
         bids_xlsx(demand, bids), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

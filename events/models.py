@@ -20,7 +20,8 @@ class Event(models.Model):
     date = models.DateField("会议日期")
     venue = models.CharField("会议地点", max_length=200, blank=True)
     online_url = models.URLField("线上会议链接", blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    # New events start 筹备中 on every path (form, API, admin): publishing is a decision.
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     chains = models.ManyToManyField(
         "catalog.IndustryChain", verbose_name="聚焦产业链", blank=True, related_name="events"
     )

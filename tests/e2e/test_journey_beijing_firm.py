@@ -122,7 +122,9 @@ def test_beijing_firm_publishes_finds_bids_and_competitors_stay_blind(live_serve
     page.get_by_label("成熟度").select_option(label="量产")
     page.get_by_label("联系人").fill("李明")
     page.get_by_label("联系电话").fill("010-62345678")
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="预览").click()  # draft → preview → save
+    expect(page.locator("main")).to_contain_text(SUPPLY)
+    page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_role("alert").first).to_contain_text(f"已添加供给「{SUPPLY}」")
 
     page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name=MENU).click()

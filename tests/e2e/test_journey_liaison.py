@@ -123,8 +123,9 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     page.get_by_label("会议简介").fill("聚焦柔性装配、消防无人机等应用场景，组织北京企业与济宁园区一对一洽谈。")
     page.get_by_label("会议日期").fill(event_date.isoformat())
     page.get_by_label("会议地点").fill("济宁市任城区 济宁高新区科技大厦三楼会议中心")
-    page.get_by_label("聚焦产业链").select_option(label=["机器人"])
-    page.get_by_label("会前征集的需求清单").select_option(label=[LIST_NAME])
+    # The multi-selects are enhanced (search + chips); the underlying <select> still carries the value.
+    page.locator('select[name="chains"]').select_option(label=["机器人"], force=True)
+    page.locator('select[name="demand_lists"]').select_option(label=[LIST_NAME], force=True)
     page.get_by_label("每场洽谈时长（分钟）").fill("30")
     page.get_by_label("洽谈桌数").fill("3")
     page.get_by_label("一对一洽谈开始时间").fill(window_start.strftime("%H:%M"))
