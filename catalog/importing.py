@@ -1285,18 +1285,17 @@ def _validate_table(
 
 
 def _preview_row(number, cells, header, errors, labels):
-    """One row of the preview table: every column's text, with the problems of each cell beside it."""
+    """One row of the preview table: every column's text, with the problems of each cell under it."""
     by_index = {index: key for key, index in header.columns.items()}
     shown = []
     for index in range(header.width):
         value = cells[index].value if index < len(cells) else None
         text = _text(value)
         key = by_index.get(index)
-        shown.append(
-            {"text": text[:200] + ("…" if len(text) > 200 else ""), "errors": errors.get(key, []) if key else []}
-        )
+        messages = [f"第{number}行「{header.names[key]}」：{m}" for m in errors.get(key, [])] if key else []
+        shown.append({"text": text[:200] + ("…" if len(text) > 200 else ""), "errors": messages})
     placed = set(by_index.values())
-    loose = [f"「{labels.get(k, k)}」：{m}" for k, msgs in errors.items() if k not in placed for m in msgs]
+    loose = [f"第{number}行「{labels.get(k, k)}」：{m}" for k, msgs in errors.items() if k not in placed for m in msgs]
     return {"number": number, "cells": shown, "errors": loose, "bad": bool(errors)}
 
 
