@@ -805,7 +805,10 @@ def _find_header(sheet):
             sub = _filled(sub_cells, sub_number, sheet.merged)
             width = max(len(top), len(sub))
             top_, sub_ = top + [""] * (width - len(top)), sub + [""] * (width - len(sub))
-            options.append((sub_number, [s or t for t, s in zip(top_, sub_, strict=True)]))
+            combined = [s or t for t, s in zip(top_, sub_, strict=True)]
+            # Only a real two-row header: the pair must recognise more columns than either row alone.
+            if len(_map_header(combined)[0]) > max(len(_map_header(top)[0]), len(_map_header(sub)[0])):
+                options.append((sub_number, combined))
         for last, names in options:
             columns, shown, unused = _map_header(names)
             if best is None or len(columns) > best.score:
