@@ -13,6 +13,9 @@ from django.urls import reverse
 from accounts.models import Organization
 from catalog.importing import DEMAND_HEADERS, import_catalog_file
 from catalog.models import Demand, DemandList, ImportJob, Supply, SupplyMenu
+from matching import embeddings, engine
+from matching.models import Embedding
+from tests import factories
 from tests.catalog.files import demand_row, demand_rows, supply_row
 
 pytestmark = pytest.mark.django_db
@@ -400,3 +403,136 @@ def test_template_has_drop_downs_and_imports_as_downloaded(client, platform_admi
     client.force_login(platform_admin)
     job = upload(client, response.content, "模板.xlsx")
     assert job.status == ImportJob.Status.VALIDATED and job.total_rows == 1, job.errors
+
+
+# --- near-duplicates at intake ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def hashing_backend():
+    """The matcher's test backend (no model download); vectors are stored as the matcher stores them."""
+    embeddings.set_backend(embeddings.HashingBackend())
+    yield embeddings.get_backend()
+    embeddings.set_backend(None)
+
+
+def store_vectors(*demands):
+    """What the matcher does after a demand is saved: encode need_text as a query, cache it in Embedding."""
+    embeddings.encode([engine.need_text(d.title, d.description) for d in demands], kind="query")
+
+
+@pytest.fixture
+def other_units_demand(other_org):
+    return factories.DemandFactory(
+        demand_list=factories.DemandListFactory(organization=other_org, name="青岛市需求清单（2027）"),
+        title="汽车零部件柔性装配协作机器人",
+        description="园区内汽车零部件企业需要在装配线上引入协作机器人，实现视觉引导的柔性装配，节拍不低于每分钟6件。",
+    )
+
+
+def resent_copy(title="汽车零部件柔性装配协作机器人", **overrides):
+    return demand_row(1, 需求名称=title, 需求描述=overrides.pop("需求描述", demand_row(1)["需求描述"]), **overrides)
+
+
+def test_copy_of_another_units_demand_is_flagged_with_a_link_and_skip_works(client, owner, other_units_demand):
+    client.force_login(owner)
+    job = upload(
+        client, title_row_workbook([resent_copy("汽车零部件 柔性装配协作机器人（2027年）"), demand_row(2)]), "a.xlsx"
+    )
+    assert job.status == ImportJob.Status.VALIDATED, job.errors
+    html = page(client, job)
+    assert 'id="duplicate-4"' in html and 'id="duplicate-5"' not in html
+    assert reverse("catalog:demand_detail", args=[other_units_demand.pk]) in html
+    assert "名称相同（青岛西海岸新区管委会已发布）" in html
+    assert 'name="dup_4" value="skip" checked' in html
+    assert 'name="dup_4" value="update"' not in html  # another unit's demand: never editable
+    before = Demand.objects.count()
+    client.post(reverse("catalog:import_confirm", args=[job.pk]), {"dup_4": "skip"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert Demand.objects.count() == before + 1
+    assert not Demand.objects.filter(
+        organization__name="济宁高新区管委会", title__contains="柔性装配协作机器人"
+    ).exists()
+    assert "按您的选择跳过了 1 行" in page(client, job)
+
+
+def test_keep_imports_the_copy_as_new_and_update_of_another_units_item_is_refused(client, owner, other_units_demand):
+    client.force_login(owner)
+    job = upload(client, title_row_workbook([resent_copy()]), "a.xlsx")
+    # A forged "update" for an item the member may not edit is treated as keep; the other unit's row is untouched.
+    client.post(reverse("catalog:import_confirm", args=[job.pk]), {"dup_4": "update"})
+    other_units_demand.refresh_from_db()
+    assert other_units_demand.demand_list.name == "青岛市需求清单（2027）"
+    copy = Demand.objects.exclude(pk=other_units_demand.pk).get(title="汽车零部件柔性装配协作机器人")
+    assert copy.organization.name == "济宁高新区管委会"
+
+
+def test_update_changes_the_units_own_item_from_last_years_list(client, owner, park_org):
+    old = factories.DemandFactory(
+        demand_list=factories.DemandListFactory(organization=park_org, name="济宁市需求清单（2026）", year=2026),
+        title="汽车零部件柔性装配协作机器人（2026年）",
+    )
+    client.force_login(owner)
+    job = upload(
+        client,
+        title_row_workbook([resent_copy(需求描述="今年节拍要求提高到每分钟8件，需要视觉引导的协作机器人。")]),
+        "a.xlsx",
+    )
+    html = page(client, job)
+    assert "（本单位已有）" in html and 'name="dup_4" value="update"' in html
+    count = Demand.objects.count()
+    client.post(reverse("catalog:import_confirm", args=[job.pk]), {"dup_4": "update"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.errors
+    assert Demand.objects.count() == count
+    old.refresh_from_db()
+    assert old.title == "汽车零部件柔性装配协作机器人" and "每分钟8件" in old.description
+
+
+def test_reworded_copy_is_found_by_the_stored_embeddings(settings, platform_admin, other_units_demand, hashing_backend):
+    settings.IMPORT_DUPLICATE_SIMILARITY = 0.8
+    store_vectors(other_units_demand)
+    stored = Embedding.objects.count()
+    rows = [
+        resent_copy("汽车零部件柔性装配协作机器人应用项目"),
+        demand_row(2, 需求名称="文旅景区智慧导览", 需求描述="景区需要多语种语音讲解和分时预约。"),
+    ]
+    report = import_catalog_file(
+        io.BytesIO(title_row_workbook(rows)), filename="a.xlsx", actor=platform_admin, dry_run=True
+    )
+    assert report.ok, report.errors
+    assert [d["number"] for d in report.duplicates] == [4]
+    assert report.duplicates[0]["reason"].startswith("内容相似度") and not report.duplicates[0]["exact"]
+    assert Embedding.objects.count() == stored  # intake encodes in memory, writes nothing
+
+
+def test_without_the_model_exact_copies_are_still_flagged(
+    monkeypatch, platform_admin, other_units_demand, hashing_backend
+):
+    store_vectors(other_units_demand)
+
+    def unavailable():
+        raise embeddings.ModelUnavailable("模型不可用")
+
+    monkeypatch.setattr(embeddings, "get_backend", unavailable)
+    rows = [
+        resent_copy("汽车零部件柔性装配协作机器人"),
+        resent_copy("汽车零部件柔性装配协作机器人应用项目", 需求描述="另一条描述。"),
+    ]
+    rows[1]["需求名称"] = "汽车零部件柔性装配协作机器人应用项目"
+    report = import_catalog_file(
+        io.BytesIO(title_row_workbook(rows)), filename="a.xlsx", actor=platform_admin, dry_run=True
+    )
+    assert report.ok, report.errors
+    assert [(d["number"], d["exact"]) for d in report.duplicates] == [(4, True)]
+
+
+def test_a_draft_of_another_unit_is_not_revealed(client, owner, other_org):
+    factories.DemandFactory(
+        demand_list=factories.DemandListFactory(organization=other_org, status=DemandList.Status.DRAFT),
+        title="汽车零部件柔性装配协作机器人",
+    )
+    client.force_login(owner)
+    job = upload(client, title_row_workbook([resent_copy()]), "a.xlsx")
+    assert 'id="duplicates"' not in page(client, job)
