@@ -273,6 +273,7 @@ def template_xlsx(kind):
     for chain in chains:
         segments = "、".join(s.name for s in chain.segments.all())
         line(chain.name, f"环节：{segments}" if segments else "")
+    workbook.move_sheet("选项", offset=1)  # 说明 stays the second (visible) sheet
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
