@@ -1392,19 +1392,18 @@ def _find_duplicates(spec, rows, *, actor, planner):
         by_title.setdefault(title_key(item["title"]), item)
     semantic = _semantic_neighbours(spec, fresh, items)
     by_id = {item["id"]: item for item in items}
-    objects = {}
-    out = []
+    matches = []
     for row in fresh:
         exact = by_title.get(title_key(row.title))
         if exact is not None:
-            match, similarity = exact, 1.0
+            matches.append((row, exact, 1.0, True))
         elif row.number in semantic:
             pk, similarity = semantic[row.number]
-            match = by_id[pk]
-        else:
-            continue
-        if match["id"] not in objects:
-            objects[match["id"]] = spec.model.objects.select_related("organization").get(pk=match["id"])
+            matches.append((row, by_id[pk], similarity, False))
+    objects = spec.model.objects.in_bulk([m[1]["id"] for m in matches])
+    out = []
+    for row, match, similarity, is_exact in matches:
+        exact = match if is_exact else None
         item = objects[match["id"]]
         same_org = match["organization__name"] == row.org_name
         out.append(
