@@ -1122,10 +1122,11 @@ def import_catalog_file(
             return report
         spec = SPECS[report.kind]
         planner = _Planner(spec, valid_rows, report, acting_org=acting_org, is_staff=is_staff, org_regions=org_regions)
-        if duplicate_choices is None:
-            report.duplicates = _find_duplicates(spec, valid_rows, actor=actor, planner=planner)
-        else:
+        if duplicate_choices:
             planner.apply_choices(duplicate_choices, actor=actor)
+        elif duplicate_choices is None and dry_run:
+            # Only the preview looks for near-duplicates; the user decides there, the run applies it.
+            report.duplicates = _find_duplicates(spec, valid_rows, actor=actor, planner=planner)
         if not dry_run:
             planner.prepare(progress=preparation_progress, should_cancel=should_cancel)
         with transaction.atomic():
@@ -1315,7 +1316,7 @@ DUPLICATE_SEMANTIC_MAX_ROWS = 2000
 
 def duplicate_threshold():
     """Cosine similarity from which two texts count as the same demand/supply (calibrated on the demo catalogue)."""
-    return getattr(settings, "IMPORT_DUPLICATE_SIMILARITY", 0.95)
+    return getattr(settings, "IMPORT_DUPLICATE_SIMILARITY", 0.945)
 
 
 def title_key(title):
