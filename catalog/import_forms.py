@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from catalog.importing import NOT_CSV, NOT_XLSX, OLE_MAGIC, XLSX_MAGIC
+from catalog.importing import NOT_CSV, NOT_DOCX, NOT_XLSX, OLE_MAGIC, SUPPORTED, XLSX_MAGIC
 
 
 def _megabytes(size):
@@ -18,18 +18,16 @@ def size_error(size):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="选择文件",
-        help_text="Excel（.xlsx）或 CSV（.csv，UTF-8 编码）文件，表头须与导入模板一致。",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "class": "form-control"}),
+        help_text="Excel（.xlsx）、Word（.docx，清单做成表格）或 CSV（.csv，UTF-8 编码）文件；表头上方可有标题行，列名可用常见别名。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.docx,.csv", "class": "form-control"}),
         error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的：没有表头也没有数据。"},
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
-        if not name.endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(
-                "只支持 Excel（.xlsx）和 CSV（.csv）文件。旧版 .xls 请在 Excel 中“另存为 .xlsx”。"
-            )
+        if not name.endswith((".xlsx", ".docx", ".csv")):
+            raise forms.ValidationError(f"{SUPPORTED}旧版 .xls / .doc 请先“另存为” .xlsx / .docx。")
         if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(size_error(upload.size))
         if upload.size == 0:
@@ -42,6 +40,10 @@ class ImportUploadForm(forms.Form):
             if head.startswith(OLE_MAGIC):
                 raise forms.ValidationError(f"{NOT_XLSX}：这是旧版 .xls 格式，请在 Excel 中“另存为 .xlsx”后再上传。")
             raise forms.ValidationError(f"{NOT_XLSX}：文件内容不是 Excel 工作簿（可能只是改了扩展名）。")
+        if name.endswith(".docx") and not head.startswith(XLSX_MAGIC):
+            if head.startswith(OLE_MAGIC):
+                raise forms.ValidationError(f"{NOT_DOCX}：这是旧版 .doc 格式，请在 Word 中“另存为 .docx”后再上传。")
+            raise forms.ValidationError(f"{NOT_DOCX}：文件内容不是 Word 文档（可能只是改了扩展名）。")
         if name.endswith(".csv"):
             if head.startswith(XLSX_MAGIC):
                 raise forms.ValidationError(f"{NOT_CSV}：这是一个 Excel 文件，请把扩展名改为 .xlsx 后再上传。")

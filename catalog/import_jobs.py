@@ -62,11 +62,17 @@ def _job_callbacks(job_id):
     return progress, should_cancel
 
 
-def _import_file(job, **kwargs):
+def job_options(job):
+    """The user's choices stored with the job: sheet, skip_invalid, duplicates {row: {choice, item}}."""
+    return dict((job.summary or {}).get("options") or {})
+
+
+def _import_file(job, *, use_choices=False, **kwargs):
     """Read the job's file as its uploader (never with the command's full rights), with progress."""
     progress, should_cancel = _job_callbacks(job.pk)
+    options = job_options(job)
     with job.file.open("rb") as handle:
-        return import_catalog_file(
+        report = import_catalog_file(
             handle,
             filename=job.original_name,
             actor=job.created_by,
@@ -74,8 +80,78 @@ def _import_file(job, **kwargs):
             progress=progress,
             should_cancel=should_cancel,
             expected_rows=job.total_rows,
+            sheet=options.get("sheet") or None,
+            skip_invalid=bool(options.get("skip_invalid")),
+            duplicate_choices=(options.get("duplicates") or {}) if use_choices else None,
             **kwargs,
         )
+    report.options = options
+    return report
+
+
+def rejected_rows(job):
+    """(kind, [(row number, {key: value}, [messages])]) of the job's file, read again (nothing is written)."""
+    options = job_options(job)
+    with job.file.open("rb") as handle:
+        report = import_catalog_file(
+            handle,
+            filename=job.original_name,
+            actor=job.created_by,
+            organization=job.organization,
+            dry_run=True,
+            sheet=options.get("sheet") or None,
+            duplicate_choices={},
+        )
+    return report.kind, report.rejected
+
+
+def _summary(report):
+    summary = report.as_summary()
+    summary["options"] = getattr(report, "options", {})
+    return summary
+
+
+def import_job_reconsider(*, job, sheet=None, skip_invalid=None):
+    """Check the file again with another sheet or with invalid rows skipped (a preview, nothing written).
+
+    Returns False when the job is no longer waiting for a decision (confirmed, running or finished).
+    """
+    Status = ImportJob.Status
+    options = job_options(job)
+    if sheet is not None:
+        options["sheet"] = sheet
+        options.pop("skip_invalid", None)
+    if skip_invalid is not None:
+        options["skip_invalid"] = bool(skip_invalid)
+    options.pop("duplicates", None)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status__in=(Status.VALIDATED, Status.FAILED)).update(
+            status=Status.PENDING, errors=[], summary={"options": options}, finished_at=None, processed_rows=0
+        )
+        if not claimed:
+            return False
+        if job.total_rows > async_threshold_rows():
+            enqueue("catalog.tasks.preview_import_job", job.pk)
+            return True
+    import_job_preview(job_id=job.pk)
+    return True
+
+
+def import_job_set_duplicate_choices(*, job, choices):
+    """Store the keep/update/skip choices for the near-duplicates listed in the preview (before confirming)."""
+    known = {str(d["number"]): d for d in (job.summary or {}).get("duplicates", [])}
+    stored = {}
+    for number, choice in choices.items():
+        entry = known.get(str(number))
+        if entry is None or choice not in ("keep", "update", "skip"):
+            continue
+        if choice == "update" and not entry.get("can_update"):
+            choice = "keep"
+        stored[str(number)] = {"choice": choice, "item": entry["item"]}
+    summary = dict(job.summary or {})
+    summary["options"] = {**job_options(job), "duplicates": stored}
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(summary=summary)
+    job.summary = summary
 
 
 def import_job_preview(*, job_id):
@@ -90,7 +166,7 @@ def import_job_preview(*, job_id):
         "total_rows": report.total_rows,
         "processed_rows": report.total_rows,
         "errors": report.errors,
-        "summary": report.as_summary() if report.ok else {"kind": report.kind, "notes": report.notes},
+        "summary": _summary(report),
     }
     if report.cancelled:
         fields.update(status=Status.CANCELLED, finished_at=timezone.now())
@@ -157,13 +233,13 @@ def import_job_run(*, job_id):
             status=Status.SUCCEEDED,
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
-            summary=report.as_summary(),
+            summary=_summary(report),
             errors=[],
             finished_at=timezone.now(),
         )
 
     try:
-        report = _import_file(job, finalize=finalize)
+        report = _import_file(job, finalize=finalize, use_choices=True)
     except Exception as exc:  # a bug or a lost database: nothing was committed, say so
         logger.exception("import job %s failed", job_id)
         return finish(
@@ -172,6 +248,6 @@ def import_job_run(*, job_id):
     if report.cancelled:
         return finish(Status.CANCELLED)
     if not report.ok:
-        return finish(Status.FAILED, errors=report.errors, summary={"kind": report.kind, "notes": report.notes})
+        return finish(Status.FAILED, errors=report.errors, summary=_summary(report))
     job.refresh_from_db()
     return job

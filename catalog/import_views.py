@@ -97,11 +97,29 @@ def import_upload(request):
 def import_job(request, pk):
     job = _job_or_404(request, pk)
     errors = job.errors or []
+    summary = job.summary or {}
+    choices = (summary.get("options") or {}).get("duplicates") or {}
+    duplicates = [
+        {**d, "choice": (choices.get(str(d["number"])) or {}).get("choice") or d.get("default", "keep")}
+        for d in summary.get("duplicates", [])
+    ]
+    valid_rows = max(0, job.total_rows - summary.get("rejected_count", 0))
     return render(
         request,
         "catalog/import_job.html",
         {
             "job": job,
+            "preview": summary.get("preview") or {},
+            "mapping": summary.get("mapping") or [],
+            "sheets": summary.get("sheets") or [],
+            "duplicates": duplicates,
+            "rejected_count": summary.get("rejected_count", 0),
+            "can_skip_invalid": job.status == ImportJob.Status.FAILED
+            and summary.get("row_errors_only")
+            and valid_rows > 0,
+            "valid_rows": valid_rows,
+            "can_choose_sheet": job.status in (ImportJob.Status.VALIDATED, ImportJob.Status.FAILED)
+            and len(summary.get("sheets") or []) > 1,
             "errors": errors[:1000],
             "hidden_errors": max(0, len(errors) - 1000),
             "summary_lines": (job.summary or {}).get("lines", []),
@@ -161,6 +179,9 @@ def _status_message(job):
 @require_POST
 def import_confirm(request, pk):
     job = _job_or_404(request, pk)
+    if job.status == ImportJob.Status.VALIDATED:
+        choices = {key[4:]: value for key, value in request.POST.items() if key.startswith("dup_")}
+        import_jobs.import_job_set_duplicate_choices(job=job, choices=choices)
     outcome = import_jobs.import_job_confirm(job=job)
     if outcome is None:
         messages.warning(request, _("该导入已经确认过或已结束，无需重复提交。"))
@@ -175,6 +196,38 @@ def import_confirm(request, pk):
         else:
             messages.error(request, _("导入未完成，所有数据均未保存。"))
     return redirect("catalog:import_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_options(request, pk):
+    """Re-check the file with another worksheet, or leaving out the rows that have problems."""
+    job = _job_or_404(request, pk)
+    sheet = request.POST.get("sheet")
+    skip = request.POST.get("skip_invalid")
+    if sheet is None and skip is None:
+        messages.warning(request, _("请选择工作表，或选择跳过有问题的行。"))
+    elif import_jobs.import_job_reconsider(job=job, sheet=sheet, skip_invalid=None if skip is None else skip == "1"):
+        job.refresh_from_db()
+        if job.status == ImportJob.Status.PENDING:
+            messages.info(request, _("正在后台重新检查文件…"))
+    else:
+        messages.warning(request, _("该导入已经确认或已结束，不能再更改。"))
+    return redirect("catalog:import_job", pk=job.pk)
+
+
+@login_required
+@require_GET
+def import_errors_download(request, pk):
+    """The refused rows of a preview as .xlsx (import columns + 错误说明): fix them and import it again."""
+    job = _job_or_404(request, pk)
+    if not (job.summary or {}).get("rejected_count") or not job.file:
+        raise Http404
+    kind, rejected = import_jobs.rejected_rows(job)
+    if not rejected:
+        raise Http404
+    stem = job.original_name.rsplit(".", 1)[0]
+    return _xlsx_response(exporting.errors_xlsx(kind, rejected), f"{stem}-错误行.xlsx")
 
 
 @login_required

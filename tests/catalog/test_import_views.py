@@ -112,7 +112,11 @@ def test_every_problem_is_shown_in_the_preview(client, liaison):
         ("fake.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100), "文件不是有效的 Excel（.xlsx）文件"),
         ("fake.csv", b"PK\x03\x04" + bytes(100), "这是一个 Excel 文件"),
         ("fake.csv", b"abc\x00def" * 10, "文件不是有效的 CSV 文本文件"),
-        ("list.xls", b"\xd0\xcf\x11\xe0" + bytes(100), "只支持 Excel（.xlsx）和 CSV（.csv）文件"),
+        (
+            "list.xls",
+            b"\xd0\xcf\x11\xe0" + bytes(100),
+            "只支持 Excel（.xlsx）、Word（.docx，清单在表格中）和 CSV（.csv）文件",
+        ),
         ("empty.csv", b"", "文件是空的"),
     ],
 )
