@@ -600,7 +600,7 @@ def api_token_revoke_named(*, user, token_id):
         raise ValidationError("未找到该令牌，或它已被撤销。")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    _audit(user, token, "revoke", {"revoked_at": {"before": None, "after": token.revoked_at}})
+    _audit(user, token, "revoke", {"revoked_at": {"before": None, "after": token.revoked_at.isoformat()}})
     return token
 
 
