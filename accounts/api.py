@@ -3,11 +3,13 @@
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.authentication import ApiTokenAuthentication
 from accounts.filters import OrganizationFilterSet
 from accounts.selectors import organizations_visible_to
 from accounts.serializers import MeSerializer, OrganizationSerializer, TokenRequestSerializer, TokenResponseSerializer
@@ -64,16 +66,16 @@ class TokenObtainView(APIView):
             return error_response(exc.messages[0], code="invalid_login")
         if not user.is_active:
             return error_response("该账号已停用，请联系平台管理员。", code="inactive")
-        from rest_framework.authtoken.models import Token
-
+        # The legacy full-access token (named, scoped tokens are made on the my-organisation page).
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
 class MeView(APIView):
     # Token first, so an integration with a bad or revoked key gets 401 + WWW-Authenticate: Token.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
+    token_any_app = True  # an app-scoped token may still ask whose it is
 
     @extend_schema(
         summary="当前用户",

@@ -138,3 +138,52 @@ class LoginThrottle(models.Model):
 
     def __str__(self):
         return f"{self.key}（{self.attempts} 次）"
+
+
+class ApiToken(models.Model):
+    """A named API token of one user: scopes, expiry, revocation. Only a hash of the secret is kept.
+
+    The secret is shown once, when created; it starts with `prefix` (shown in lists to tell tokens
+    apart). A token never grants more than its user has: scopes only take rights away.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "只读"
+        WRITE = "write", "读写"
+
+    class App(models.TextChoices):
+        CATALOG = "catalog", "需求与供给"
+        BIDDING = "bidding", "意向书"
+        MATCHING = "matching", "匹配推荐"
+        EVENTS = "events", "对接会"
+        FOLLOWUPS = "followups", "对接项目"
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("令牌名称", max_length=60)
+    prefix = models.CharField("前缀", max_length=12, db_index=True)
+    key_hash = models.CharField("密钥摘要", max_length=64, unique=True)
+    scope = models.CharField("权限", max_length=10, choices=Scope.choices, default=Scope.READ)
+    # Empty: every app; otherwise only the views of these apps.
+    apps = models.JSONField("限定模块", default=list, blank=True)
+    expires_at = models.DateTimeField("到期时间")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"], condition=models.Q(revoked_at__isnull=True), name="apitoken_unique_live_name"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def apps_display(self):
+        labels = dict(self.App.choices)
+        return "、".join(labels.get(a, a) for a in self.apps) if self.apps else "全部模块"

@@ -4,6 +4,7 @@ Every function is keyword-only, atomic and checks the actor's rights itself, so 
 and the admin can all call it without re-implementing the rules.
 """
 
+import datetime
 import ipaddress
 import math
 import re
@@ -19,7 +20,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LoginFailure, LoginThrottle, Membership, Organization, User
+from accounts.authentication import new_secret
+from accounts.models import ApiToken, LoginFailure, LoginThrottle, Membership, Organization, User
 from accounts.selectors import is_liaison, is_platform_admin, user_is_org_admin
 
 # --- validation helpers shared with forms -----------------------------------------------------
@@ -539,6 +541,67 @@ def api_token_revoke(*, user):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.filter(user=user).delete()[0] > 0
+
+
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 366
+
+
+@transaction.atomic
+def api_token_create(*, user, name, scope, apps=(), expires_on=None):
+    """A new named token for `user`; returns (token, secret). The secret is not stored: show it once."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("请先登录。")
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "请填写令牌名称，例如“招商系统对接”。"
+    elif len(name) > 60:
+        errors["name"] = "令牌名称不能超过 60 个字。"
+    elif ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
+        errors["name"] = f"已有名为「{name}」的有效令牌，请换一个名称。"
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = "请选择令牌权限（只读或读写）。"
+    apps = list(dict.fromkeys(apps or ()))
+    unknown = [a for a in apps if a not in ApiToken.App.values]
+    if unknown:
+        errors["apps"] = "限定模块只能从列出的模块中选择。"
+    today = timezone.localdate()
+    expires_on = expires_on or today + timedelta(days=TOKEN_DEFAULT_DAYS)
+    if expires_on <= today:
+        errors["expires_on"] = "到期日期须晚于今天。"
+    elif expires_on > today + timedelta(days=TOKEN_MAX_DAYS):
+        errors["expires_on"] = "令牌有效期最长一年。"
+    if errors:
+        raise ValidationError(errors)
+    secret, prefix, key_hash = new_secret()
+    # Valid through the whole expiry day (Asia/Shanghai).
+    expires_at = timezone.make_aware(datetime.datetime.combine(expires_on + timedelta(days=1), datetime.time.min))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=key_hash, scope=scope, apps=apps, expires_at=expires_at
+    )
+    _audit(
+        user,
+        token,
+        "create",
+        {
+            "scope": {"before": None, "after": token.get_scope_display()},
+            "apps": {"before": None, "after": token.apps_display},
+        },
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke_named(*, user, token_id):
+    """Revoke one of the user's own named tokens (others' tokens: not found)."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise ValidationError("未找到该令牌，或它已被撤销。")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    _audit(user, token, "revoke", {"revoked_at": {"before": None, "after": token.revoked_at.isoformat()}})
+    return token
 
 
 # --- login rate limiting ----------------------------------------------------------------------

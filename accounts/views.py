@@ -1,5 +1,7 @@
 """HTML pages: sign-up, login/logout, my organisation, and the verification queue for staff."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -22,7 +24,7 @@ from accounts.forms import (
     SignupForm,
     add_service_errors,
 )
-from accounts.models import Membership, Organization
+from accounts.models import ApiToken, Membership, Organization
 
 BACKEND = "accounts.backends.LimitedModelBackend"
 
@@ -84,10 +86,10 @@ def my_org(request):
     return _render_my_org(request, org_id=request.GET.get("org"))
 
 
-def _render_my_org(request, *, org_id=None, new_token=None, edit_form=None):
+def _render_my_org(request, *, org_id=None, new_token=None, edit_form=None, new_secret=None):
     memberships = list(selectors.user_memberships(request.user))
     current = _selected_membership(memberships, org_id)
-    context = {"memberships": memberships, "current": current, "new_token": new_token}
+    context = {"memberships": memberships, "current": current, "new_token": new_token, "new_secret": new_secret}
     if current is not None and current.status == Membership.Status.ACTIVE:
         from catalog.models import DemandList, SupplyMenu
 
@@ -118,6 +120,9 @@ def _render_my_org(request, *, org_id=None, new_token=None, edit_form=None):
         from rest_framework.authtoken.models import Token
 
         context["token"] = Token.objects.filter(user=request.user).first()
+        context["api_tokens"] = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+        context["token_scopes"] = ApiToken.Scope.choices
+        context["token_apps"] = ApiToken.App.choices
     return render(request, "accounts/my_org.html", context)
 
 
@@ -297,6 +302,45 @@ def api_token_rotate(request):
 def api_token_revoke(request):
     if services.api_token_revoke(user=request.user):
         messages.success(request, "接口令牌已撤销。")
+    return redirect("accounts:my_org")
+
+
+@login_required
+@require_POST
+def api_named_token_create(request):
+    """A named token (scope, modules, expiry); its secret is shown in this response only."""
+    if not selectors.user_org_ids(request.user):
+        raise Http404("请先加入单位。")
+    expires_on = None
+    raw_date = (request.POST.get("expires_on") or "").strip()
+    try:
+        if raw_date:
+            expires_on = datetime.date.fromisoformat(raw_date)
+        _, secret = services.api_token_create(
+            user=request.user,
+            name=request.POST.get("name", ""),
+            scope=request.POST.get("scope", ""),
+            apps=request.POST.getlist("apps"),
+            expires_on=expires_on,
+        )
+    except ValueError:
+        messages.error(request, "令牌未创建：到期日期格式不正确。")
+    except ValidationError as exc:
+        messages.error(request, "令牌未创建：" + "；".join(exc.messages))
+    else:
+        messages.success(request, "已创建接口令牌。请立即复制保存：离开本页后不再显示完整令牌。")
+        return _render_my_org(request, org_id=request.POST.get("org"), new_secret=secret)
+    return redirect(_my_org_url(request.POST.get("org")) if request.POST.get("org") else "accounts:my_org")
+
+
+@login_required
+@require_POST
+def api_named_token_revoke(request, pk):
+    _run(
+        request,
+        lambda: services.api_token_revoke_named(user=request.user, token_id=pk),
+        "接口令牌已撤销，使用它的系统将无法再访问。",
+    )
     return redirect("accounts:my_org")
 
 

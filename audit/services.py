@@ -49,12 +49,18 @@ def audit_record(*, actor, obj, action, changes=None):
     return entry
 
 
+def _actor_repr(actor):
+    # A write through a named API token says which token (accounts.authentication sets the attribute).
+    token_name = getattr(actor, "api_token_name", None)
+    return f"{actor}（接口令牌「{token_name}」）" if token_name else str(actor)
+
+
 def audit_entry(*, actor, obj, action, changes=None):
     """The unsaved entry audit_record would write (bulk writers save many with bulk_create)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry(
         actor=actor if is_user else None,
-        actor_repr=(str(actor) if is_user else "系统")[:150],
+        actor_repr=(_actor_repr(actor) if is_user else "系统")[:150],
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],

@@ -441,5 +441,18 @@ def demands_close_due():
                 url=_demand_url(demand),
                 dedup_key=f"bids-open:{demand.pk}",
             )
+            # After the deadline only, and never a count or a price (sealed-bid rule).
+            enqueue(
+                "webhooks.tasks.emit",
+                "bidding.window_closed",
+                demand.organization_id,
+                {
+                    "demand_id": demand.pk,
+                    "demand_title": demand.title,
+                    "deadline": _deadline_text(demand),
+                    "region_id": demand.region_id,
+                    "url": _demand_url(demand),
+                },
+            )
             moved.append(demand.pk)
     return moved

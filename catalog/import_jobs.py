@@ -250,4 +250,10 @@ def import_job_run(*, job_id):
     if not report.ok:
         return finish(Status.FAILED, errors=report.errors, summary=_summary(report))
     job.refresh_from_db()
+    enqueue(
+        "webhooks.tasks.emit",
+        "import.finished",
+        job.organization_id,
+        {"job_id": job.pk, "file": job.original_name, "status": job.get_status_display(), "rows": job.total_rows},
+    )
     return job

@@ -30,6 +30,7 @@ from followups.models import Case
 from followups.services import cases_note_invitation_accepted
 from notifications.models import Notification
 from notifications.services import notify, notify_organization
+from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,17 @@ def invitation_respond(*, invitation, user, accept):
             url=_event_url(invitation.event, "events:invitations"),
             dedup_key=f"event-invitation-reply:{invitation.pk}",
         )
+    enqueue(
+        "webhooks.tasks.emit",
+        "invitation.answered",
+        invitation.organization_id,
+        {
+            "event_id": invitation.event_id,
+            "event_name": invitation.event.name,
+            "answer": invitation.get_status_display(),
+            "url": _event_url(invitation.event),
+        },
+    )
     return invitation
 
 

@@ -35,6 +35,7 @@ from followups.models import Case, CaseActivity, CaseDocument
 from followups.selectors import can_log_case_activity, can_manage_case, case_region_name, user_is_case_party
 from notifications.models import Notification
 from notifications.services import notify
+from portal.outbox import enqueue
 
 Stage = Case.Stage
 AUDITED_FIELDS = [
@@ -371,6 +372,19 @@ def case_move(*, case, to_stage, actor, note="", **fields):
         changes["note"] = {"before": None, "after": note}
     audit_record(actor=actor, obj=case, action="stage", changes=changes)
     _notify_owner(case, actor, f"对接项目进入「{to_stage.label}」阶段：{case.demand.title}")
+    enqueue(
+        "webhooks.tasks.emit",
+        "case.stage_changed",
+        case.demand.organization_id,
+        {
+            "case_id": case.pk,
+            "demand_title": case.demand.title,
+            "from_stage": from_label,
+            "stage": to_stage.label,
+            "region_id": case.demand.region_id,
+            "url": _case_url(case),
+        },
+    )
     return case
 
 

@@ -260,6 +260,19 @@ def _recommend(rows_by_demand, old_top, irrelevant=None):
             url=reverse("matching:demand_matches", args=[demand.pk]),
             dedup_key=key,
         )
+        enqueue(
+            "webhooks.tasks.emit",
+            "match.recommended",
+            demand.organization_id,
+            {
+                "demand_id": demand.pk,
+                "demand_title": demand.title,
+                "supply_title": supply.title,
+                "score": round(float(row.score)),
+                "region_id": demand.region_id,
+                "url": reverse("matching:demand_matches", args=[demand.pk]),
+            },
+        )
         notify_organization(
             organization=supply.organization,
             kind=Notification.Kind.MATCH,

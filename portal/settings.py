@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "portal",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -278,7 +279,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "京鲁供需对接平
 REST_FRAMEWORK = {
     # Token first: a bad or missing token then answers 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/", include("followups.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
+    path("webhooks/", include("webhooks.urls")),
     # REST API
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -11,6 +11,7 @@ from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
+from accounts.services import api_token_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,14 @@ MATRIX = {
         },
     ),
     "accounts:token_revoke": ("post", None, dict.fromkeys(PERSONAS, 302) | {"anonymous": L}),
+    # Named tokens: members of an organisation (the empty form is refused with a message, 302);
+    # revoking someone else's token answers "未找到该令牌" (302) and leaves it (tests/accounts/test_tokens.py).
+    "accounts:api_token_create": (
+        "post",
+        None,
+        dict.fromkeys(PERSONAS, 302) | {"anonymous": L, "liaison": 404, "platform_admin": 404},
+    ),
+    "accounts:api_token_revoke": ("post", "owner_token", dict.fromkeys(PERSONAS, 302) | {"anonymous": L}),
     "accounts:verification_queue": (
         "get",
         None,
@@ -155,6 +164,7 @@ def targets(park_org, owner, owner_admin):
         "applicant": applicant.pk,
         "owner_membership": Membership.objects.get(user=owner).pk,
         "new_org": new_org.pk,
+        "owner_token": api_token_create(user=owner, name="矩阵令牌", scope="read")[0].pk,
     }
 
 
