@@ -340,6 +340,10 @@ if not 0 <= MATCHING_AUTO_CASE_THRESHOLD <= 100:
     )
 
 # --- Product rules ------------------------------------------------------------------------------
+# Outbound webhooks: a delivery is retried with backoff this many times before it shows 失败.
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 6)
+# Only public addresses may receive webhooks (SSRF guard); tests and closed networks may allow private ones.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 BID_MONTHLY_QUOTA = env_int("BID_MONTHLY_QUOTA", 20)
 # Time limit of the 1:1 meeting scheduler (CP-SAT) when staff press 自动排程.
 EVENTS_SCHEDULER_SECONDS = env_int("EVENTS_SCHEDULER_SECONDS", 10)

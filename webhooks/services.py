@@ -102,7 +102,7 @@ def url_validate(url):
         raise ValidationError({"url": "推送地址须以 http:// 或 https:// 开头，并包含域名。"})
     if parts.username or parts.password:
         raise ValidationError({"url": "推送地址中不能包含用户名或密码。"})
-    if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False):
+    if settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
         return url
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))

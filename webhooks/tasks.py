@@ -6,9 +6,6 @@ from django.conf import settings
 from webhooks import services
 from webhooks.models import WebhookDelivery
 
-# Attempts before a delivery shows 失败 (setting WEBHOOKS_MAX_ATTEMPTS overrides).
-MAX_ATTEMPTS = 6
-
 
 def backoff_seconds(retries):
     """30 s, 1 min, 2 min, … capped at one hour."""
@@ -28,7 +25,7 @@ def deliver(self, delivery_id):
         return False  # deleted, or a duplicate message for a finished delivery (outbox: at least once)
     if services.delivery_attempt(delivery):
         return True
-    if delivery.attempts >= getattr(settings, "WEBHOOKS_MAX_ATTEMPTS", MAX_ATTEMPTS):
+    if delivery.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS:
         services.delivery_set_status(delivery, WebhookDelivery.Status.FAILED)
         return False
     services.delivery_set_status(delivery, WebhookDelivery.Status.RETRYING)

@@ -36,7 +36,7 @@ def _demand_body(demand_list):
     return {
         "demand_list": demand_list.pk,
         "title": "令牌推送的需求",
-        "description": "需要一套焊接机器人工作站。",
+        "description": "园区汽车零部件企业需要一套焊接机器人工作站，用于薄板点焊，节拍每分钟6件。",
         "chain": "机器人",
         "demand_type": "设备采购",
         "budget_wan": "80",

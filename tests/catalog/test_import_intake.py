@@ -509,7 +509,11 @@ def test_reworded_copy_is_found_by_the_stored_embeddings(settings, platform_admi
     stored = Embedding.objects.count()
     rows = [
         resent_copy("汽车零部件柔性装配协作机器人应用项目"),
-        demand_row(2, 需求名称="文旅景区智慧导览", 需求描述="景区需要多语种语音讲解和分时预约。"),
+        demand_row(
+            2,
+            需求名称="文旅景区智慧导览",
+            需求描述="景区需要多语种语音讲解和分时预约系统，覆盖十个主要景点，支持手机扫码收听。",
+        ),
     ]
     report = import_catalog_file(
         io.BytesIO(title_row_workbook(rows)), filename="a.xlsx", actor=platform_admin, dry_run=True
@@ -531,7 +535,10 @@ def test_without_the_model_exact_copies_are_still_flagged(
     monkeypatch.setattr(embeddings, "get_backend", unavailable)
     rows = [
         resent_copy("汽车零部件柔性装配协作机器人"),
-        resent_copy("汽车零部件柔性装配协作机器人应用项目", 需求描述="另一条描述。"),
+        resent_copy(
+            "汽车零部件柔性装配协作机器人应用项目",
+            需求描述="另一条完全不同的描述：园区仓储需要自动导引车搬运料箱，日均三千箱。",
+        ),
     ]
     rows[1]["需求名称"] = "汽车零部件柔性装配协作机器人应用项目"
     report = import_catalog_file(

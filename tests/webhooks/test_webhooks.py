@@ -192,7 +192,7 @@ def test_import_finished_is_pushed(stub, owner_admin, park_org, monkeypatch):
     class Report:
         cancelled, ok = False, True
 
-    def fake_import(job, finalize):
+    def fake_import(job, finalize, **options):
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.SUCCEEDED, total_rows=3)
         return Report()
 

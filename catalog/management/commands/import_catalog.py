@@ -1,4 +1,4 @@
-"""`manage.py import_catalog PATH [--dry-run]`: import a demand or supply sheet (.xlsx/.csv) atomically."""
+"""`manage.py import_catalog PATH [--dry-run]`: import a demand or supply sheet (.xlsx/.docx/.csv) atomically."""
 
 from pathlib import Path
 
@@ -8,10 +8,10 @@ from catalog.importing import import_catalog_file
 
 
 class Command(BaseCommand):
-    help = "导入需求清单或供给菜单（.xlsx 或 .csv，按表头自动识别）。任何一行有误则全部不保存。"
+    help = "导入需求清单或供给菜单（.xlsx、.docx 或 .csv，按表头自动识别）。任何一行有误则全部不保存。"
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="文件路径（.xlsx 或 .csv）")
+        parser.add_argument("path", help="文件路径（.xlsx、.docx 或 .csv）")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不保存")
 
     def handle(self, *args, path, dry_run, **options):
