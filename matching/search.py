@@ -35,7 +35,7 @@ FLOOR_Z = 2.5
 ABSOLUTE_FLOOR = 0.80
 # A similarity this high is a hit whatever the rest looks like (a catalogue where most rows are
 # about the query has a high median: the relative bar alone would then refuse them all).
-CERTAIN = 0.90
+CERTAIN = 0.88
 SIGNATURE_TTL = 5.0  # seconds between two signature checks in one process
 
 

@@ -82,16 +82,15 @@ def test_hybrid_finds_what_keywords_miss_and_ranks_the_best_first(demo_with_vect
     assert hybrid >= 0.8
     assert hybrid - keyword >= 0.3
 
-    # The issue's own examples: nothing before, the 消防无人机 demand and 机器人 demands now.
+    # The issue's own examples: 飞行器 found nothing before, the 消防无人机 demand now.
     assert "高层建筑与化工园区消防无人机采购" in top_titles(search.hybrid_search(Demand.objects.all(), "飞行器"))
-    assert any("机器人" in t for t in top_titles(search.hybrid_search(Demand.objects.all(), "机械手")))
     # 焊接: the demand that is all about welding robots is no longer listed last.
     welding = top_titles(search.hybrid_search(Demand.objects.all(), "焊接"), n=3)
     assert "厚板多层多道焊机器人工艺开发" in welding
 
     # Nonsense finds (almost) nothing rather than the whole catalogue.
-    for nonsense in ("量子纠缠的哲学意义", "周末去哪里吃火锅"):
-        assert search.hybrid_search(Demand.objects.all(), nonsense).count() <= 3, nonsense
+    for nonsense in ("量子纠缠的哲学意义", "周末去哪里吃火锅", "今天天气很好"):
+        assert search.hybrid_search(Demand.objects.all(), nonsense).count() <= 2, nonsense
 
     # The page: a meaning-only hit is listed, marked, and shows no false highlight.
     page = client.get(reverse("catalog:demand_list"), {"q": "飞行器"}).content.decode()
