@@ -10,8 +10,10 @@ import re
 import tempfile
 import threading
 
-from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import BigIntegerField, BooleanField, Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -161,6 +163,28 @@ def register_semantic_ranker(ranker):
     _semantic_ranker = ranker
 
 
+def _position_in(ids, vendor):
+    """The row's place in `ids` (0-based; len(ids) when absent) as an SQL expression.
+
+    PostgreSQL gets one array parameter (array_position); a CASE with hundreds of WHENs cost
+    ~0.1 s per request just to compile in Django at 100k rows. Other databases (SQLite in tests)
+    get the CASE.
+    """
+    if vendor == "postgresql":
+        position = Func(
+            Value(ids, output_field=ArrayField(BigIntegerField())),
+            Cast(F("pk"), BigIntegerField()),
+            function="array_position",
+            output_field=IntegerField(),
+        )
+        return Coalesce(position - 1, Value(len(ids)))
+    return Case(
+        *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)],
+        default=Value(len(ids)),
+        output_field=IntegerField(),
+    )
+
+
 def hybrid_search(queryset, q):
     """`search`, with rows close in meaning to `q` fused in (reciprocal-rank fusion), best first.
 
@@ -188,11 +212,7 @@ def hybrid_search(queryset, q):
         for position, pk in enumerate(ranked, start=1):
             fused[pk] = fused.get(pk, 0.0) + 1.0 / (RRF_K + position)
     best = sorted(fused, key=lambda pk: -fused[pk])
-    fused_rank = Case(
-        *[When(pk=pk, then=Value(i)) for i, pk in enumerate(best)],
-        default=Value(len(best)),
-        output_field=IntegerField(),
-    )
+    fused_rank = _position_in(best, connections[queryset.db].vendor)
     return (
         queryset.filter(match_any | Q(pk__in=semantic_ids))
         .annotate(
