@@ -149,7 +149,8 @@ class SupplyMenuViewSet(_ContainerViewSet):
 
 FILTER_HELP = (
     "筛选：chain（产业链编号，含其环节）、region（地区编号，含下级地区）、status、预算/价格区间、截止日期区间、"
-    "q（中文分词检索，按相关度排序）。排序：ordering=created_at / -deadline 等。"
+    "q（中文分词检索加语义检索：意思相近而用词不同的条目也会列出，按相关度排序）。排序：ordering=created_at / -deadline 等，"
+    "指定排序时按所选字段排序。"
 )
 
 

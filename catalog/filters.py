@@ -2,8 +2,8 @@
 
 Pass a queryset that is already limited to what the user may see (catalog.selectors); these
 filters only narrow it. A chain includes its 环节; a region includes its sub-regions (a city
-includes its districts, a province its cities and districts); `q` is the Chinese word search of
-catalog.search and orders results by relevance.
+includes its districts, a province its cities and districts); `q` is the hybrid search of
+catalog.search (Chinese words + meaning) and orders results by relevance.
 """
 
 import django_filters
@@ -97,7 +97,7 @@ def filter_region(queryset, name, value):
 
 
 def filter_search(queryset, name, value):
-    return search.search(queryset, value)
+    return search.hybrid_search(queryset, value)
 
 
 def _chains(request=None):

@@ -10,10 +10,14 @@ import re
 import tempfile
 import threading
 
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import BigIntegerField, BooleanField, Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from catalog.kinds import kind_of
 
 # Words that carry no meaning for search (function words, generic verbs of 需求 texts).
 STOP_WORDS = frozenset(
@@ -105,16 +109,8 @@ def index_object(obj):
     return obj.search_tokens
 
 
-def search(queryset, q):
-    """Rows of `queryset` whose words match `q`, best first (annotated with `search_rank`).
-
-    Every query word found among the row's tokens scores 1, plus TITLE_WEIGHT when the title
-    contains it too; rows matching no word are left out. An empty query returns the queryset
-    unchanged.
-    """
-    tokens = query_tokens(q)
-    if not tokens:
-        return queryset
+def _keyword_parts(tokens):
+    """(Q matching any query word, integer relevance expression) for `tokens`."""
     match_any = Q()
     score_parts = []
     for token in tokens:
@@ -131,10 +127,100 @@ def search(queryset, q):
     rank = score_parts[0]
     for part in score_parts[1:]:
         rank = rank + part
+    return match_any, Coalesce(rank, Value(0))
+
+
+def _default_order(queryset):
+    return list(queryset.query.order_by or queryset.model._meta.ordering)
+
+
+def search(queryset, q):
+    """Rows of `queryset` whose words match `q`, best first (annotated with `search_rank`).
+
+    Every query word found among the row's tokens scores 1, plus TITLE_WEIGHT when the title
+    contains it too; rows matching no word are left out. An empty query returns the queryset
+    unchanged.
+    """
+    tokens = query_tokens(q)
+    if not tokens:
+        return queryset
+    match_any, rank = _keyword_parts(tokens)
+    return queryset.filter(match_any).annotate(search_rank=rank).order_by("-search_rank", *_default_order(queryset))
+
+
+# --- hybrid: keywords + meaning ------------------------------------------------------------------
+# The meaning side lives in matching (it owns the vectors, and matching imports catalog, so catalog
+# cannot import it): matching.search registers its ranker here when the app loads.
+
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.): 1/(k + rank) from each list
+KEYWORD_FUSION_LIMIT = 200  # keyword ranks that take part in the fusion; later hits keep keyword order
+_semantic_ranker = None
+
+
+def register_semantic_ranker(ranker):
+    """`ranker(kind_key, q)` → [(id, similarity)] best first, already cut at its floor ([] = none)."""
+    global _semantic_ranker
+    _semantic_ranker = ranker
+
+
+def _position_in(ids, vendor):
+    """The row's place in `ids` (0-based; len(ids) when absent) as an SQL expression.
+
+    PostgreSQL gets one array parameter (array_position); a CASE with hundreds of WHENs cost
+    ~0.1 s per request just to compile in Django at 100k rows. Other databases (SQLite in tests)
+    get the CASE.
+    """
+    if vendor == "postgresql":
+        position = Func(
+            Value(ids, output_field=ArrayField(BigIntegerField())),
+            Cast(F("pk"), BigIntegerField()),
+            function="array_position",
+            output_field=IntegerField(),
+        )
+        return Coalesce(position - 1, Value(len(ids)))
+    return Case(
+        *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)],
+        default=Value(len(ids)),
+        output_field=IntegerField(),
+    )
+
+
+def hybrid_search(queryset, q):
+    """`search`, with rows close in meaning to `q` fused in (reciprocal-rank fusion), best first.
+
+    Every keyword hit stays in the result; rows found by meaning alone join it when the ranker
+    returns them (they passed its floor, so nonsense finds nothing) and `queryset` holds them, so
+    permission and filters still apply. Rows are annotated with `search_rank` (keyword score),
+    `keyword_hit` (False for meaning-only hits: nothing to highlight) and `fused_rank`. Without a
+    ranker, stored vectors or model, this is `search` exactly.
+    """
+    tokens = query_tokens(q)
+    if not tokens:
+        return queryset
+    match_any, rank = _keyword_parts(tokens)
+    order = _default_order(queryset)
+    keyword = queryset.filter(match_any).annotate(search_rank=rank, keyword_hit=Value(True))
+    semantic = _semantic_ranker(kind_of(queryset.model).key, q) if _semantic_ranker else []
+    if not semantic:
+        return keyword.order_by("-search_rank", *order)
+    # Only meaning hits this queryset holds take part (ranks counted among them).
+    held = set(queryset.filter(pk__in=[pk for pk, _sim in semantic]).values_list("pk", flat=True))
+    semantic_ids = [pk for pk, _sim in semantic if pk in held]
+    keyword_ids = list(keyword.order_by("-search_rank", *order).values_list("pk", flat=True)[:KEYWORD_FUSION_LIMIT])
+    fused = {}
+    for ranked in (keyword_ids, semantic_ids):
+        for position, pk in enumerate(ranked, start=1):
+            fused[pk] = fused.get(pk, 0.0) + 1.0 / (RRF_K + position)
+    best = sorted(fused, key=lambda pk: -fused[pk])
+    fused_rank = _position_in(best, connections[queryset.db].vendor)
     return (
-        queryset.filter(match_any)
-        .annotate(search_rank=Coalesce(rank, Value(0)))
-        .order_by("-search_rank", *[f for f in queryset.query.order_by or queryset.model._meta.ordering])
+        queryset.filter(match_any | Q(pk__in=semantic_ids))
+        .annotate(
+            search_rank=rank,
+            keyword_hit=Case(When(match_any, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            fused_rank=fused_rank,
+        )
+        .order_by("fused_rank", "-search_rank", *order)
     )
 
 

