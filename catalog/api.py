@@ -5,7 +5,6 @@ may not change answers 403. Token authentication lets a city's own system push i
 create a 需求清单, add 需求, then publish.
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
@@ -18,6 +17,7 @@ from catalog import selectors, services
 from catalog.filters import DemandFilterSet, SupplyFilterSet
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.serializers import DemandListSerializer, DemandSerializer, SupplyMenuSerializer, SupplySerializer
+from portal.api import LOOKUP_ANY, PortalFilterBackend
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description='输入有误：{"error": {"code", "message", "fields"}}'),
@@ -47,7 +47,8 @@ class _CatalogViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    lookup_value_regex = LOOKUP_ANY
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
     kind = None
 
 
