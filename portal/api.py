@@ -14,6 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as RestFilterSet
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -201,8 +202,17 @@ class PortalAutoSchema(AutoSchema):
 
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
+        model = get_view_model(self.view, emit_warnings=False)
         for parameter in parameters:
             schema = parameter.get("schema", {})
+            if schema.get("pattern") == f"^{LOOKUP_ANY}$" and model is not None:
+                # The lookup regex accepts any segment so a wrong one gets the JSON 404; the
+                # document still says what an id is.
+                if isinstance(model._meta.pk, models.UUIDField):
+                    schema = {"type": "string", "format": "uuid"}
+                else:
+                    schema = {"type": "integer"}
+                parameter["schema"] = schema
             if schema.get("type") == "integer":
                 schema.update(minimum=ID_MIN, maximum=ID_MAX)
         return parameters
