@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import user_active_membership, user_org_ids
 from catalog import selectors, services
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.filters import DemandApiFilterSet, SupplyApiFilterSet
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.serializers import DemandListSerializer, DemandSerializer, SupplyMenuSerializer, SupplySerializer
 from portal.api import LOOKUP_ANY, PortalFilterBackend
@@ -177,7 +177,7 @@ FILTER_HELP = (
 )
 class DemandViewSet(_ItemViewSet):
     serializer_class = DemandSerializer
-    filterset_class = DemandFilterSet
+    filterset_class = DemandApiFilterSet
     ordering_fields = ["created_at", "deadline", "budget_wan", "title"]
     kind = DEMAND
 
@@ -198,7 +198,7 @@ class DemandViewSet(_ItemViewSet):
 )
 class SupplyViewSet(_ItemViewSet):
     serializer_class = SupplySerializer
-    filterset_class = SupplyFilterSet
+    filterset_class = SupplyApiFilterSet
     ordering_fields = ["created_at", "price_wan", "title"]
     kind = SUPPLY
 

@@ -23,7 +23,7 @@ from catalog.models import (
     Supply,
     SupplyType,
 )
-from portal.api import IdFilter, LenientModelChoiceField
+from portal.api import IdFilter
 
 
 class FastSelect(forms.Select):
@@ -47,12 +47,12 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
-class ChainChoiceField(LenientModelChoiceField):
+class ChainChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"　└ {obj.name}" if obj.parent_id else obj.name
 
 
-class RegionChoiceField(LenientModelChoiceField):
+class RegionChoiceField(forms.ModelChoiceField):
     INDENT = {Region.Level.PROVINCE: "", Region.Level.CITY: "　", Region.Level.DISTRICT: "　　"}
 
     def label_from_instance(self, obj):
@@ -76,8 +76,8 @@ class RegionFilter(django_filters.ModelChoiceFilter):
 
 
 # Both filters resolve the subtree to ids first: `chain_id IN (…)` uses the index, where the
-# equivalent OR across a join scanned up to 100k rows for the capped count. An id that names no
-# chain/region (LenientModelChoiceField cleans it to the bare id) matches nothing.
+# equivalent OR across a join scanned up to 100k rows for the capped count. The API filters pass a
+# bare id (see _ApiIds), which matches nothing when it names no chain/region.
 
 
 def filter_chain(queryset, name, value):
@@ -208,6 +208,22 @@ class SupplyFilterSet(_CatalogFilterSet):
             "organization",
             "menu",
         ]
+
+
+class _ApiIds(django_filters.FilterSet):
+    """The API's chain/region filters: any id in range is a valid query (one naming nothing gives
+    an empty list, as the OpenAPI document promises); the HTML sidebar keeps its <select> lists."""
+
+    chain = IdFilter(label="产业链编号（含其环节）", method=filter_chain)
+    region = IdFilter(label="地区编号（含下级地区）", method=filter_region)
+
+
+class DemandApiFilterSet(_ApiIds, DemandFilterSet):
+    pass
+
+
+class SupplyApiFilterSet(_ApiIds, SupplyFilterSet):
+    pass
 
 
 # The FilterSet of each kind (catalog.kinds key), for pages written once over both kinds.
