@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
@@ -49,6 +50,9 @@ class _CatalogViewSet(
 ):
     lookup_value_regex = LOOKUP_ANY
     filter_backends = [PortalFilterBackend, filters.OrderingFilter]
+    # JSON only: in form data an empty field of a partial update means "not given", which is not
+    # what the document says ("" is too short); integrations push JSON.
+    parser_classes = [JSONParser]
     kind = None
 
 

@@ -177,6 +177,9 @@ class BoundedFilterExtension(DjangoFilterExtension):
             max_length = getattr(field, "max_length", None)
             if max_length and schema.get("type") == "string" and "enum" not in schema:
                 schema["maxLength"] = max_length
+            if isinstance(field, forms.CharField) and schema.get("type") == "string" and "enum" not in schema:
+                # Django's form fields refuse NUL characters (a Chinese message, 400).
+                schema["pattern"] = "^[^\\x00]*$"
         return parameters
 
 
@@ -216,6 +219,26 @@ class PortalAutoSchema(AutoSchema):
             if schema.get("type") == "integer":
                 schema.update(minimum=ID_MIN, maximum=ID_MAX)
         return parameters
+
+
+class StrictTextMixin:
+    """Text fields take text: a number or boolean where a string is documented is a 400, not
+    silently turned into "0" (DRF's CharField would)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            wrong = {
+                name: ["须为文本。"]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and name in data
+                and data[name] is not None
+                and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise exceptions.ValidationError(wrong)
+        return super().to_internal_value(data)
 
 
 def error_response(message, *, code="invalid", fields=None, http_status=status.HTTP_400_BAD_REQUEST):
