@@ -13,7 +13,7 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.filters import OrganizationFilterSet
 from accounts.selectors import organizations_visible_to
 from accounts.serializers import MeSerializer, OrganizationSerializer, TokenRequestSerializer, TokenResponseSerializer
-from portal.api import error_response
+from portal.api import LOOKUP_ANY, error_response
 
 
 @extend_schema_view(
@@ -26,6 +26,7 @@ from portal.api import error_response
     retrieve=extend_schema(summary="单位详情", description="无权查看的单位返回 404。", tags=["单位与账号"]),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = OrganizationSerializer
     permission_classes = [permissions.AllowAny]
     filterset_class = OrganizationFilterSet

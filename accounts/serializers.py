@@ -4,14 +4,16 @@ from rest_framework import serializers
 
 from accounts.models import Membership, Organization, User
 from accounts.selectors import is_liaison, user_org_ids
+from portal.api import BlankableURLField
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True, help_text="单位类型（中文）")
     region = serializers.CharField(source="region.full_name", read_only=True, help_text="所在地区全称")
     credit_code = serializers.CharField(
-        read_only=True, help_text="统一社会信用代码：仅对接专员、平台管理员和本单位成员可见"
+        read_only=True, help_text="统一社会信用代码：仅对接专员、平台管理员和本单位成员可见（其他人的响应中没有此字段）"
     )
+    website = BlankableURLField(read_only=True, help_text="网址（未填写时为空字符串）")
 
     class Meta:
         model = Organization

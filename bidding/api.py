@@ -5,7 +5,6 @@ the owner and staff too) answers 404 on every route, exactly like a bid that doe
 counts, filters and pagination only ever cover visible bids (bidding.selectors.bids_visible_to).
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +24,7 @@ from bidding.serializers import (
     BidUpdateSerializer,
 )
 from catalog.selectors import demands_visible_to
+from portal.api import LOOKUP_ANY, PortalFilterBackend
 
 ERRORS = {
     400: OpenApiResponse(description="输入有误或不满足规则（截止、配额、重复提交等），message 为中文说明"),
@@ -43,10 +43,11 @@ ERRORS = {
     retrieve=extend_schema(summary="意向书详情", responses={200: BidSerializer, 404: ERRORS[404]}),
 )
 class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = BidSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
     filterset_class = BidFilterSet
     ordering_fields = ["submitted_at", "updated_at"]
     ordering = ["-submitted_at"]

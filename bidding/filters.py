@@ -3,10 +3,11 @@
 import django_filters
 
 from bidding.models import Bid
+from portal.api import IdFilter
 
 
 class BidFilterSet(django_filters.FilterSet):
-    demand = django_filters.NumberFilter(field_name="demand_id", label="需求编号")
+    demand = IdFilter(field_name="demand_id", label="需求编号")
     status = django_filters.ChoiceFilter(choices=Bid.Status.choices, label="状态")
 
     class Meta:

@@ -29,6 +29,12 @@ class BidSerializer(serializers.ModelSerializer):
     is_sealed = serializers.BooleanField(
         read_only=True, help_text="true：密封报价，截止前发布方看不到报价；false：公开报价，发布方截止前即可查看"
     )
+    reject_reason = serializers.ChoiceField(
+        choices=Bid.RejectReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="未采纳原因（未采纳时才有，否则为空字符串）",
+    )
 
     class Meta:
         model = Bid

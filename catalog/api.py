@@ -5,19 +5,20 @@ may not change answers 403. Token authentication lets a city's own system push i
 create a 需求清单, add 需求, then publish.
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
 from accounts.selectors import user_active_membership, user_org_ids
 from catalog import selectors, services
-from catalog.filters import DemandFilterSet, SupplyFilterSet
+from catalog.filters import DemandApiFilterSet, SupplyApiFilterSet
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.serializers import DemandListSerializer, DemandSerializer, SupplyMenuSerializer, SupplySerializer
+from portal.api import LOOKUP_ANY, PortalFilterBackend
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description='输入有误：{"error": {"code", "message", "fields"}}'),
@@ -47,7 +48,11 @@ class _CatalogViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    lookup_value_regex = LOOKUP_ANY
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
+    # JSON only: in form data an empty field of a partial update means "not given", which is not
+    # what the document says ("" is too short); integrations push JSON.
+    parser_classes = [JSONParser]
     kind = None
 
 
@@ -177,7 +182,7 @@ FILTER_HELP = (
 )
 class DemandViewSet(_ItemViewSet):
     serializer_class = DemandSerializer
-    filterset_class = DemandFilterSet
+    filterset_class = DemandApiFilterSet
     ordering_fields = ["created_at", "deadline", "budget_wan", "title"]
     kind = DEMAND
 
@@ -198,7 +203,7 @@ class DemandViewSet(_ItemViewSet):
 )
 class SupplyViewSet(_ItemViewSet):
     serializer_class = SupplySerializer
-    filterset_class = SupplyFilterSet
+    filterset_class = SupplyApiFilterSet
     ordering_fields = ["created_at", "price_wan", "title"]
     kind = SUPPLY
 

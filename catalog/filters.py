@@ -13,19 +13,17 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts.models import Organization
 from catalog import search
 from catalog.models import (
     Demand,
-    DemandList,
     DemandType,
     IndustryChain,
     Maturity,
     Region,
     Supply,
-    SupplyMenu,
     SupplyType,
 )
+from portal.api import IdFilter
 
 
 class FastSelect(forms.Select):
@@ -78,22 +76,25 @@ class RegionFilter(django_filters.ModelChoiceFilter):
 
 
 # Both filters resolve the subtree to ids first: `chain_id IN (…)` uses the index, where the
-# equivalent OR across a join scanned up to 100k rows for the capped count.
+# equivalent OR across a join scanned up to 100k rows for the capped count. The API filters pass a
+# bare id (see _ApiIds), which matches nothing when it names no chain/region.
 
 
 def filter_chain(queryset, name, value):
     if not value:
         return queryset
-    segments = IndustryChain.objects.filter(parent=value).values_list("pk", flat=True)
-    return queryset.filter(chain_id__in=[value.pk, *segments])
+    pk = getattr(value, "pk", value)
+    segments = IndustryChain.objects.filter(parent_id=pk).values_list("pk", flat=True)
+    return queryset.filter(chain_id__in=[pk, *segments])
 
 
 def filter_region(queryset, name, value):
     if not value:
         return queryset
+    pk = getattr(value, "pk", value)
     # Regions are at most three levels deep (省 → 市 → 区县).
-    below = Region.objects.filter(Q(parent=value) | Q(parent__parent=value)).values_list("pk", flat=True)
-    return queryset.filter(region_id__in=[value.pk, *below])
+    below = Region.objects.filter(Q(parent_id=pk) | Q(parent__parent_id=pk)).values_list("pk", flat=True)
+    return queryset.filter(region_id__in=[pk, *below])
 
 
 def filter_search(queryset, name, value):
@@ -109,13 +110,15 @@ def _regions(request=None):
     return Region.objects.order_by("full_name")
 
 
+# 万元: the model fields hold 12 digits with 2 decimals.
+MONEY_MAX_WAN = 10**10 - 1
+
+
 class _CatalogFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method=filter_search, max_length=100)
     chain = ChainFilter(label="产业链", queryset=_chains, method=filter_chain, empty_label="全部产业链")
     region = RegionFilter(label="所在地区", queryset=_regions, method=filter_region, empty_label="全部地区")
-    organization = django_filters.ModelChoiceFilter(
-        label="发布单位", queryset=Organization.objects.all(), field_name="organization", widget=forms.HiddenInput
-    )
+    organization = IdFilter(label="发布单位", field_name="organization_id", widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,10 +146,10 @@ class DemandFilterSet(_CatalogFilterSet):
         label="状态", choices=Demand.Status.choices, empty_label="全部状态", widget=FastSelect
     )
     budget_min = django_filters.NumberFilter(
-        label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0
+        label="预算下限（万元）", field_name="budget_wan", lookup_expr="gte", min_value=0, max_value=MONEY_MAX_WAN
     )
     budget_max = django_filters.NumberFilter(
-        label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0
+        label="预算上限（万元）", field_name="budget_wan", lookup_expr="lte", min_value=0, max_value=MONEY_MAX_WAN
     )
     deadline_after = django_filters.DateFilter(
         label="截止日期不早于", field_name="deadline", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
@@ -154,9 +157,7 @@ class DemandFilterSet(_CatalogFilterSet):
     deadline_before = django_filters.DateFilter(
         label="截止日期不晚于", field_name="deadline", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
     )
-    demand_list = django_filters.ModelChoiceFilter(
-        label="需求清单", queryset=DemandList.objects.all(), field_name="demand_list", widget=forms.HiddenInput
-    )
+    demand_list = IdFilter(label="需求清单", field_name="demand_list_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Demand
@@ -186,14 +187,12 @@ class SupplyFilterSet(_CatalogFilterSet):
         label="状态", choices=Supply.Status.choices, empty_label="全部状态", widget=FastSelect
     )
     price_min = django_filters.NumberFilter(
-        label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0
+        label="参考价格下限（万元）", field_name="price_wan", lookup_expr="gte", min_value=0, max_value=MONEY_MAX_WAN
     )
     price_max = django_filters.NumberFilter(
-        label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0
+        label="参考价格上限（万元）", field_name="price_wan", lookup_expr="lte", min_value=0, max_value=MONEY_MAX_WAN
     )
-    menu = django_filters.ModelChoiceFilter(
-        label="供给菜单", queryset=SupplyMenu.objects.all(), field_name="menu", widget=forms.HiddenInput
-    )
+    menu = IdFilter(label="供给菜单", field_name="menu_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Supply
@@ -209,6 +208,22 @@ class SupplyFilterSet(_CatalogFilterSet):
             "organization",
             "menu",
         ]
+
+
+class _ApiIds(django_filters.FilterSet):
+    """The API's chain/region filters: any id in range is a valid query (one naming nothing gives
+    an empty list, as the OpenAPI document promises); the HTML sidebar keeps its <select> lists."""
+
+    chain = IdFilter(label="产业链编号（含其环节）", method=filter_chain)
+    region = IdFilter(label="地区编号（含下级地区）", method=filter_region)
+
+
+class DemandApiFilterSet(_ApiIds, DemandFilterSet):
+    pass
+
+
+class SupplyApiFilterSet(_ApiIds, SupplyFilterSet):
+    pass
 
 
 # The FilterSet of each kind (catalog.kinds key), for pages written once over both kinds.

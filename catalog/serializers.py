@@ -5,6 +5,7 @@ from rest_framework import serializers
 from catalog.kinds import DEMAND, SUPPLY
 from catalog.models import Demand, DemandList, DemandType, IndustryChain, Maturity, Supply, SupplyMenu, SupplyType
 from catalog.selectors import can_view_contacts, demand_lists_visible_to, supply_menus_visible_to
+from portal.api import StrictTextMixin
 
 CONTACT_FIELDS = ("contact_name", "contact_phone")
 
@@ -34,7 +35,7 @@ class ContactsMixin:
 # --- 需求清单 / 供给菜单 -------------------------------------------------------------------------
 
 
-class DemandListSerializer(serializers.ModelSerializer):
+class DemandListSerializer(StrictTextMixin, serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, help_text="发布单位")
     organization_id = serializers.IntegerField(
         write_only=True, required=False, help_text="发布单位编号；不填则用当前用户所在单位"
@@ -77,7 +78,7 @@ class SupplyMenuSerializer(DemandListSerializer):
 # --- 需求 / 供给 --------------------------------------------------------------------------------
 
 
-class _ItemSerializer(ContactsMixin, serializers.ModelSerializer):
+class _ItemSerializer(StrictTextMixin, ContactsMixin, serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, help_text="发布单位/供给单位")
     chain = serializers.SlugRelatedField(
         slug_field="name",

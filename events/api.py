@@ -1,7 +1,7 @@
 """REST API for 对接会: public events, own organisation's invitations and meetings."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from rest_framework import filters, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from events.serializers import (
     InvitationSerializer,
     MeetingSerializer,
 )
+from portal.api import LOOKUP_ANY, PortalFilterBackend
 
 
 @extend_schema_view(
@@ -24,6 +25,7 @@ from events.serializers import (
     ),
 )
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = LOOKUP_ANY
     permission_classes = [permissions.AllowAny]
     ordering_fields = ["date", "id"]
     ordering = ["-date", "-id"]
@@ -45,8 +47,10 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="邀请详情", description="一条邀请及其推荐匹配度和理由。", tags=["对接会"]),
 )
 class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = InvitationSerializer
     permission_classes = [permissions.IsAuthenticated]
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
     filterset_fields = ["event", "status"]
 
     def get_queryset(self):
@@ -79,8 +83,10 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="洽谈详情", description="一场已排定的一对一洽谈。", tags=["对接会"]),
 )
 class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = MeetingSerializer
     permission_classes = [permissions.IsAuthenticated]
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
     filterset_fields = ["event"]
 
     def get_queryset(self):

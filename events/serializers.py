@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from events.models import AgendaItem, Event, Invitation, Meeting
+from portal.api import BlankableURLField
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
@@ -14,6 +15,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     chains = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True, help_text="聚焦产业链名称")
     status_display = serializers.CharField(source="get_status_display", read_only=True, help_text="状态（中文）")
+    online_url = BlankableURLField(read_only=True, help_text="线上会议链接（无线上会场时为空字符串）")
 
     class Meta:
         model = Event

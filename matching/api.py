@@ -13,12 +13,13 @@ from catalog.selectors import demands_visible_to, supplies_visible_to
 from matching import selectors, services
 from matching.models import Match
 from matching.serializers import FeedbackResultSerializer, FeedbackSerializer, MatchSerializer
+from portal.api import LOOKUP_ANY, IdFilter
 
 
 class MatchFilterSet(django_filters.FilterSet):
-    # Bounded so an absurd id is a 400, not a database overflow (SQLite integers are 64-bit).
-    demand = django_filters.NumberFilter(field_name="demand_id", label="需求 id", min_value=1, max_value=2**62)
-    supply = django_filters.NumberFilter(field_name="supply_id", label="供给 id", min_value=1, max_value=2**62)
+    # Bounded so an absurd id is a 400, not a database overflow.
+    demand = IdFilter(field_name="demand_id", label="需求 id")
+    supply = IdFilter(field_name="supply_id", label="供给 id")
     min_score = django_filters.NumberFilter(
         field_name="score", lookup_expr="gte", label="最低得分", min_value=-1000, max_value=1000
     )
@@ -38,6 +39,7 @@ class MatchFilterSet(django_filters.FilterSet):
     retrieve=extend_schema(summary="匹配详情（含得分构成与匹配理由）"),
 )
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = MatchSerializer
     filterset_class = MatchFilterSet
     ordering_fields = ["score", "rank", "computed_at"]

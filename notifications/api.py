@@ -1,6 +1,5 @@
 """Notifications API: the signed-in user's inbox. Other users' notifications answer 404."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
@@ -11,6 +10,7 @@ from notifications import services
 from notifications.models import Notification
 from notifications.selectors import notifications_for, unread_count_for
 from notifications.serializers import MarkedSerializer, NotificationSerializer, UnreadCountSerializer
+from portal.api import LOOKUP_ANY, PortalFilterBackend
 
 
 @extend_schema_view(
@@ -21,9 +21,10 @@ from notifications.serializers import MarkedSerializer, NotificationSerializer, 
     ),
 )
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = LOOKUP_ANY
     serializer_class = NotificationSerializer
     permission_classes = [IsAuthenticated]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [PortalFilterBackend, filters.OrderingFilter]
     filterset_fields = ["is_read", "kind"]
     ordering_fields = ["created_at"]
 
