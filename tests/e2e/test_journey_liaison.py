@@ -135,6 +135,9 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     page.locator('[name="agenda-0-starts_at"]').fill("09:30")
     page.locator('[name="agenda-0-ends_at"]').fill("10:00")
     page.locator('[name="agenda-0-speaker"]').fill(PARK)
+    # A new event starts 筹备中 (staff only); the liaison publishes it once the details are confirmed.
+    expect(page.get_by_label("状态")).to_have_value("draft")
+    page.get_by_label("状态").select_option(label="已发布")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("alert").first).to_contain_text(f"已创建对接会「{EVENT}」")
     expect(page.locator("h1")).to_contain_text(EVENT)
