@@ -25,6 +25,7 @@ from accounts.selectors import (
     is_liaison,
     is_platform_admin,
     liaison_region_ids,
+    user_active_membership,
     user_acts_for_region,
     user_is_org_admin,
     user_is_verified_member,
@@ -109,6 +110,22 @@ def can_view_contacts(user, obj):
 
 def can_edit(user, obj):
     return is_platform_admin(user) or obj.organization_id in user_org_ids(user)
+
+
+def can_create(user, kind):
+    """May `user` start a list/item of this kind (so the page offers the buttons)?
+
+    Demand lists come from the demand side (地市政府/部门, 园区), supply menus from everyone else but
+    the 驻京办; liaison staff never write content; platform admins may do both.
+    """
+    if is_platform_admin(user):
+        return True
+    if is_liaison(user):
+        return False
+    membership = user_active_membership(user)
+    if membership is None or membership.organization.kind == membership.organization.Kind.LIAISON:
+        return False
+    return membership.organization.is_demand_side == kind.has_bids
 
 
 def _region_id(obj):

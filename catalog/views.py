@@ -127,7 +127,7 @@ def item_list(request, *, kind):
         filterset_class=FILTERSETS[kind.key],
         template="catalog/item_list.html",
         export_url_name=kind.url["export"],
-        extra={"kind": kind},
+        extra={"kind": kind, "can_create": selectors.can_create(request.user, kind)},
     )
 
 

@@ -166,3 +166,25 @@ def test_supply_side_journey_through_pages(client, supplier_org, supplier_user):
     client.logout()
     page = client.get(reverse("catalog:supply_list"), {"q": "碳化硅"}).content.decode()
     assert '车规级<mark class="hit">碳化硅</mark>MOSFET' in page
+
+
+@pytest.mark.parametrize(
+    "persona,demand_buttons,supply_buttons",
+    [
+        ("owner", True, False),  # a park official writes demand lists, not supply menus
+        ("supplier_user", False, True),  # a Beijing firm the other way round
+        ("liaison", False, False),  # staff never write an organisation's content
+        ("platform_admin", True, True),
+    ],
+)
+def test_list_pages_offer_only_the_buttons_the_person_can_use(client, request, persona, demand_buttons, supply_buttons):
+    client.force_login(request.getfixturevalue(persona))
+    demands = client.get(reverse("catalog:demand_list")).content.decode()
+    supplies = client.get(reverse("catalog:supply_list")).content.decode()
+    assert ("新建需求清单" in demands) is demand_buttons and ("发布需求" in demands) is demand_buttons
+    assert ("新建供给菜单" in supplies) is supply_buttons and ("发布供给" in supplies) is supply_buttons
+
+
+def test_filters_fold_away_on_phones(client):
+    page = client.get(reverse("catalog:demand_list")).content.decode()
+    assert 'data-bs-target="#catalog-filters"' in page and 'class="collapse d-lg-block" id="catalog-filters"' in page
