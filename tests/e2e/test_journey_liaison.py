@@ -179,7 +179,7 @@ def test_liaison_runs_event_and_follows_case_to_landing(live_server, page, perso
     suggestion.get_by_role("button", name="安排洽谈").click()
     expect(page.get_by_role("alert").first).to_contain_text(f"已安排「{PARK}」与「{FIRM}」一对一洽谈。")
     page.get_by_role("button", name="自动排程").click()
-    expect(page.locator("#schedule-report")).to_contain_text("1 / 1 对")
+    expect(page.locator("#schedule-report")).to_contain_text("已排 1 场洽谈，均无时间冲突")
     page.get_by_role("link", name="桌位安排表").click()
     plan = page.locator("table.table-plan")
     expect(plan).to_contain_text(PARK)
