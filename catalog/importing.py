@@ -15,7 +15,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import docx
-import numpy as np
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,8 +34,6 @@ from catalog.regions import parse_region
 from catalog.search import tokens_field
 from catalog.selectors import can_edit, items_visible_to
 from catalog.taxonomy import CHAIN_ALIASES
-from matching import embeddings, engine
-from matching.models import Embedding
 
 DEMAND_HEADERS = DEMAND.headers
 SUPPLY_HEADERS = SUPPLY.headers
@@ -1330,58 +1327,22 @@ def title_key(title):
     return TITLE_NOISE_RE.sub("", YEAR_RE.sub("", text))
 
 
-def _item_text(spec, title, description):
-    # The same text the matcher encodes and stores for the item (matching.index), so stored vectors are reused.
-    return engine.need_text(title, description) if spec is DEMAND else engine.lead_text(title, description)
+# Near-duplicates by meaning: matching keeps the vectors and the model, and catalog cannot import
+# matching (it sits below it), so matching.duplicates registers its finder here when the app loads.
+_neighbour_finder = None
+
+
+def register_neighbour_finder(finder):
+    """`finder(kind_key, rows, items, *, threshold)` → {row number: (item id, similarity)} ({} = none)."""
+    global _neighbour_finder
+    _neighbour_finder = finder
 
 
 def _semantic_neighbours(spec, rows, items):
     """{row number: (item id, similarity)} from stored embeddings; {} when the model or vectors are unavailable."""
-    if not rows or not items or not getattr(settings, "IMPORT_DUPLICATE_SEMANTIC", True):
+    if not rows or not items or not getattr(settings, "IMPORT_DUPLICATE_SEMANTIC", True) or _neighbour_finder is None:
         return {}
-    if not Embedding.objects.exists():
-        return {}
-    try:
-        backend = embeddings.get_backend()
-    except Exception:  # model missing or misconfigured: the title check still runs
-        return {}
-    kind = "query" if spec is DEMAND else "passage"
-    hashes = {
-        item["id"]: embeddings.text_hash(
-            embeddings.prepare_text(_item_text(spec, item["title"], item["description"])), kind
-        )
-        for item in items
-    }
-    stored = {}
-    unique = list(set(hashes.values()))
-    for start in range(0, len(unique), 500):
-        for emb in Embedding.objects.filter(
-            model_name=backend.name, dim=backend.dim, text_hash__in=unique[start : start + 500]
-        ).only("text_hash", "dim", "vector"):
-            stored[emb.text_hash] = emb.as_array()
-    ids = [pk for pk, h in hashes.items() if h in stored]
-    if not ids:
-        return {}
-    rows = rows[:DUPLICATE_SEMANTIC_MAX_ROWS]
-    try:
-        # Rows are encoded in memory only: intake writes nothing but the catalogue rows.
-        vectors = embeddings.encode(
-            [_item_text(spec, r.title, r.description) for r in rows],
-            kind=kind,
-            backend=backend,
-            use_db=False,
-            memory={},
-        )
-    except Exception:
-        return {}
-    matrix = np.stack([stored[hashes[pk]] for pk in ids])
-    similarity = vectors @ matrix.T
-    found, threshold = {}, duplicate_threshold()
-    for position, row in enumerate(rows):
-        best = int(np.argmax(similarity[position]))
-        if similarity[position, best] >= threshold:
-            found[row.number] = (ids[best], float(similarity[position, best]))
-    return found
+    return _neighbour_finder(spec.key, rows[:DUPLICATE_SEMANTIC_MAX_ROWS], items, threshold=duplicate_threshold())
 
 
 def _find_duplicates(spec, rows, *, actor, planner):

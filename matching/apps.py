@@ -6,5 +6,6 @@ class MatchingConfig(AppConfig):
     verbose_name = "匹配"
 
     def ready(self):
-        # Registers the meaning-based ranker with catalog.search (catalog cannot import matching).
-        from matching import search  # noqa: F401
+        # Register the meaning-based search ranker with catalog.search and the near-duplicate finder
+        # with catalog.importing (catalog cannot import matching).
+        from matching import duplicates, search  # noqa: F401
