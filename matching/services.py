@@ -9,6 +9,7 @@ boost, 不相关 removed), written in the same transaction.
 """
 
 import dataclasses
+import io
 import json
 import logging
 import time
@@ -154,8 +155,6 @@ def _insert(cursor, sql, rows_by_demand, existing, *, model_name, stamp):
         return 0
     if connection.vendor == "postgresql":
         # COPY is one round trip for the whole block; rows and values are the same as the INSERT's.
-        import io
-
         table = sql.split()[2]
         columns = sql[sql.index("(") : sql.index(")") + 1]
         buffer = io.StringIO()

@@ -1,7 +1,7 @@
 """`python tests/faults/fault_worker.py worker ...`: a real Celery worker with fault hooks for the tests.
 
 - the embedding backend is the test hashing backend (no model to load);
-- with FAULT_SLOW_INSERT=<seconds>, every write of a block of match rows first records
+- with FAULT_SLOW_INSERT=<seconds>, every write of a block of match rows (matching.services._insert) first records
   "<pid> <block number>" in FAULT_MARKER and sleeps, *inside* the block's transaction (after
   the old rows were deleted, before the new ones are inserted): the moment a kill would leave
   a half-written list if lists were not replaced atomically.
@@ -20,9 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db.backends import utils as db_utils  # noqa: E402
-
-from matching import embeddings  # noqa: E402
+from matching import embeddings, services  # noqa: E402
 
 embeddings.set_backend(embeddings.HashingBackend())
 
@@ -31,18 +29,19 @@ MARKER = os.environ.get("FAULT_MARKER", "")
 _blocks = {"n": 0}
 
 if DELAY:
-    _executemany = db_utils.CursorWrapper.executemany
+    # The block writer (executemany on SQLite, COPY on PostgreSQL) of the model's lists.
+    _insert = services._insert
 
-    def slow_executemany(self, sql, param_list):
+    def slow_insert(cursor, sql, *args, **kwargs):
         if sql.startswith("INSERT INTO matching_match"):
             _blocks["n"] += 1
             if MARKER:
                 with open(MARKER, "a") as marker:
                     marker.write(f"{os.getpid()} {_blocks['n']}\n")
             time.sleep(DELAY)
-        return _executemany(self, sql, param_list)
+        return _insert(cursor, sql, *args, **kwargs)
 
-    db_utils.CursorWrapper.executemany = slow_executemany
+    services._insert = slow_insert
 
 from celery.bin.celery import main  # noqa: E402
 

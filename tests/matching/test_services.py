@@ -177,9 +177,8 @@ def test_failed_write_keeps_the_old_list_whole(monkeypatch, park_org, supplier_o
     def boom(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    from django.db.backends.utils import CursorWrapper
-
-    monkeypatch.setattr(CursorWrapper, "executemany", boom)
+    # The block writer (executemany on SQLite, COPY on PostgreSQL) fails after the old rows were deleted.
+    monkeypatch.setattr(services, "_insert", boom)
     with pytest.raises(OperationalError):
         services.match_demand_refresh(demand_id=demands[0].pk)
     assert _list(demands[0]) == before

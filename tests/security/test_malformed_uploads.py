@@ -96,7 +96,7 @@ IMPORT_CORPUS = [
     ("空.csv", b"", "文件是空的"),
     ("page.csv", b"<html><body><script>alert(1)</script></body></html>\n", "表头"),
     ("多合一.xlsx", polyglot_pdf_zip, "不是有效的 Excel"),
-    ("程序.exe", EXE_BYTES, "只支持 Excel（.xlsx）和 CSV（.csv）文件"),
+    ("程序.exe", EXE_BYTES, "只支持 Excel（.xlsx）、Word（.docx，清单在表格中）和 CSV（.csv）文件"),
     ("超长.xlsx", lambda: xlsx_bytes([demand_row(1, 需求描述="长" * 40000)]), "需求描述"),
 ]
 
