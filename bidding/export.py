@@ -6,6 +6,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from catalog.exporting import neutralise as safe_cell  # the one formula guard of the exports
+
 HEADERS = [
     "投标单位",
     "报价（万元）",
@@ -18,14 +20,6 @@ HEADERS = [
     "首次提交时间",
     "最后修改时间",
 ]
-# A spreadsheet treats text starting with these as a formula (=cmd|' /C calc'!A0 and friends).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def bids_xlsx(demand, bids):

@@ -529,31 +529,10 @@ def affected_demands(state, supply_id):
             continue
         if bound[i] + 1e-6 < floor:
             continue
-        raw = pair_raw(state.demands[demand_id], state.index, n, semantic[i])
+        raw = engine.pair_raw(state.demands[demand_id], state.index, n, semantic[i])
         if engine.to_display(raw) >= floor:
             affected.add(demand_id)
     return affected
-
-
-def pair_raw(query, index, n, semantic):
-    """The fused raw score of one pair (same formula as score_demand, without feedback)."""
-    item = index.items[n]
-    lex = index.bm25.pair_share(query.tokens, list(index.bm25.doc_tokens[n].elements()))
-    type_fit = float(engine.TYPE_MATRIX[engine._code(query.item.kind, engine.DEMAND_TYPES)][index.type_code[n]])
-    chain = (
-        1.0 if item.chain and item.chain == query.item.chain else 0.5 if item.chain in query.adjacent_chains else 0.0
-    )
-    budget = float(
-        engine.budget_fit(query.item.money_wan, index.price[n : n + 1], index.type_code[n : n + 1] == engine.CAPITAL)[0]
-    )
-    return (
-        float(semantic)
-        + engine.W_LEX * lex
-        + engine.W_TYPE * type_fit
-        + engine.W_CHAIN * chain
-        + engine.W_BUDGET * budget
-        + (0.0 if query.deadline_open else -engine.W_DEADLINE)
-    )
 
 
 def match_supply_refresh(*, supply_id):

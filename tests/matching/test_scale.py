@@ -146,7 +146,7 @@ def test_affected_demands_equals_checking_every_demand(park_org, supplier_org, s
         for demand_id, query in state.demands.items():
             rows = list(Match.objects.filter(demand_id=demand_id).values_list("score", flat=True))
             semantic = (query.vector @ state.index.combined[n] - state.index.offset) * 0.5
-            raw = services.pair_raw(query, state.index, n, semantic)
+            raw = engine.pair_raw(query, state.index, n, semantic)
             if len(rows) < 2 or engine.to_display(raw) >= min(rows):
                 expected.add(demand_id)
         assert services.affected_demands(state, supply_id) == expected
